@@ -1,0 +1,2 @@
+import { ok } from './index.js';
+test('sanity', () => expect(ok).toBe(true));
