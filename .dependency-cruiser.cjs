@@ -5,7 +5,7 @@ module.exports = {
       name: 'domain-is-pure',
       comment: 'libs/domain holds the delivery rules: no framework, driver, clock source or node I/O.',
       severity: 'error',
-      from: { path: '^libs/domain' },
+      from: { path: '^libs/domain', pathNot: '\\.spec\\.ts$' },
       to: {
         pathNot: '^libs/domain',
       },
@@ -14,7 +14,7 @@ module.exports = {
       name: 'domain-no-node-builtins',
       comment: 'node core modules (fs, net, http, crypto, ...) do I/O or hide state: not in the domain.',
       severity: 'error',
-      from: { path: '^libs/domain' },
+      from: { path: '^libs/domain', pathNot: '\\.spec\\.ts$' },
       to: { dependencyTypes: ['core'] },
     },
     {

@@ -1,1 +1,17 @@
-export const ok = true;
+/**
+ * The delivery rules of Hookpost, pure: no framework, driver, clock or I/O. Time comes in as `now`.
+ * The runtime loads state, calls these functions and carries out what they return.
+ */
+export * from './backoff.js';
+export * from './decide.js';
+export * from './events.js';
+export * from './identifiers.js';
+export * from './settings.js';
+export * from './state.js';
+export * from './status.js';
+
+import { decide } from './decide.js';
+import { evolve, initialState } from './state.js';
+
+/** The customer-queue decider as one record (Emmett's shape): initialState, evolve, decide. */
+export const customerQueue = { initialState, evolve, decide } as const;

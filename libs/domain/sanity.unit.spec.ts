@@ -1,2 +1,0 @@
-import { ok } from './index.js';
-test('sanity', () => expect(ok).toBe(true));

@@ -1,0 +1,128 @@
+import type { CustomerQueueEvent, DeliveryFailed, WebhookSettings } from './events.js';
+
+/** One entry of the recent-failures list: a request range that failed and is still waiting. */
+export interface FailureRecord {
+  readonly webhookId: number;
+  readonly lastWebhookId: number;
+  readonly event: string;
+  readonly attempts: number;
+  readonly statusCode: number | null;
+  readonly error: string;
+  readonly failedAt: number;
+}
+
+/** The folded state of one customer's queue. Plain JSON, so it is also the stored snapshot. */
+export interface CustomerQueueState {
+  readonly settings: WebhookSettings | null;
+  /** Every id at or below the cursor was delivered, skipped or purged. */
+  readonly cursor: number;
+  /** Consecutive failed attempts of the current head (0 when it has not failed). */
+  readonly attempts: number;
+  /** First id of the request that is failing, while attempts > 0. */
+  readonly failingFrom: number | null;
+  readonly lastFailureAt: number | null;
+  readonly retryRequestedAt: number | null;
+  readonly lastAttemptAt: number | null;
+  readonly lastProcessedAt: number | null;
+  readonly delivered: number;
+  /** At most RECENT_FAILURES_LIMIT entries, newest first. */
+  readonly recentFailures: readonly FailureRecord[];
+}
+
+/** How many failures the status view keeps (Passfort shows 10). */
+export const RECENT_FAILURES_LIMIT = 10;
+
+/** A customer nobody has configured or delivered to yet. */
+export function initialState(): CustomerQueueState {
+  return {
+    settings: null,
+    cursor: 0,
+    attempts: 0,
+    failingFrom: null,
+    lastFailureAt: null,
+    retryRequestedAt: null,
+    lastAttemptAt: null,
+    lastProcessedAt: null,
+    delivered: 0,
+    recentFailures: [],
+  };
+}
+
+/** Applies one event. Pure: the same events always fold to the same state. */
+export function evolve(state: CustomerQueueState, event: CustomerQueueEvent): CustomerQueueState {
+  switch (event.type) {
+    case 'WebhookConfigured':
+      return { ...state, settings: event.data.settings };
+    case 'DeliverySucceeded':
+      return {
+        ...advance(state, event.data.lastId),
+        attempts: 0,
+        failingFrom: null,
+        lastFailureAt: null,
+        retryRequestedAt: null,
+        lastAttemptAt: event.at,
+        lastProcessedAt: event.at,
+        delivered: state.delivered + event.data.count,
+      };
+    case 'DeliveryFailed':
+      return recordFailure(state, event);
+    case 'RetryRequested':
+      return { ...state, retryRequestedAt: event.at };
+    case 'FailuresCleared':
+      return { ...state, recentFailures: [] };
+    case 'QueuePurged':
+    case 'MessagesSkipped':
+      return advance(
+        state,
+        event.data.ids.reduce((max, id) => Math.max(max, id), state.cursor),
+      );
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** Folds a list of events onto a state (the initial one unless a snapshot is given). */
+export function fold(events: Iterable<CustomerQueueEvent>, from: CustomerQueueState = initialState()) {
+  let state = from;
+  for (const event of events) {
+    state = evolve(state, event);
+  }
+  return state;
+}
+
+/** Moves the cursor; a failure whose messages are now all behind the cursor is resolved. */
+function advance(state: CustomerQueueState, through: number): CustomerQueueState {
+  const cursor = Math.max(state.cursor, through);
+  const headPassed = state.failingFrom !== null && state.failingFrom <= cursor;
+  return {
+    ...state,
+    cursor,
+    recentFailures: state.recentFailures.filter((failure) => failure.lastWebhookId > cursor),
+    ...(headPassed ? { attempts: 0, failingFrom: null, lastFailureAt: null, retryRequestedAt: null } : {}),
+  };
+}
+
+function recordFailure(state: CustomerQueueState, { at, data }: DeliveryFailed): CustomerQueueState {
+  const entry: FailureRecord = {
+    webhookId: data.firstId,
+    lastWebhookId: data.lastId,
+    event: data.event,
+    attempts: data.attempt,
+    statusCode: data.statusCode,
+    error: data.error,
+    failedAt: at,
+  };
+  // One entry per waiting head: a retried (or grown) batch replaces its earlier entry.
+  const others = state.recentFailures.filter((failure) => failure.webhookId !== data.firstId);
+  return {
+    ...state,
+    attempts: data.attempt,
+    failingFrom: data.firstId,
+    lastFailureAt: at,
+    retryRequestedAt: null,
+    lastAttemptAt: at,
+    recentFailures: [entry, ...others].slice(0, RECENT_FAILURES_LIMIT),
+  };
+}

@@ -1,0 +1,49 @@
+import { nextAttemptAt } from './decide.js';
+import type { DeliverySettings } from './settings.js';
+import type { CustomerQueueState, FailureRecord } from './state.js';
+
+/** The three queue states a customer sees (CONTRACT.md "Queue states"). */
+export type QueueState = 'empty' | 'waiting' | 'stalled';
+
+/** The status view of one customer, as the admin API and the status page show it. */
+export interface CustomerStatus {
+  readonly customerId: string;
+  readonly queue: QueueState;
+  readonly pending: number;
+  readonly enabled: boolean;
+  readonly lastProcessedAt: number | null;
+  readonly nextAttemptAt: number | null;
+  readonly attempts: number;
+  readonly recentFailures: readonly FailureRecord[];
+}
+
+/**
+ * empty = nothing pending; stalled = pending but not being sent (the head failed and waits,
+ * or webhooks are disabled or not configured); waiting = pending and going out normally.
+ */
+export function queueState(state: CustomerQueueState, pending: number): QueueState {
+  if (pending === 0) {
+    return 'empty';
+  }
+  const paused = state.settings === null || !state.settings.enabled;
+  return paused || state.attempts > 0 ? 'stalled' : 'waiting';
+}
+
+/** Projects the folded state plus the queue's pending count onto the status view. */
+export function statusView(
+  customerId: string,
+  state: CustomerQueueState,
+  pending: number,
+  settings: DeliverySettings,
+): CustomerStatus {
+  return {
+    customerId,
+    queue: queueState(state, pending),
+    pending,
+    enabled: state.settings?.enabled ?? false,
+    lastProcessedAt: state.lastProcessedAt,
+    nextAttemptAt: pending > 0 ? nextAttemptAt(state, settings) : null,
+    attempts: state.attempts,
+    recentFailures: state.recentFailures,
+  };
+}
