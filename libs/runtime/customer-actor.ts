@@ -1,0 +1,269 @@
+import {
+  decide,
+  evolve,
+  initialState,
+  nextAttemptAt,
+  queueState,
+  statusView,
+  type CustomerQueueEvent,
+  type CustomerQueueState,
+  type CustomerStatus,
+  type Decision,
+  type DeliverySettings,
+  type PendingMessage,
+} from '../domain/index.js';
+import type { Clock } from './clock.js';
+import { PendingWindow } from './pending-window.js';
+import type { QueuePort, RuntimeLogger, SenderPort, StorePort, WindowMessage } from './ports.js';
+
+/** What an actor needs from its host. */
+export interface ActorContext {
+  readonly settings: DeliverySettings;
+  readonly clock: Clock;
+  readonly queue: QueuePort;
+  readonly store: StorePort;
+  readonly sender: SenderPort;
+  readonly logger: RuntimeLogger;
+  /** Messages held in memory per customer (at least the batch size). */
+  readonly windowSize: number;
+}
+
+/** What a step ended with, for the host to schedule or passivate. */
+export type StepOutcome = Decision['kind'] | 'error';
+
+/**
+ * One customer's queue: folds its events, asks the rules what to do and carries it out, one step
+ * at a time. Appends go through one chain so commands and delivery outcomes keep their order.
+ */
+export class CustomerActor {
+  state: CustomerQueueState = initialState();
+  version = 0;
+  pending = 0;
+  private readonly window: PendingWindow;
+  private secret: string | null = null;
+  private appendChain: Promise<unknown> = Promise.resolve();
+  private loading: Promise<void> | null = null;
+
+  constructor(
+    readonly customerId: string,
+    private readonly ctx: ActorContext,
+  ) {
+    this.window = new PendingWindow(ctx.windowSize);
+  }
+
+  /** A message the feed saw for this customer. */
+  offer(message: WindowMessage): void {
+    if (message.id <= this.state.cursor) {
+      return;
+    }
+    const taken = this.window.offer(message);
+    if (this.window.isComplete) {
+      this.pending = this.window.messages.length;
+    } else if (!taken && this.loading !== null) {
+      this.pending += 1;
+    }
+  }
+
+  /** The status view as of now, from memory. */
+  status(): CustomerStatus {
+    return statusView(this.customerId, this.state, this.pending, this.ctx.settings);
+  }
+
+  /**
+   * Appends events with the next expected version and the matching projection, then folds them
+   * in. Serialised, so a command never races a delivery outcome for a version.
+   */
+  record(events: readonly CustomerQueueEvent[], options?: { secret?: string }): Promise<void> {
+    const run = this.appendChain.then(async () => {
+      const state = events.reduce(evolve, this.state);
+      const queue = queueState(state, this.pending);
+      const nextAt = this.pending > 0 ? nextAttemptAt(state, this.ctx.settings) : null;
+      const projection = { state, pending: this.pending, queue, nextAttemptAt: nextAt };
+      const { version } = await this.ctx.store.append(
+        this.customerId,
+        this.version,
+        events,
+        projection,
+        options,
+      );
+      this.state = state;
+      this.version = version;
+      if (options?.secret !== undefined) {
+        this.secret = options.secret;
+      }
+    });
+    this.appendChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs one step: load if needed, fill the window, decide, carry it out. */
+  async step(): Promise<{ outcome: StepOutcome; wakeAt?: number }> {
+    await this.ensureLoaded();
+    await this.fillWindow();
+    const now = this.ctx.clock.now();
+    const decision = decide(
+      this.state,
+      { now, pending: this.window.messages.map(toPending) },
+      this.ctx.settings,
+    );
+    switch (decision.kind) {
+      case 'idle':
+        return { outcome: 'idle' };
+      case 'waitUntil':
+        return { outcome: 'waitUntil', wakeAt: decision.at };
+      case 'skip':
+        await this.skip(decision.ids, decision.reason);
+        return { outcome: 'skip' };
+      case 'deliver':
+        await this.deliver(decision.ids, decision.attempt);
+        return { outcome: 'deliver' };
+      default: {
+        const unknown: never = decision;
+        throw new Error(`unknown decision ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** Reloads the stored snapshot (after a version conflict: another writer was here). */
+  reload(): Promise<void> {
+    this.loading = null;
+    return this.ensureLoaded();
+  }
+
+  /** Loads the stored snapshot once: restart resumes from the projection, not a replay. */
+  ensureLoaded(): Promise<void> {
+    this.loading ??= this.ctx.store.load(this.customerId).then(
+      (snapshot) => {
+        this.state = snapshot?.state ?? initialState();
+        this.version = snapshot?.version ?? 0;
+        this.secret = null;
+        this.window.removeThrough(this.state.cursor);
+      },
+      (error: unknown) => {
+        this.loading = null;
+        throw error;
+      },
+    );
+    return this.loading;
+  }
+
+  private async fillWindow(): Promise<void> {
+    const want = Math.max(this.ctx.settings.batchSize, 1);
+    if (!this.window.needsRead(want)) {
+      return;
+    }
+    const { afterId, max } = this.window.beginRead(this.state.cursor);
+    try {
+      const read = await this.ctx.queue.read(this.customerId, afterId, max);
+      this.window.endRead(read, max);
+      this.window.removeThrough(this.state.cursor);
+      this.pending = this.window.isComplete
+        ? this.window.messages.length
+        : await this.ctx.queue.pendingCount(this.customerId, this.state.cursor);
+    } catch (error) {
+      this.window.abortRead();
+      throw error;
+    }
+  }
+
+  private async skip(ids: readonly number[], reason: 'unsubscribed' | 'unreadable'): Promise<void> {
+    const skipped = this.window.messages.filter((message) => ids.includes(message.id));
+    const detail = skipped
+      .map((m) => (m.kind === 'unreadable' ? `${m.id}: ${m.reason}` : null))
+      .filter(Boolean);
+    const data =
+      detail.length > 0 ? { ids, reason, detail: detail.join('; ').slice(0, 1000) } : { ids, reason };
+    await this.advance(
+      [{ type: 'MessagesSkipped', at: this.ctx.clock.now(), data }],
+      ids.length,
+      Math.max(...ids),
+    );
+    this.ctx.logger.info({ customerId: this.customerId, ids, reason }, 'messages skipped');
+  }
+
+  // 1. build the request from the window, 2. send it, 3. record the outcome, 4. release the
+  // delivered messages from the stream. A crash between 2 and 3 repeats the request on restart.
+  private async deliver(ids: readonly number[], attempt: number): Promise<void> {
+    const endpoint = this.state.settings;
+    if (endpoint === null) {
+      return;
+    }
+    const messages = this.window.messages
+      .filter((m) => ids.includes(m.id))
+      .flatMap((m) => (m.kind === 'message' ? [m] : []));
+    const first = messages[0];
+    const last = messages.at(-1);
+    if (first === undefined || last === undefined) {
+      return;
+    }
+    const secret = await this.loadSecret();
+    const now = this.ctx.clock.now();
+    const result = await this.ctx.sender.send({
+      url: endpoint.url,
+      secrets: [secret],
+      messages,
+      batching: endpoint.batching,
+      authorizationHeader: endpoint.authorizationHeader,
+      acceptAny2xx: endpoint.acceptAny2xx,
+      timeoutMs: endpoint.batching ? this.ctx.settings.timeoutBatchMs : this.ctx.settings.timeoutSingleMs,
+      region: endpoint.region,
+      now,
+    });
+    const at = this.ctx.clock.now();
+    const range = {
+      firstId: first.id,
+      lastId: last.id,
+      count: messages.length,
+      durationMs: result.durationMs,
+    };
+    const log = {
+      customerId: this.customerId,
+      webhookId: first.id,
+      lastWebhookId: last.id,
+      attempt,
+      statusCode: result.statusCode,
+    };
+    if (result.ok) {
+      const data = { ...range, statusCode: result.statusCode ?? 200 };
+      await this.advance([{ type: 'DeliverySucceeded', at, data }], messages.length, last.id);
+      this.ctx.logger.debug(log, 'delivered');
+      return;
+    }
+    const error = result.error ?? 'failed';
+    const data = { ...range, attempt, event: first.event, statusCode: result.statusCode, error };
+    await this.record([{ type: 'DeliveryFailed', at, data }]);
+    this.ctx.logger.info({ ...log, error }, 'delivery failed');
+  }
+
+  /**
+   * Records events that move the cursor, then drops those messages from memory and the stream.
+   * The window changes only after the commit: a failed append must leave the head where it was.
+   */
+  private async advance(events: CustomerQueueEvent[], count: number, throughId: number): Promise<void> {
+    const before = this.pending;
+    const left = this.window.messages.filter((message) => message.id > throughId).length;
+    this.pending = this.window.isComplete ? left : Math.max(0, before - count);
+    try {
+      await this.record(events);
+    } catch (error) {
+      this.pending = before;
+      throw error;
+    }
+    this.window.removeThrough(throughId);
+    this.ctx.queue.release(this.customerId, throughId);
+  }
+
+  private async loadSecret(): Promise<string> {
+    if (this.secret === null) {
+      this.secret = await this.ctx.store.getSecret(this.customerId);
+    }
+    if (this.secret === null) {
+      throw new Error(`customer ${this.customerId} has no secret stored`);
+    }
+    return this.secret;
+  }
+}
+
+function toPending(message: WindowMessage): PendingMessage {
+  return { id: message.id, event: message.kind === 'message' ? message.event : null };
+}

@@ -1,0 +1,87 @@
+/**
+ * What the runtime needs from the queue, the event store and the sender. The real JetStreamQueue,
+ * EventStore and HttpSender satisfy these structurally; the runtime never names a driver.
+ */
+import type { CustomerQueueEvent, CustomerQueueState, QueueState } from '../domain/index.js';
+
+/** A message read from a customer's queue; unreadable bodies are kept so they can be skipped. */
+export type WindowMessage =
+  | {
+      readonly kind: 'message';
+      readonly id: number;
+      readonly customerId: string;
+      readonly acceptedAt: number;
+      readonly event: string;
+      readonly data: Record<string, unknown>;
+    }
+  | {
+      readonly kind: 'unreadable';
+      readonly id: number;
+      readonly customerId: string;
+      readonly acceptedAt: number;
+      readonly reason: string;
+    };
+
+export interface QueuePort {
+  read(customerId: string, afterId: number, max: number): Promise<readonly WindowMessage[]>;
+  pendingCount(customerId: string, afterId: number): Promise<number>;
+  release(customerId: string, throughId: number): void;
+  flush(customerId?: string): Promise<void>;
+}
+
+export interface Projection {
+  state: CustomerQueueState;
+  pending: number;
+  queue: QueueState;
+  nextAttemptAt: number | null;
+}
+
+export interface SnapshotPort {
+  version: number;
+  state: CustomerQueueState;
+  pending: number;
+}
+
+export interface StorePort {
+  load(customerId: string): Promise<SnapshotPort | null>;
+  append(
+    customerId: string,
+    expectedVersion: number,
+    events: readonly CustomerQueueEvent[],
+    projection: Projection,
+    options?: { secret?: string },
+  ): Promise<{ version: number }>;
+  getSecret(customerId: string): Promise<string | null>;
+  updatePending(customerId: string, pending: number, queue: QueueState): Promise<void>;
+}
+
+export interface OutgoingRequest {
+  url: string;
+  secrets: readonly string[];
+  messages: ReadonlyArray<{ id: number; event: string; acceptedAt: number; data: Record<string, unknown> }>;
+  batching: boolean;
+  authorizationHeader: boolean;
+  acceptAny2xx: boolean;
+  timeoutMs: number;
+  region?: string | null;
+  now: number;
+}
+
+export interface SendResult {
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export interface SenderPort {
+  send(request: OutgoingRequest): Promise<SendResult>;
+}
+
+/** The few log calls the runtime makes (pino's shape). */
+export interface RuntimeLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}

@@ -1,0 +1,76 @@
+import { defaultDeliverySettings, type DeliverySettings } from '../../libs/domain/index.js';
+
+/** Everything the service reads from the environment (CONTRACT.md "Running"). */
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly natsUrls: string[];
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  readonly namespace: string;
+  readonly adminToken: string | null;
+  readonly encryptionKey: string | null;
+  readonly delivery: DeliverySettings;
+  readonly allowPrivateTargets: boolean;
+  readonly regions: string | undefined;
+  readonly logLevel: string;
+}
+
+/** A setting that cannot be used: the service refuses to start and says which and why. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const NAMESPACE_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') {
+      return fallback;
+    }
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+    }
+    return value;
+  };
+  const bool = (name: string) => {
+    const raw = (env[name] ?? 'false').toLowerCase();
+    if (!['true', 'false', '1', '0'].includes(raw)) {
+      throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+    }
+    return raw === 'true' || raw === '1';
+  };
+  const namespace = env.HOOKPOST_NAMESPACE ?? 'hookpost';
+  if (!NAMESPACE_PATTERN.test(namespace)) {
+    throw new ConfigError(`HOOKPOST_NAMESPACE must match ${NAMESPACE_PATTERN.source}, got "${namespace}"`);
+  }
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// URL (unset it to use the embedded SQLite)');
+  }
+  return {
+    port: int('PORT', 3000, 0, 65_535),
+    host: env.HOST ?? '127.0.0.1',
+    natsUrls: (env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',').map((url) => url.trim()).filter(Boolean),
+    databaseUrl,
+    dataDir: env.HOOKPOST_DATA_DIR ?? './var',
+    namespace,
+    adminToken: env.HOOKPOST_ADMIN_TOKEN || null,
+    encryptionKey: env.HOOKPOST_ENCRYPTION_KEY || null,
+    delivery: {
+      backoffBaseMs: int('HOOKPOST_BACKOFF_BASE_MS', defaultDeliverySettings.backoffBaseMs, 1),
+      backoffAttempts: int('HOOKPOST_BACKOFF_ATTEMPTS', defaultDeliverySettings.backoffAttempts, 0, 50),
+      backoffDailyMs: int('HOOKPOST_BACKOFF_DAILY_MS', defaultDeliverySettings.backoffDailyMs, 1),
+      batchSize: int('HOOKPOST_BATCH_SIZE', defaultDeliverySettings.batchSize, 1, 1_000),
+      batchIntervalMs: int('HOOKPOST_BATCH_INTERVAL_MS', defaultDeliverySettings.batchIntervalMs, 0),
+      timeoutSingleMs: int('HOOKPOST_TIMEOUT_SINGLE_MS', defaultDeliverySettings.timeoutSingleMs, 1),
+      timeoutBatchMs: int('HOOKPOST_TIMEOUT_BATCH_MS', defaultDeliverySettings.timeoutBatchMs, 1),
+    },
+    allowPrivateTargets: bool('HOOKPOST_ALLOW_PRIVATE_TARGETS'),
+    regions: env.HOOKPOST_REGIONS,
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}

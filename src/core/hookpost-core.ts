@@ -1,0 +1,73 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { HttpSender, parseRegions } from '../../libs/delivery/index.js';
+import { EventStore } from '../../libs/event-store/index.js';
+import { JetStreamQueue } from '../../libs/queue/index.js';
+import { ActorHost, systemClock } from '../../libs/runtime/index.js';
+import type { AppConfig } from '../config/app-config.js';
+import type { ServiceSecrets } from '../config/secrets.js';
+import { connectNats, type NatsHandle } from '../infra/embedded-nats.js';
+import { packageVersion } from './version.js';
+
+/**
+ * The parts every entry point shares (the way Immich builds API and worker from one set):
+ * NATS, the queue, the event log, the sender and the actor host, closed in the reverse order.
+ */
+export class HookpostCore {
+  private constructor(
+    readonly config: AppConfig,
+    readonly logger: Logger,
+    readonly nats: NatsHandle,
+    readonly queue: JetStreamQueue,
+    readonly store: EventStore,
+    readonly sender: HttpSender,
+    readonly host: ActorHost,
+    /** HOOKPOST_REGIONS parsed: region name -> source addresses. */
+    readonly regions: ReadonlyMap<string, string[]>,
+  ) {}
+
+  /** Connects everything; delivery starts only with startDelivery(). */
+  static async open(config: AppConfig, secrets: ServiceSecrets, logger: Logger): Promise<HookpostCore> {
+    const nats = await connectNats(config.natsUrls, config.dataDir, logger);
+    const queue = await JetStreamQueue.open(nats.connection, { namespace: config.namespace });
+    const store = await EventStore.open({
+      ...(config.databaseUrl === null ? { sqlitePath: join(config.dataDir, 'hookpost.sqlite') } : { databaseUrl: config.databaseUrl }),
+      encryptionKey: secrets.encryptionKey,
+    });
+    const regions = parseRegions(config.regions);
+    const sender = new HttpSender({
+      allowPrivateTargets: config.allowPrivateTargets,
+      regions,
+      userAgent: `Hookpost/${packageVersion}`,
+    });
+    const host = new ActorHost(
+      {
+        settings: config.delivery,
+        clock: systemClock,
+        queue,
+        source: queue,
+        store,
+        sender,
+        logger,
+        windowSize: Math.max(config.delivery.batchSize * 2, 100),
+      },
+      { idleAfterMs: 30_000, errorRetryMs: 1_000, activationConcurrency: 32, shutdownGraceMs: 15_000 },
+    );
+    return new HookpostCore(config, logger, nats, queue, store, sender, host, regions);
+  }
+
+  /** Starts delivering: the feed, then every customer with queued messages. */
+  async startDelivery(): Promise<void> {
+    await this.host.start();
+  }
+
+  /** Graceful stop: in-flight attempts are recorded before the connections close. */
+  async close(): Promise<void> {
+    await this.host.stop();
+    await this.sender.close();
+    await this.queue.close();
+    await this.store.close();
+    await this.nats.connection.drain().catch(() => undefined);
+    this.nats.embedded?.kill('SIGTERM');
+  }
+}

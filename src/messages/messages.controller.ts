@@ -1,0 +1,23 @@
+import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { isCustomerId } from '../../libs/domain/index.js';
+import { ApiError } from '../core/api-error.js';
+import { MessageBodyDto } from './publish-message.dto.js';
+import { PublishService } from './publish.service.js';
+
+/** HTTP publishing: the same as the NATS `<ns>.publish` request, for platforms without NATS. */
+@ApiTags('messages')
+@ApiBearerAuth()
+@Controller('v1/customers/:customerId/messages')
+export class MessagesController {
+  constructor(private readonly publisher: PublishService) {}
+
+  @Post()
+  @HttpCode(202)
+  publish(@Param('customerId') customerId: string, @Body() body: MessageBodyDto): Promise<{ webhookId: number }> {
+    if (!isCustomerId(customerId)) {
+      throw ApiError.badRequest('customerId must be 1-64 characters of A-Z, a-z, 0-9, _ and -');
+    }
+    return this.publisher.publish({ ...body, customerId });
+  }
+}

@@ -1,0 +1,68 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { IsString, Matches } from 'class-validator';
+import { CUSTOMER_ID_PATTERN } from '../../libs/domain/index.js';
+import { ApiError } from '../core/api-error.js';
+import { HookpostCore } from '../core/hookpost-core.js';
+import { validateBody } from '../core/validate.js';
+import { PublishBatchDto, PublishMessageDto } from '../messages/publish-message.dto.js';
+import { PublishService } from '../messages/publish.service.js';
+import { WebhookService } from '../webhooks/webhook.service.js';
+import { MalformedBody } from './plain-json.js';
+import { rpc } from './rpc.js';
+
+class CustomerRequestDto {
+  @IsString()
+  @Matches(CUSTOMER_ID_PATTERN)
+  customerId!: string;
+}
+
+/** NATS request/reply: `<ns>.publish`, `<ns>.publish.batch`, `<ns>.status`, `<ns>.retry`, `<ns>.refresh`. */
+@Controller()
+export class MessagingController {
+  constructor(
+    private readonly publisher: PublishService,
+    private readonly webhooks: WebhookService,
+    private readonly core: HookpostCore,
+  ) {}
+
+  @MessagePattern('publish')
+  publish(@Payload() body: unknown) {
+    return this.handle(async () => this.publisher.publish(await validateBody(PublishMessageDto, parsed(body))));
+  }
+
+  @MessagePattern('publish.batch')
+  publishBatch(@Payload() body: unknown) {
+    return this.handle(async () => {
+      const { messages } = await validateBody(PublishBatchDto, parsed(body));
+      const results = await this.publisher.publishMany(messages);
+      return { webhookIds: results.map((result) => result.webhookId) };
+    });
+  }
+
+  @MessagePattern('status')
+  status(@Payload() body: unknown) {
+    return this.handle(async () => this.webhooks.status((await validateBody(CustomerRequestDto, parsed(body))).customerId));
+  }
+
+  @MessagePattern('retry')
+  retry(@Payload() body: unknown) {
+    return this.handle(async () => this.webhooks.retry((await validateBody(CustomerRequestDto, parsed(body))).customerId));
+  }
+
+  @MessagePattern('refresh')
+  refresh(@Payload() body: unknown) {
+    return this.handle(async () => this.webhooks.refresh((await validateBody(CustomerRequestDto, parsed(body))).customerId));
+  }
+
+  private handle<T>(work: () => Promise<T>) {
+    return rpc(work, (error) => this.core.logger.error({ err: error }, 'NATS request failed'));
+  }
+}
+
+function parsed(body: unknown): unknown {
+  if (body instanceof MalformedBody) {
+    throw new ApiError(400, 'MALFORMED_JSON', `the request is not valid JSON: ${body.reason}`);
+  }
+  return body;
+}

@@ -1,0 +1,50 @@
+import type { ConsumerDeserializer, ConsumerSerializer, IncomingRequest } from '@nestjs/microservices';
+
+/** Stands in for a request body that was not JSON, so the handler can answer with a 400. */
+export class MalformedBody {
+  constructor(readonly reason: string) {}
+}
+
+const PLAIN = 'plain:';
+
+interface NatsMessageLike {
+  readonly data: Uint8Array;
+  readonly reply?: string;
+  string(): string;
+}
+
+/**
+ * Lets any NATS client send a plain JSON request and get a plain JSON reply. Nest's own packets
+ * (`{ pattern, data, id }` from ClientProxy) pass through unchanged.
+ */
+export class PlainJsonDeserializer implements ConsumerDeserializer {
+  deserialize(message: NatsMessageLike, options?: { channel?: string; replyTo?: string }): IncomingRequest {
+    let body: unknown;
+    try {
+      body = JSON.parse(message.string());
+    } catch (error) {
+      body = new MalformedBody(error instanceof Error ? error.message : 'not JSON');
+    }
+    if (isNestPacket(body)) {
+      return body;
+    }
+    const replyTo = options?.replyTo ?? message.reply;
+    // A request without a reply subject is an event: no id, so Nest does not try to answer.
+    return { pattern: options?.channel ?? '', data: body, id: replyTo ? `${PLAIN}${replyTo}` : (undefined as unknown as string) };
+  }
+}
+
+/** Answers plain requests with the bare handler result; Nest clients get Nest's packet. */
+export class PlainJsonSerializer implements ConsumerSerializer {
+  serialize(packet: { id?: string; response?: unknown; err?: unknown; isDisposed?: boolean }): { data: string } {
+    if (typeof packet.id === 'string' && packet.id.startsWith(PLAIN)) {
+      const body = packet.err !== undefined ? { error: { code: 'INTERNAL', message: 'internal error' } } : packet.response;
+      return { data: JSON.stringify(body ?? null) };
+    }
+    return { data: JSON.stringify(packet) };
+  }
+}
+
+function isNestPacket(value: unknown): value is IncomingRequest {
+  return typeof value === 'object' && value !== null && 'pattern' in value && 'data' in value;
+}

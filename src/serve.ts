@@ -1,0 +1,69 @@
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module.js';
+import { loadConfig } from './config/app-config.js';
+import { loadServiceSecrets } from './config/secrets.js';
+import { ApiError } from './core/api-error.js';
+import { HookpostCore } from './core/hookpost-core.js';
+import { validationOptions } from './core/validate.js';
+import { packageVersion } from './core/version.js';
+import { ErrorFilter } from './http/error.filter.js';
+import { createLogger } from './infra/logger.js';
+import { NestPinoLogger } from './infra/nest-logger.js';
+import { NamespacedNatsServer } from './messaging/namespaced-nats.server.js';
+
+/** A running service: its address, and a graceful stop. */
+export interface RunningService {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `hookpost serve`: the admin API, the NATS patterns and the delivery workers in one process.
+ * Order matters: 1. connect NATS and the log, 2. answer NATS requests, 3. start delivering,
+ * 4. open the HTTP port. Stopping runs it backwards so no attempt is left half-recorded.
+ */
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel);
+  const secrets = await loadServiceSecrets(config.dataDir, config);
+  if (secrets.generatedAdminToken) {
+    process.stdout.write(`\nHookpost admin token (stored in ${config.dataDir}/admin-token): ${secrets.adminToken}\n\n`);
+  }
+  const core = await HookpostCore.open(config, secrets, logger);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(core, secrets), {
+    logger: new NestPinoLogger(logger),
+    bodyParser: false,
+  });
+  // 256 KiB of message plus its envelope; larger bodies get a 413 in the one error shape.
+  app.useBodyParser('json', { limit: '300kb' });
+  app.useGlobalFilters(new ErrorFilter(logger));
+  app.useGlobalPipes(
+    new ValidationPipe({ ...validationOptions, transform: true, exceptionFactory: (errors) => ApiError.fromValidation(errors) }),
+  );
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle('Hookpost admin API').setVersion(packageVersion).addBearerAuth().build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  app.connectMicroservice({
+    strategy: new NamespacedNatsServer(config.namespace, { servers: config.natsUrls, queue: `${config.namespace}-api` }),
+  });
+  await app.startAllMicroservices();
+  await core.startDelivery();
+  await app.listen(config.port, config.host);
+  const url = await app.getUrl();
+  logger.info({ url, namespace: config.namespace, database: config.databaseUrl === null ? 'sqlite' : 'postgres' }, 'hookpost is up');
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    stop: () =>
+      (stopping ??= (async () => {
+        await core.close();
+        await app.close();
+        logger.info('hookpost stopped');
+      })()),
+  };
+}

@@ -1,0 +1,52 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
+import { EVENT_TYPE_PATTERN } from '../../libs/domain/index.js';
+
+/** PUT /v1/customers/{id}/webhook: the customer's endpoint. */
+export class WebhookConfigDto {
+  @ApiProperty({ example: 'https://hooks.acme.example/passfort' })
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true, require_tld: false, disallow_auth: true },
+    { message: 'url must be an http(s) URL without credentials' },
+  )
+  @Length(1, 2048)
+  url!: string;
+
+  @ApiProperty({ example: 'whsec_5f2c8e0d9a', minLength: 8, writeOnly: true })
+  @IsString()
+  @Length(8, 256)
+  secret!: string;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  batching?: boolean;
+
+  @ApiPropertyOptional({ example: ['CHECK_COMPLETED'], description: 'absent = all event types' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(200)
+  @Matches(EVENT_TYPE_PATTERN, { each: true })
+  events?: string[];
+
+  @ApiPropertyOptional({ default: true, description: 'false for receivers (e.g. Salesforce) that reject an Authorization header' })
+  @IsOptional()
+  @IsBoolean()
+  authorizationHeader?: boolean;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  acceptAny2xx?: boolean;
+
+  @ApiPropertyOptional({ example: 'eu' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9_-]{1,32}$/)
+  region?: string;
+}

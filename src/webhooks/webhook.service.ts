@@ -1,0 +1,94 @@
+import { lookup } from 'node:dns/promises';
+import { Injectable } from '@nestjs/common';
+import { isForbiddenAddress } from '../../libs/delivery/index.js';
+import { isCustomerId, type CustomerStatus, type WebhookSettings } from '../../libs/domain/index.js';
+import { ApiError } from '../core/api-error.js';
+import { HookpostCore } from '../core/hookpost-core.js';
+import type { WebhookConfigDto } from './webhook-config.dto.js';
+
+/** The endpoint as the API shows it: never the secret, only its last four characters. */
+export type WebhookView = { customerId: string } & WebhookSettings;
+
+/** Endpoint configuration and the operator commands (status, Retry, Refresh). */
+@Injectable()
+export class WebhookService {
+  constructor(private readonly core: HookpostCore) {}
+
+  /** Creates or replaces a customer's endpoint: one WebhookConfigured event plus the sealed secret. */
+  async configure(customerId: string, dto: WebhookConfigDto): Promise<WebhookView> {
+    assertCustomerId(customerId);
+    await this.assertTargetAllowed(dto.url);
+    const region = dto.region ?? null;
+    if (region !== null && !this.core.regions.has(region)) {
+      const known = [...this.core.regions.keys()].join(', ') || 'none';
+      throw ApiError.badRequest(`unknown region "${region}"; configured: ${known}`);
+    }
+    const settings: WebhookSettings = {
+      url: dto.url,
+      enabled: dto.enabled ?? true,
+      batching: dto.batching ?? false,
+      events: dto.events ?? null,
+      authorizationHeader: dto.authorizationHeader ?? true,
+      acceptAny2xx: dto.acceptAny2xx ?? false,
+      region,
+      secretLast4: dto.secret.slice(-4),
+    };
+    await this.core.host.command(customerId, (actor) =>
+      actor.record([{ type: 'WebhookConfigured', at: Date.now(), data: { settings } }], { secret: dto.secret }),
+    );
+    return { customerId, ...settings };
+  }
+
+  /** The customer's endpoint; 404 when none was configured. */
+  async get(customerId: string): Promise<WebhookView> {
+    assertCustomerId(customerId);
+    const snapshot = await this.core.store.load(customerId);
+    if (snapshot?.state.settings == null) {
+      throw ApiError.notFound(`customer ${customerId} has no webhook configured`);
+    }
+    return { customerId, ...snapshot.state.settings };
+  }
+
+  /** The status view; 404 for a customer Hookpost has never seen. */
+  async status(customerId: string): Promise<CustomerStatus> {
+    assertCustomerId(customerId);
+    const status = await this.core.host.status(customerId);
+    if (status === null) {
+      throw ApiError.notFound(`unknown customer ${customerId}`);
+    }
+    return status;
+  }
+
+  /** Retry: the head is attempted now, ignoring the backoff. */
+  async retry(customerId: string): Promise<CustomerStatus> {
+    await this.status(customerId);
+    await this.core.host.command(customerId, (actor) => actor.record([{ type: 'RetryRequested', at: Date.now(), data: {} }]));
+    return this.status(customerId);
+  }
+
+  /** Refresh: clears the recent failures; the queue and the backoff are untouched. */
+  async refresh(customerId: string): Promise<CustomerStatus> {
+    await this.status(customerId);
+    await this.core.host.command(customerId, (actor) => actor.record([{ type: 'FailuresCleared', at: Date.now(), data: {} }]));
+    return this.status(customerId);
+  }
+
+  /** Refuses endpoints on private networks unless allowed; the sender checks again at connect time. */
+  private async assertTargetAllowed(url: string): Promise<void> {
+    if (this.core.config.allowPrivateTargets) {
+      return;
+    }
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    const addresses = await lookup(host, { all: true }).catch(() => []);
+    const forbidden = addresses.find(({ address }) => isForbiddenAddress(address));
+    if (forbidden !== undefined) {
+      throw new ApiError(400, 'PRIVATE_TARGET', `${host} resolves to ${forbidden.address}, a private address; set HOOKPOST_ALLOW_PRIVATE_TARGETS=true to allow it`);
+    }
+  }
+}
+
+function assertCustomerId(customerId: string): void {
+  if (!isCustomerId(customerId)) {
+    throw ApiError.badRequest('customerId must be 1-64 characters of A-Z, a-z, 0-9, _ and -');
+  }
+}
