@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './free-port.js';
+
+/** A Hookpost service running as its own process from the build (`dist/`), as users run it. */
+export interface ServiceProcess {
+  readonly url: string;
+  readonly adminToken: string;
+  readonly namespace: string;
+  /** Everything the process wrote to stdout and stderr, across restarts. */
+  logs(): string;
+  /** Calls the admin API with the admin token; JSON in and out. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** A crash: SIGKILL, no shutdown. */
+  kill9(): Promise<void>;
+  /** Graceful stop (SIGTERM). */
+  stop(): Promise<void>;
+  /** Starts the process again with the same settings and data dir. */
+  restart(): Promise<void>;
+}
+
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => liveChildren.forEach((child) => child.kill('SIGKILL')));
+
+/** Starts `node dist/src/main.js serve` with test settings plus `env`; waits until /health answers. */
+export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'hookpost-svc-'));
+  const adminToken = `test-admin-${port}`;
+  const namespace = env.HOOKPOST_NAMESPACE ?? `t${port}`;
+  const url = `http://127.0.0.1:${port}`;
+  let output = '';
+  let child: ChildProcess | null = null;
+
+  const launch = async () => {
+    child = spawn(process.execPath, ['dist/src/main.js', 'serve'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: String(port),
+        HOOKPOST_DATA_DIR: dataDir,
+        HOOKPOST_ADMIN_TOKEN: adminToken,
+        HOOKPOST_NAMESPACE: namespace,
+        HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
+        LOG_LEVEL: 'debug',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    liveChildren.add(child);
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const started = Date.now();
+    while (Date.now() - started < 20_000) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`hookpost exited with ${child.exitCode}:\n${output}`);
+      }
+      const ok = await fetch(`${url}/health`).then((res) => res.ok, () => false);
+      if (ok) {
+        return;
+      }
+      await sleep(100);
+    }
+    throw new Error(`hookpost did not come up within 20 s:\n${output}`);
+  };
+
+  const end = async (signal: NodeJS.Signals) => {
+    const running = child;
+    if (running === null || running.exitCode !== null || running.signalCode !== null) {
+      return;
+    }
+    const exited = once(running, 'exit');
+    running.kill(signal);
+    await exited;
+    liveChildren.delete(running);
+    child = null;
+  };
+
+  await launch();
+  return {
+    url,
+    adminToken,
+    namespace,
+    logs: () => output,
+    async api(method, path, body) {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : null };
+    },
+    kill9: () => end('SIGKILL'),
+    async stop() {
+      await end('SIGTERM');
+      await rm(dataDir, { recursive: true, force: true });
+    },
+    async restart() {
+      await end('SIGTERM');
+      await launch();
+    },
+  };
+}
