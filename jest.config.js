@@ -21,9 +21,12 @@ const common = {
 };
 
 export default {
+  // testTimeout is global in Jest (a project's own is ignored); e2e tests set longer ones themselves.
+  testTimeout: 60_000,
+  maxWorkers: 2,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{src,libs,test,bench}/**/*.unit.spec.ts'] },
-    { ...common, displayName: 'int', testMatch: ['<rootDir>/{src,libs,test}/**/*.int.spec.ts'], testTimeout: 60_000 },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e.spec.ts'], testTimeout: 120_000 },
+    { ...common, displayName: 'int', testMatch: ['<rootDir>/{src,libs,test}/**/*.int.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e.spec.ts'] },
   ],
 };

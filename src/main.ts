@@ -4,7 +4,9 @@ import { ConfigError } from './config/app-config.js';
 import { packageVersion } from './core/version.js';
 import { serve } from './serve.js';
 
-const program = new Command('hookpost').version(packageVersion).description('Ordered, retried webhook delivery over NATS JetStream');
+const program = new Command('hookpost')
+  .version(packageVersion)
+  .description('Ordered, retried webhook delivery over NATS JetStream');
 
 program
   .command('serve')
@@ -22,6 +24,8 @@ program
   });
 
 program.parseAsync().catch((error: unknown) => {
-  process.stderr.write(`hookpost: ${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`);
+  process.stderr.write(
+    `hookpost: ${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`,
+  );
   process.exit(1);
 });

@@ -30,7 +30,9 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
   const logger = createLogger(config.logLevel);
   const secrets = await loadServiceSecrets(config.dataDir, config);
   if (secrets.generatedAdminToken) {
-    process.stdout.write(`\nHookpost admin token (stored in ${config.dataDir}/admin-token): ${secrets.adminToken}\n\n`);
+    process.stdout.write(
+      `\nHookpost admin token (stored in ${config.dataDir}/admin-token): ${secrets.adminToken}\n\n`,
+    );
   }
   const core = await HookpostCore.open(config, secrets, logger);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(core, secrets), {
@@ -41,7 +43,11 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
   app.useBodyParser('json', { limit: '300kb' });
   app.useGlobalFilters(new ErrorFilter(logger));
   app.useGlobalPipes(
-    new ValidationPipe({ ...validationOptions, transform: true, exceptionFactory: (errors) => ApiError.fromValidation(errors) }),
+    new ValidationPipe({
+      ...validationOptions,
+      transform: true,
+      exceptionFactory: (errors) => ApiError.fromValidation(errors),
+    }),
   );
   const document = SwaggerModule.createDocument(
     app,
@@ -49,13 +55,19 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
   );
   SwaggerModule.setup('docs', app, document);
   app.connectMicroservice({
-    strategy: new NamespacedNatsServer(config.namespace, { servers: config.natsUrls, queue: `${config.namespace}-api` }),
+    strategy: new NamespacedNatsServer(config.namespace, {
+      servers: config.natsUrls,
+      queue: `${config.namespace}-api`,
+    }),
   });
   await app.startAllMicroservices();
   await core.startDelivery();
   await app.listen(config.port, config.host);
   const url = await app.getUrl();
-  logger.info({ url, namespace: config.namespace, database: config.databaseUrl === null ? 'sqlite' : 'postgres' }, 'hookpost is up');
+  logger.info(
+    { url, namespace: config.namespace, database: config.databaseUrl === null ? 'sqlite' : 'postgres' },
+    'hookpost is up',
+  );
   let stopping: Promise<void> | null = null;
   return {
     url,

@@ -250,7 +250,7 @@ export class CustomerActor {
       throw error;
     }
     this.window.removeThrough(throughId);
-    this.ctx.queue.release(this.customerId, throughId);
+    this.ctx.queue.release(this.customerId, throughId, count);
   }
 
   private async loadSecret(): Promise<string> {

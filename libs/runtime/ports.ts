@@ -25,7 +25,8 @@ export type WindowMessage =
 export interface QueuePort {
   read(customerId: string, afterId: number, max: number): Promise<readonly WindowMessage[]>;
   pendingCount(customerId: string, afterId: number): Promise<number>;
-  release(customerId: string, throughId: number): void;
+  /** `count` = messages this call covers, so purges can be amortised per customer. */
+  release(customerId: string, throughId: number, count: number): void;
   flush(customerId?: string): Promise<void>;
 }
 

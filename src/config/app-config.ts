@@ -54,7 +54,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     port: int('PORT', 3000, 0, 65_535),
     host: env.HOST ?? '127.0.0.1',
-    natsUrls: (env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',').map((url) => url.trim()).filter(Boolean),
+    natsUrls: (env.NATS_URL ?? 'nats://127.0.0.1:4222')
+      .split(',')
+      .map((url) => url.trim())
+      .filter(Boolean),
     databaseUrl,
     dataDir: env.HOOKPOST_DATA_DIR ?? './var',
     namespace,

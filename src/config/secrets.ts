@@ -17,8 +17,12 @@ export async function loadServiceSecrets(
   fromEnv: { adminToken: string | null; encryptionKey: string | null },
 ): Promise<ServiceSecrets> {
   await mkdir(dataDir, { recursive: true });
-  const token = fromEnv.adminToken ?? (await readOrCreate(join(dataDir, 'admin-token'), () => randomBytes(24).toString('base64url')));
-  const keyText = fromEnv.encryptionKey ?? (await readOrCreate(join(dataDir, 'encryption-key'), () => randomBytes(32).toString('hex'))).value;
+  const token =
+    fromEnv.adminToken ??
+    (await readOrCreate(join(dataDir, 'admin-token'), () => randomBytes(24).toString('base64url')));
+  const keyText =
+    fromEnv.encryptionKey ??
+    (await readOrCreate(join(dataDir, 'encryption-key'), () => randomBytes(32).toString('hex'))).value;
   return {
     adminToken: typeof token === 'string' ? token : token.value,
     encryptionKey: parseKey(keyText),
@@ -28,14 +32,19 @@ export async function loadServiceSecrets(
 
 function parseKey(text: string): Buffer {
   const trimmed = text.trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : Buffer.from(trimmed, 'base64');
   if (key.length !== 32) {
     throw new ConfigError('HOOKPOST_ENCRYPTION_KEY must be 32 bytes, as 64 hex characters or base64');
   }
   return key;
 }
 
-async function readOrCreate(path: string, create: () => string): Promise<{ value: string; created: boolean }> {
+async function readOrCreate(
+  path: string,
+  create: () => string,
+): Promise<{ value: string; created: boolean }> {
   try {
     return { value: (await readFile(path, 'utf8')).trim(), created: false };
   } catch (error) {

@@ -15,7 +15,13 @@ export class ApiError extends Error {
 
   /** The body sent to the caller. */
   toBody(): { error: { code: string; message: string; details?: unknown } } {
-    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
   }
 
   static badRequest(message: string, details?: unknown): ApiError {
@@ -30,12 +36,16 @@ export class ApiError extends Error {
   static fromValidation(errors: readonly ValidationError[]): ApiError {
     const details = flatten(errors);
     const first = details[0];
-    const message = first === undefined ? 'invalid input' : `${first.field}: ${first.problems[0] ?? 'invalid'}`;
+    const message =
+      first === undefined ? 'invalid input' : `${first.field}: ${first.problems[0] ?? 'invalid'}`;
     return new ApiError(400, 'VALIDATION_FAILED', message, details);
   }
 }
 
-function flatten(errors: readonly ValidationError[], prefix = ''): Array<{ field: string; problems: string[] }> {
+function flatten(
+  errors: readonly ValidationError[],
+  prefix = '',
+): Array<{ field: string; problems: string[] }> {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
     const own = error.constraints ? [{ field, problems: Object.values(error.constraints) }] : [];

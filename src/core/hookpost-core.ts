@@ -31,7 +31,9 @@ export class HookpostCore {
     const nats = await connectNats(config.natsUrls, config.dataDir, logger);
     const queue = await JetStreamQueue.open(nats.connection, { namespace: config.namespace });
     const store = await EventStore.open({
-      ...(config.databaseUrl === null ? { sqlitePath: join(config.dataDir, 'hookpost.sqlite') } : { databaseUrl: config.databaseUrl }),
+      ...(config.databaseUrl === null
+        ? { sqlitePath: join(config.dataDir, 'hookpost.sqlite') }
+        : { databaseUrl: config.databaseUrl }),
       encryptionKey: secrets.encryptionKey,
     });
     const regions = parseRegions(config.regions);

@@ -3,7 +3,11 @@ import { validate } from 'class-validator';
 import { ApiError } from './api-error.js';
 
 /** The options every entry point validates with: unknown fields are refused, not dropped. */
-export const validationOptions = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true } as const;
+export const validationOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+} as const;
 
 /** Validates a plain body against a DTO class; throws ApiError (400) when it does not fit. */
 export async function validateBody<T extends object>(type: ClassConstructor<T>, body: unknown): Promise<T> {

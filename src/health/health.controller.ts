@@ -18,7 +18,10 @@ export class HealthController {
       () => false,
     );
     if (!natsUp || !databaseUp) {
-      throw new ApiError(503, 'UNAVAILABLE', 'a dependency is down', { nats: natsUp ? 'up' : 'down', database: databaseUp ? 'up' : 'down' });
+      throw new ApiError(503, 'UNAVAILABLE', 'a dependency is down', {
+        nats: natsUp ? 'up' : 'down',
+        database: databaseUp ? 'up' : 'down',
+      });
     }
     return { status: 'ok', nats: 'up', database: 'up', actors: this.core.host.activeCount };
   }

@@ -23,7 +23,11 @@ export class AdminTokenGuard implements CanActivate {
     const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
     // Hashing first gives equal lengths, so timingSafeEqual never leaks the token's length.
     if (match?.[1] === undefined || !timingSafeEqual(digest(match[1]), this.expected)) {
-      throw new ApiError(401, 'UNAUTHORIZED', 'a valid admin token is required: Authorization: Bearer <HOOKPOST_ADMIN_TOKEN>');
+      throw new ApiError(
+        401,
+        'UNAUTHORIZED',
+        'a valid admin token is required: Authorization: Bearer <HOOKPOST_ADMIN_TOKEN>',
+      );
     }
     return true;
   }

@@ -21,15 +21,25 @@ export async function connectNats(urls: string[], dataDir: string, logger: Logge
   } catch (error) {
     const binary = findNatsServer();
     if (binary === null) {
-      throw new Error(`NATS at ${urls.join(',')} did not answer (${String(error)}) and no nats-server binary is on the PATH`);
+      throw new Error(
+        `NATS at ${urls.join(',')} did not answer (${String(error)}) and no nats-server binary is on the PATH`,
+        { cause: error },
+      );
     }
     const url = new URL(urls[0] ?? 'nats://127.0.0.1:4222');
     const storeDir = join(dataDir, 'nats');
     await mkdir(storeDir, { recursive: true });
-    logger.warn({ binary, storeDir, port: url.port || '4222' }, 'no NATS answered: starting an embedded nats-server with JetStream');
-    const child = spawn(binary, ['-js', '-sd', storeDir, '-a', url.hostname || '127.0.0.1', '-p', url.port || '4222'], {
-      stdio: 'ignore',
-    });
+    logger.warn(
+      { binary, storeDir, port: url.port || '4222' },
+      'no NATS answered: starting an embedded nats-server with JetStream',
+    );
+    const child = spawn(
+      binary,
+      ['-js', '-sd', storeDir, '-a', url.hostname || '127.0.0.1', '-p', url.port || '4222'],
+      {
+        stdio: 'ignore',
+      },
+    );
     for (let tries = 0; tries < 50; tries += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       try {
@@ -39,12 +49,14 @@ export async function connectNats(urls: string[], dataDir: string, logger: Logge
       }
     }
     child.kill('SIGTERM');
-    throw new Error(`the embedded nats-server at ${url.host} did not come up`);
+    throw new Error(`the embedded nats-server at ${url.host} did not come up`, { cause: error });
   }
 }
 
 function findNatsServer(): string | null {
-  for (const candidate of [process.env.NATS_SERVER_BIN, 'nats-server', '/usr/sbin/nats-server'].filter(Boolean)) {
+  for (const candidate of [process.env.NATS_SERVER_BIN, 'nats-server', '/usr/sbin/nats-server'].filter(
+    Boolean,
+  )) {
     const found = spawnSync(candidate!, ['--version'], { stdio: 'ignore' });
     if (found.status === 0) {
       return candidate!;

@@ -5,6 +5,9 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     base: { service: 'hookpost' },
-    redact: { paths: ['secret', '*.secret', 'secrets', 'headers.authorization', '*.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: ['secret', '*.secret', 'secrets', 'headers.authorization', '*.authorization'],
+      censor: '[redacted]',
+    },
   });
 }

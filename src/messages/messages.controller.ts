@@ -14,7 +14,10 @@ export class MessagesController {
 
   @Post()
   @HttpCode(202)
-  publish(@Param('customerId') customerId: string, @Body() body: MessageBodyDto): Promise<{ webhookId: number }> {
+  publish(
+    @Param('customerId') customerId: string,
+    @Body() body: MessageBodyDto,
+  ): Promise<{ webhookId: number }> {
     if (!isCustomerId(customerId)) {
       throw ApiError.badRequest('customerId must be 1-64 characters of A-Z, a-z, 0-9, _ and -');
     }

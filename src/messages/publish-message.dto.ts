@@ -1,6 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
 import { CUSTOMER_ID_PATTERN, EVENT_TYPE_PATTERN } from '../../libs/domain/index.js';
 
 /** A message for one customer, as POST /v1/customers/{id}/messages takes it. */
@@ -14,7 +23,10 @@ export class MessageBodyDto {
   @IsObject()
   data!: Record<string, unknown>;
 
-  @ApiPropertyOptional({ example: 'check-chk_123-completed', description: 'same key within the dedupe window = same webhookId' })
+  @ApiPropertyOptional({
+    example: 'check-chk_123-completed',
+    description: 'same key within the dedupe window = same webhookId',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)

@@ -41,6 +41,10 @@ function assertSize(message: PublishMessageDto, index: number | undefined): void
   const bytes = Buffer.byteLength(JSON.stringify({ event: message.event, data: message.data }));
   if (bytes > MAX_MESSAGE_BYTES) {
     const where = index === undefined ? 'the message' : `message ${index}`;
-    throw new ApiError(413, 'MESSAGE_TOO_LARGE', `${where} is ${bytes} bytes; the limit is ${MAX_MESSAGE_BYTES}`);
+    throw new ApiError(
+      413,
+      'MESSAGE_TOO_LARGE',
+      `${where} is ${bytes} bytes; the limit is ${MAX_MESSAGE_BYTES}`,
+    );
   }
 }

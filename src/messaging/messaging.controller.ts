@@ -28,7 +28,9 @@ export class MessagingController {
 
   @MessagePattern('publish')
   publish(@Payload() body: unknown) {
-    return this.handle(async () => this.publisher.publish(await validateBody(PublishMessageDto, parsed(body))));
+    return this.handle(async () =>
+      this.publisher.publish(await validateBody(PublishMessageDto, parsed(body))),
+    );
   }
 
   @MessagePattern('publish.batch')
@@ -42,17 +44,23 @@ export class MessagingController {
 
   @MessagePattern('status')
   status(@Payload() body: unknown) {
-    return this.handle(async () => this.webhooks.status((await validateBody(CustomerRequestDto, parsed(body))).customerId));
+    return this.handle(async () =>
+      this.webhooks.status((await validateBody(CustomerRequestDto, parsed(body))).customerId),
+    );
   }
 
   @MessagePattern('retry')
   retry(@Payload() body: unknown) {
-    return this.handle(async () => this.webhooks.retry((await validateBody(CustomerRequestDto, parsed(body))).customerId));
+    return this.handle(async () =>
+      this.webhooks.retry((await validateBody(CustomerRequestDto, parsed(body))).customerId),
+    );
   }
 
   @MessagePattern('refresh')
   refresh(@Payload() body: unknown) {
-    return this.handle(async () => this.webhooks.refresh((await validateBody(CustomerRequestDto, parsed(body))).customerId));
+    return this.handle(async () =>
+      this.webhooks.refresh((await validateBody(CustomerRequestDto, parsed(body))).customerId),
+    );
   }
 
   private handle<T>(work: () => Promise<T>) {

@@ -1,6 +1,8 @@
 import { ServerNats, type NatsOptions } from '@nestjs/microservices';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, SubscriptionOptions } from '@nats-io/transport-node';
 import { PlainJsonDeserializer, PlainJsonSerializer } from './plain-json.js';
+
+type SubscriptionCallback = NonNullable<SubscriptionOptions['callback']>;
 
 /**
  * Nest's NATS server with every @MessagePattern prefixed by HOOKPOST_NAMESPACE, so handlers say
@@ -22,7 +24,7 @@ export class NamespacedNatsServer extends ServerNats {
     for (const [pattern, handler] of this.messageHandlers) {
       client.subscribe(`${this.namespace}.${pattern}`, {
         queue: (handler.extras?.queue as string | undefined) ?? this.queueGroup,
-        callback: this.getMessageHandler(pattern).bind(this),
+        callback: this.getMessageHandler(pattern).bind(this) as SubscriptionCallback,
       });
     }
   }

@@ -30,15 +30,24 @@ export class PlainJsonDeserializer implements ConsumerDeserializer {
     }
     const replyTo = options?.replyTo ?? message.reply;
     // A request without a reply subject is an event: no id, so Nest does not try to answer.
-    return { pattern: options?.channel ?? '', data: body, id: replyTo ? `${PLAIN}${replyTo}` : (undefined as unknown as string) };
+    return {
+      pattern: options?.channel ?? '',
+      data: body,
+      id: replyTo ? `${PLAIN}${replyTo}` : (undefined as unknown as string),
+    };
   }
 }
 
 /** Answers plain requests with the bare handler result; Nest clients get Nest's packet. */
 export class PlainJsonSerializer implements ConsumerSerializer {
-  serialize(packet: { id?: string; response?: unknown; err?: unknown; isDisposed?: boolean }): { data: string } {
+  serialize(packet: { id?: string; response?: unknown; err?: unknown; isDisposed?: boolean }): {
+    data: string;
+  } {
     if (typeof packet.id === 'string' && packet.id.startsWith(PLAIN)) {
-      const body = packet.err !== undefined ? { error: { code: 'INTERNAL', message: 'internal error' } } : packet.response;
+      const body =
+        packet.err !== undefined
+          ? { error: { code: 'INTERNAL', message: 'internal error' } }
+          : packet.response;
       return { data: JSON.stringify(body ?? null) };
     }
     return { data: JSON.stringify(packet) };

@@ -3,7 +3,10 @@ import { ApiError } from '../core/api-error.js';
 type ErrorBody = ReturnType<ApiError['toBody']>;
 
 /** Runs a NATS handler and turns any failure into the `{ error }` reply of CONTRACT.md. */
-export async function rpc<T>(work: () => Promise<T>, onUnexpected: (error: unknown) => void): Promise<T | ErrorBody> {
+export async function rpc<T>(
+  work: () => Promise<T>,
+  onUnexpected: (error: unknown) => void,
+): Promise<T | ErrorBody> {
   try {
     return await work();
   } catch (error) {

@@ -1,5 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Matches,
+} from 'class-validator';
 import { EVENT_TYPE_PATTERN } from '../../libs/domain/index.js';
 
 /** PUT /v1/customers/{id}/webhook: the customer's endpoint. */
@@ -34,7 +43,10 @@ export class WebhookConfigDto {
   @Matches(EVENT_TYPE_PATTERN, { each: true })
   events?: string[];
 
-  @ApiPropertyOptional({ default: true, description: 'false for receivers (e.g. Salesforce) that reject an Authorization header' })
+  @ApiPropertyOptional({
+    default: true,
+    description: 'false for receivers (e.g. Salesforce) that reject an Authorization header',
+  })
   @IsOptional()
   @IsBoolean()
   authorizationHeader?: boolean;

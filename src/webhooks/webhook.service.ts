@@ -34,7 +34,9 @@ export class WebhookService {
       secretLast4: dto.secret.slice(-4),
     };
     await this.core.host.command(customerId, (actor) =>
-      actor.record([{ type: 'WebhookConfigured', at: Date.now(), data: { settings } }], { secret: dto.secret }),
+      actor.record([{ type: 'WebhookConfigured', at: Date.now(), data: { settings } }], {
+        secret: dto.secret,
+      }),
     );
     return { customerId, ...settings };
   }
@@ -43,7 +45,7 @@ export class WebhookService {
   async get(customerId: string): Promise<WebhookView> {
     assertCustomerId(customerId);
     const snapshot = await this.core.store.load(customerId);
-    if (snapshot?.state.settings == null) {
+    if (!snapshot?.state.settings) {
       throw ApiError.notFound(`customer ${customerId} has no webhook configured`);
     }
     return { customerId, ...snapshot.state.settings };
@@ -62,14 +64,18 @@ export class WebhookService {
   /** Retry: the head is attempted now, ignoring the backoff. */
   async retry(customerId: string): Promise<CustomerStatus> {
     await this.status(customerId);
-    await this.core.host.command(customerId, (actor) => actor.record([{ type: 'RetryRequested', at: Date.now(), data: {} }]));
+    await this.core.host.command(customerId, (actor) =>
+      actor.record([{ type: 'RetryRequested', at: Date.now(), data: {} }]),
+    );
     return this.status(customerId);
   }
 
   /** Refresh: clears the recent failures; the queue and the backoff are untouched. */
   async refresh(customerId: string): Promise<CustomerStatus> {
     await this.status(customerId);
-    await this.core.host.command(customerId, (actor) => actor.record([{ type: 'FailuresCleared', at: Date.now(), data: {} }]));
+    await this.core.host.command(customerId, (actor) =>
+      actor.record([{ type: 'FailuresCleared', at: Date.now(), data: {} }]),
+    );
     return this.status(customerId);
   }
 
@@ -82,7 +88,11 @@ export class WebhookService {
     const addresses = await lookup(host, { all: true }).catch(() => []);
     const forbidden = addresses.find(({ address }) => isForbiddenAddress(address));
     if (forbidden !== undefined) {
-      throw new ApiError(400, 'PRIVATE_TARGET', `${host} resolves to ${forbidden.address}, a private address; set HOOKPOST_ALLOW_PRIVATE_TARGETS=true to allow it`);
+      throw new ApiError(
+        400,
+        'PRIVATE_TARGET',
+        `${host} resolves to ${forbidden.address}, a private address; set HOOKPOST_ALLOW_PRIVATE_TARGETS=true to allow it`,
+      );
     }
   }
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkOrder, customerOf, startHarness, type Harness } from './harness.js';
+import { allDelivered, checkOrder, customerOf, startHarness, type Harness } from './harness.js';
 
 describe('kill -9 in the middle of a run', () => {
   let h: Harness;
@@ -37,10 +37,7 @@ describe('kill -9 in the middle of a run', () => {
     await h.service.restart();
 
     const ours = () => h.receiver.requests.filter((r) => customers.includes(customerOf(r)));
-    await h.receiver.waitFor(() => {
-      const { delivered } = checkOrder(ours(), accepted, () => true);
-      return customers.every((c) => delivered.get(c)?.length === 400);
-    }, 60_000);
+    await h.receiver.waitFor((all) => allDelivered(all, accepted, () => true), 60_000);
     const { duplicates, delivered } = checkOrder(ours(), accepted, () => true);
     for (const customerId of customers) {
       expect(delivered.get(customerId)).toEqual(accepted.get(customerId));

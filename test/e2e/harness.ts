@@ -13,7 +13,12 @@ export interface Harness {
   service: ServiceProcess;
   client: NatsConnection;
   /** Publishes over the `<ns>.publish` request/reply pattern; returns the reply. */
-  publish(customerId: string, event: string, data: Record<string, unknown>, idempotencyKey?: string): Promise<any>;
+  publish(
+    customerId: string,
+    event: string,
+    data: Record<string, unknown>,
+    idempotencyKey?: string,
+  ): Promise<any>;
   /** The fast path: a JetStream publish straight to `<ns>.queue.<customerId>`; returns the webhookId. */
   publishFast(customerId: string, event: string, data: Record<string, unknown>): Promise<number>;
   /** PUT the customer's webhook pointing at the receiver (path /<customerId>). */
@@ -44,7 +49,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       return reply.json();
     },
     async publishFast(customerId, event, data) {
-      const ack = await js.publish(`${ns}.queue.${customerId}`, JSON.stringify({ event, data }), { headers: natsHeaders() });
+      const ack = await js.publish(`${ns}.queue.${customerId}`, JSON.stringify({ event, data }), {
+        headers: natsHeaders(),
+      });
       return ack.seq;
     },
     async configure(customerId, overrides = {}) {
@@ -77,6 +84,27 @@ export function idsOf(request: RecordedRequest): number[] {
 export const customerOf = (request: RecordedRequest): string => request.path.slice(1);
 
 /**
+ * True when every accepted id of every customer was carried by a request that succeeded. Cheap
+ * enough to run on every request the receiver sees (checkOrder is not: run it once at the end).
+ */
+export function allDelivered(
+  requests: readonly RecordedRequest[],
+  accepted: ReadonlyMap<string, readonly number[]>,
+  succeeded: (request: RecordedRequest) => boolean,
+): boolean {
+  const seen = new Map<string, Set<number>>();
+  for (const request of requests) {
+    const customerId = customerOf(request);
+    if (accepted.has(customerId) && succeeded(request)) {
+      const ids = seen.get(customerId) ?? new Set<number>();
+      idsOf(request).forEach((id) => ids.add(id));
+      seen.set(customerId, ids);
+    }
+  }
+  return [...accepted].every(([customerId, ids]) => ids.every((id) => seen.get(customerId)?.has(id)));
+}
+
+/**
  * Checks Passfort's order rule on what the receiver saw: per customer, every request starts at the
  * oldest id not yet answered with success, and carries ids in order. Returns the duplicates seen
  * (requests that re-sent ids already answered with success), which only a crash may cause.
@@ -97,7 +125,9 @@ export function checkOrder(
     if (start < done.length) {
       duplicates += 1; // re-sent after a success: counted, never allowed to skip ahead
     } else if (start !== done.length) {
-      throw new Error(`${customerId}: request #${request.seq} starts at ${ids[0]} but ${expected[done.length]} has not succeeded`);
+      throw new Error(
+        `${customerId}: request #${request.seq} starts at ${ids[0]} but ${expected[done.length]} has not succeeded`,
+      );
     }
     expect(ids).toEqual(expected.slice(start, start + ids.length));
     if (succeeded(request) && start + ids.length > done.length) {
@@ -108,7 +138,12 @@ export function checkOrder(
 }
 
 /** Polls the status view until `done` holds. */
-export async function waitForStatus(h: Harness, customerId: string, done: (status: any) => boolean, timeoutMs = 10_000) {
+export async function waitForStatus(
+  h: Harness,
+  customerId: string,
+  done: (status: any) => boolean,
+  timeoutMs = 10_000,
+) {
   const started = Date.now();
   for (;;) {
     const { body } = await h.service.api('GET', `/v1/customers/${customerId}/webhook/status`);

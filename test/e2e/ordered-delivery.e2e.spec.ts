@@ -1,5 +1,5 @@
 import type { RecordedRequest } from '../support/receiver.js';
-import { checkOrder, customerOf, idsOf, startHarness, type Harness } from './harness.js';
+import { allDelivered, checkOrder, customerOf, idsOf, startHarness, type Harness } from './harness.js';
 
 /** A deterministic "about 30%" failure pattern, so a failing run can be replayed. */
 function seededFailures(rate: number, seed = 42) {
@@ -26,7 +26,9 @@ describe('ordered delivery end to end', () => {
   test('3 customers x 1,000 messages with ~30% failures: all delivered, in order, head-of-line blocked', async () => {
     const customers = ['ord-a', 'ord-b', 'ord-c'];
     const fails = seededFailures(0.3);
-    h.receiver.respondWith((request) => (fails(request) ? { status: 500, body: 'try later' } : { status: 200 }));
+    h.receiver.respondWith((request) =>
+      fails(request) ? { status: 500, body: 'try later' } : { status: 200 },
+    );
     for (const customerId of customers) {
       await h.configure(customerId);
     }
@@ -36,17 +38,16 @@ describe('ordered delivery end to end', () => {
       replies.forEach((reply, index) => accepted.get(customers[index]!)!.push(reply.webhookId));
     }
     const ours = (all: readonly RecordedRequest[]) => all.filter((r) => customers.includes(customerOf(r)));
-    await h.receiver.waitFor((all) => {
-      const { delivered } = checkOrder(ours(all), accepted, (r) => !fails(r));
-      return customers.every((c) => delivered.get(c)?.length === 1_000);
-    }, 90_000);
+    await h.receiver.waitFor((all) => allDelivered(all, accepted, (r) => !fails(r)), 90_000);
 
     const requests = ours(h.receiver.requests);
     const { duplicates, delivered } = checkOrder(requests, accepted, (r) => !fails(r));
     expect(duplicates).toBe(0);
     for (const customerId of customers) {
       expect(delivered.get(customerId)).toEqual(accepted.get(customerId));
-      const firstSuccesses = requests.filter((r) => customerOf(r) === customerId && !fails(r)).map((r) => idsOf(r)[0]!);
+      const firstSuccesses = requests
+        .filter((r) => customerOf(r) === customerId && !fails(r))
+        .map((r) => idsOf(r)[0]!);
       expect(firstSuccesses).toEqual([...firstSuccesses].sort((a, b) => a - b));
       expect(new Set(firstSuccesses).size).toBe(firstSuccesses.length);
     }

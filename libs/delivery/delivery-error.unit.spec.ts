@@ -1,0 +1,52 @@
+import { describeDeliveryError, redactSecrets, shorten } from './delivery-error.js';
+import { ForbiddenAddressError } from './ssrf-guard.js';
+
+const withCode = (message: string, code: string, extra: Record<string, unknown> = {}): Error =>
+  Object.assign(new Error(message), { code }, extra);
+
+describe('describeDeliveryError', () => {
+  it.each([
+    [withCode('read ECONNRESET', 'ECONNRESET'), 'connection reset'],
+    [withCode('other side closed', 'UND_ERR_SOCKET'), 'connection closed by receiver'],
+    [withCode('connect ECONNREFUSED 1.2.3.4:80', 'ECONNREFUSED'), 'connection refused'],
+    [withCode('Headers Timeout Error', 'UND_ERR_HEADERS_TIMEOUT'), 'timeout after 5000 ms'],
+    [
+      withCode('getaddrinfo ENOTFOUND x.invalid', 'ENOTFOUND', { hostname: 'x.invalid' }),
+      'DNS lookup failed for x.invalid (ENOTFOUND)',
+    ],
+    [
+      withCode('self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT'),
+      'TLS error: self-signed certificate',
+    ],
+    [new ForbiddenAddressError('10.0.0.1'), 'forbidden address 10.0.0.1'],
+    [new Error('fetch failed', { cause: new ForbiddenAddressError('::1') }), 'forbidden address ::1'],
+    [new Error('wrapped', { cause: withCode('read ECONNRESET', 'ECONNRESET') }), 'connection reset'],
+    [new Error('something odd'), 'something odd'],
+    ['a string', 'a string'],
+  ])('describes %p as %j', (err, text) => {
+    expect(describeDeliveryError(err, 5000)).toBe(text);
+  });
+});
+
+describe('redactSecrets', () => {
+  it('removes every occurrence of every secret', () => {
+    expect(redactSecrets('HTTP 400: {"secret":"abc","again":"abc","old":"xyz"}', ['abc', 'xyz', ''])).toBe(
+      'HTTP 400: {"secret":"[redacted]","again":"[redacted]","old":"[redacted]"}',
+    );
+  });
+
+  it('also redacts a secret cut off at the end of a truncated text', () => {
+    expect(redactSecrets('{"secret":"s3cr', ['s3cret'], true)).toBe('{"secret":"[redacted]');
+    expect(redactSecrets('{"secret":"s\u00e9\uFFFD', ['s\u00e9\u00e9cret'], true)).toBe(
+      '{"secret":"[redacted]',
+    );
+    expect(redactSecrets('{"secret":"s3cr', ['s3cret'], false)).toBe('{"secret":"s3cr');
+  });
+});
+
+describe('shorten', () => {
+  it('keeps short texts and cuts long ones to the limit', () => {
+    expect(shorten('abc', 3)).toBe('abc');
+    expect(shorten('abcdef', 4)).toBe('abc…');
+  });
+});

@@ -1,0 +1,58 @@
+/** A queued message as the sender needs it; `id` is the webhookId (the stream sequence). */
+export interface OutgoingMessage {
+  id: number;
+  event: string;
+  /** When Hookpost accepted the message, epoch milliseconds. */
+  acceptedAt: number;
+  data: Record<string, unknown>;
+}
+
+/** One message as it appears on the wire (CONTRACT.md "What a receiver gets"); key order is fixed. */
+interface WireMessage {
+  id: number;
+  event: string;
+  secret: string;
+  timestamp: number;
+  data: Record<string, unknown>;
+}
+
+function toWire(message: OutgoingMessage, secret: string): WireMessage {
+  return {
+    id: message.id,
+    event: message.event,
+    secret,
+    timestamp: Math.floor(message.acceptedAt / 1000),
+    data: message.data,
+  };
+}
+
+/**
+ * The exact request body: one object when batching is off, a JSON array (oldest first) when on.
+ * Throws on an empty list, or on several messages without batching (a caller bug).
+ */
+export function buildBody(messages: readonly OutgoingMessage[], secret: string, batching: boolean): string {
+  const first = messages[0];
+  if (first === undefined) {
+    throw new RangeError('buildBody needs at least one message');
+  }
+  if (!batching) {
+    if (messages.length !== 1) {
+      throw new RangeError(`batching is off but ${messages.length} messages were given`);
+    }
+    return JSON.stringify(toWire(first, secret));
+  }
+  return JSON.stringify(messages.map((message) => toWire(message, secret)));
+}
+
+/**
+ * The `webhook-id` header: `"42"` with batching off, `"<firstId>-<lastId>"` with batching on
+ * (also for a batch of one, so a receiver parses one form per endpoint).
+ */
+export function webhookIdHeader(messages: readonly OutgoingMessage[], batching: boolean): string {
+  const first = messages[0];
+  const last = messages[messages.length - 1];
+  if (first === undefined || last === undefined) {
+    throw new RangeError('webhookIdHeader needs at least one message');
+  }
+  return batching ? `${first.id}-${last.id}` : String(first.id);
+}

@@ -1,0 +1,73 @@
+import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import { decodeMessage, type QueuedMessage } from './message.js';
+
+/** A running feed of every new queue message, in stream order. */
+export interface QueueFeed {
+  /** The stream sequence of the last message handed over (fromSeq - 1 before the first). */
+  readonly lastSeq: number;
+  /** Resolves when the feed ends: undefined after stop(), the Error when it failed (or onMessage threw). */
+  readonly done: Promise<Error | undefined>;
+  /** Stops the feed and deletes its consumer. */
+  stop(): Promise<void>;
+}
+
+/** Messages the feed's consumer may buffer ahead of onMessage (each at most ~264 KiB). */
+const FEED_MAX_MESSAGES = 256;
+
+/**
+ * Starts one ordered consumer over the whole stream from fromSeq ('new' = after the current last
+ * message, so nothing published after this call is missed). The ordered consumer re-creates itself
+ * from its cursor after a gap or a server restart, so the caller sees every message once, in order.
+ */
+export async function startFeed(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  stream: string,
+  subjectPrefix: string,
+  fromSeq: number | 'new',
+  onMessage: (m: QueuedMessage) => void,
+): Promise<QueueFeed> {
+  if (fromSeq !== 'new' && (!Number.isSafeInteger(fromSeq) || fromSeq < 1)) {
+    throw new Error(`feed: fromSeq must be a positive integer or 'new', got ${fromSeq}`);
+  }
+  const start = fromSeq === 'new' ? (await jsm.streams.info(stream)).state.last_seq + 1 : fromSeq;
+  const consumer = await js.consumers.get(stream, { opt_start_seq: start });
+  let lastSeq = start - 1;
+  let failure: Error | undefined;
+  const running: { messages?: ConsumerMessages } = {};
+  const handle = (m: JsMsg): void => {
+    if (failure !== undefined) {
+      return;
+    }
+    const decoded = decodeMessage(
+      { seq: m.seq, subject: m.subject, data: m.data, timestampNanos: m.timestampNanos },
+      subjectPrefix,
+    );
+    try {
+      onMessage(decoded);
+      lastSeq = m.seq;
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+      void running.messages?.close();
+    }
+  };
+  const messages = await consumer.consume({ max_messages: FEED_MAX_MESSAGES, callback: handle });
+  running.messages = messages;
+  if (failure !== undefined) {
+    void messages.close(); // onMessage threw before the handle existed
+  }
+  const done = messages.closed().then(
+    (err) => failure ?? (err instanceof Error ? err : undefined),
+    (err: unknown) => failure ?? (err instanceof Error ? err : new Error(String(err))),
+  );
+  return {
+    get lastSeq() {
+      return lastSeq;
+    },
+    done,
+    async stop() {
+      await messages.close();
+      await consumer.delete().catch(() => false);
+    },
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * The durable per-customer queues of Hookpost in one NATS JetStream stream: publish, read after a
+ * cursor, count, amortised removal of delivered messages, discovery, and a feed of new messages.
+ */
+export { JetStreamQueue, PURGE_EVERY_MESSAGES } from './jetstream-queue.js';
+export type { QueueFeed } from './feed.js';
+export type { QueuedMessage, QueueBody } from './message.js';
+export type { PublishItem, PublishResult } from './publisher.js';
+export { MessageTooLargeError, QueueFullError, QueueSettingsError } from './errors.js';
+export { serverSupportsMaxBytes } from './server-version.js';
+export {
+  DEFAULT_DUPLICATE_WINDOW_MS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  queueSubject,
+  streamName,
+  type QueueSettings,
+} from './settings.js';

@@ -1,0 +1,86 @@
+import { isEventType } from '../domain/index.js';
+
+/**
+ * One message read from a customer's queue. `id` is the stream sequence (the webhookId). Unparseable
+ * bodies are not dropped: they come back as kind 'unreadable' so the caller records them as skipped.
+ */
+export type QueuedMessage =
+  | {
+      kind: 'message';
+      id: number;
+      customerId: string;
+      /** ms since the epoch: the stream's timestamp, when the message was accepted. */
+      acceptedAt: number;
+      event: string;
+      data: Record<string, unknown>;
+      bytes: number;
+    }
+  | { kind: 'unreadable'; id: number; customerId: string; acceptedAt: number; reason: string; bytes: number };
+
+/** The body producers publish (CONTRACT.md "Publishing messages"). */
+export interface QueueBody {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** What decodeMessage needs from a stored message, whichever API read it. */
+export interface RawQueueMessage {
+  seq: number;
+  subject: string;
+  data: Uint8Array;
+  timestampNanos: bigint;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Why a body is not a QueueBody, or the parsed body. */
+function parseBody(data: Uint8Array): QueueBody | string {
+  let text: string;
+  try {
+    text = utf8.decode(data);
+  } catch {
+    return 'body is not valid UTF-8';
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return 'body is not valid JSON';
+  }
+  if (!isJsonObject(parsed)) {
+    return 'body is not a JSON object';
+  }
+  const { event, data: payload } = parsed;
+  if (!isEventType(event)) {
+    return 'event is missing or not 1-100 characters of [A-Z0-9_.]';
+  }
+  if (!isJsonObject(payload)) {
+    return 'data is missing or not a JSON object';
+  }
+  return { event, data: payload };
+}
+
+/** Decodes a stored message; never throws, a bad body becomes kind 'unreadable' with the reason. */
+export function decodeMessage(raw: RawQueueMessage, subjectPrefix: string): QueuedMessage {
+  const common = {
+    id: raw.seq,
+    customerId: raw.subject.startsWith(subjectPrefix) ? raw.subject.slice(subjectPrefix.length) : raw.subject,
+    acceptedAt: Number(raw.timestampNanos / 1_000_000n),
+    bytes: raw.data.length,
+  };
+  const body = parseBody(raw.data);
+  return typeof body === 'string'
+    ? { kind: 'unreadable', ...common, reason: body }
+    : { kind: 'message', ...common, event: body.event, data: body.data };
+}
+
+const utf8Encoder = new TextEncoder();
+
+/** The bytes stored for a body: the plain JSON of CONTRACT.md, so any client can publish the same. */
+export function encodeBody(body: QueueBody): Uint8Array {
+  return utf8Encoder.encode(JSON.stringify({ event: body.event, data: body.data }));
+}

@@ -1,0 +1,52 @@
+import { decodeMessage, encodeBody, type RawQueueMessage } from './message.js';
+
+const raw = (data: string | Uint8Array, subject = 'hp.queue.acme'): RawQueueMessage => ({
+  seq: 42,
+  subject,
+  data: typeof data === 'string' ? new TextEncoder().encode(data) : data,
+  timestampNanos: 1_764_000_000_123_456_789n,
+});
+
+describe('decodeMessage', () => {
+  test('a well-formed body becomes a message with the stream timestamp in ms', () => {
+    const body = encodeBody({ event: 'CHECK_COMPLETED', data: { checkId: 'c1' } });
+    expect(decodeMessage(raw(body), 'hp.queue.')).toEqual({
+      kind: 'message',
+      id: 42,
+      customerId: 'acme',
+      acceptedAt: 1_764_000_000_123,
+      event: 'CHECK_COMPLETED',
+      data: { checkId: 'c1' },
+      bytes: body.length,
+    });
+  });
+
+  test.each([
+    ['not json', 'body is not valid JSON'],
+    ['[1,2]', 'body is not a JSON object'],
+    ['null', 'body is not a JSON object'],
+    ['{"data":{}}', 'event is missing or not 1-100 characters of [A-Z0-9_.]'],
+    ['{"event":"lower_case","data":{}}', 'event is missing or not 1-100 characters of [A-Z0-9_.]'],
+    ['{"event":"X"}', 'data is missing or not a JSON object'],
+    ['{"event":"X","data":[1]}', 'data is missing or not a JSON object'],
+  ])('%s is unreadable: %s', (body, reason) => {
+    expect(decodeMessage(raw(body), 'hp.queue.')).toEqual({
+      kind: 'unreadable',
+      id: 42,
+      customerId: 'acme',
+      acceptedAt: 1_764_000_000_123,
+      reason,
+      bytes: body.length,
+    });
+  });
+
+  test('invalid UTF-8 is unreadable, not a replacement-character string', () => {
+    const decoded = decodeMessage(raw(new Uint8Array([0x7b, 0xff, 0x7d])), 'hp.queue.');
+    expect(decoded).toMatchObject({ kind: 'unreadable', reason: 'body is not valid UTF-8', bytes: 3 });
+  });
+
+  test('the body written is the plain JSON of the contract', () => {
+    const text = new TextDecoder().decode(encodeBody({ event: 'A', data: { n: 1 } }));
+    expect(JSON.parse(text)).toEqual({ event: 'A', data: { n: 1 } });
+  });
+});

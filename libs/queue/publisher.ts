@@ -1,0 +1,114 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { assertCustomerId } from './customer-id.js';
+import { mapPublishError, MessageTooLargeError } from './errors.js';
+import { encodeBody, type QueueBody } from './message.js';
+import { queueSubject } from './settings.js';
+
+/** What a publish returns: the webhookId (stream sequence), and whether the key had been seen. */
+export interface PublishResult {
+  webhookId: number;
+  duplicate: boolean;
+}
+
+/** One message for publishMany. */
+export interface PublishItem {
+  customerId: string;
+  body: QueueBody;
+  idempotencyKey?: string;
+}
+
+/** Acked publishes kept in flight by publishMany (measured: ~1,000 in flight saturates one client). */
+const PUBLISH_WINDOW = 1_000;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+
+/** A header value must stay one line; the interface layer validates keys, this guards the header itself. */
+function isHeaderSafe(key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) {
+      return false;
+    }
+  }
+  return key.length > 0 && key.length <= MAX_IDEMPOTENCY_KEY_LENGTH;
+}
+
+interface Prepared {
+  subject: string;
+  payload: Uint8Array;
+  msgID: string | undefined;
+}
+
+/** Encodes and validates one message; throws before anything is sent. */
+function prepare(ns: string, maxMessageBytes: number, item: PublishItem): Prepared {
+  assertCustomerId(item.customerId);
+  if (item.idempotencyKey !== undefined && !isHeaderSafe(item.idempotencyKey)) {
+    throw new Error('idempotencyKey must be 1-256 characters without control characters');
+  }
+  const payload = encodeBody(item.body);
+  if (payload.length > maxMessageBytes) {
+    throw new MessageTooLargeError(
+      `message is ${payload.length} bytes, the queue takes at most ${maxMessageBytes}`,
+    );
+  }
+  return {
+    subject: queueSubject(ns, item.customerId),
+    payload,
+    msgID: item.idempotencyKey === undefined ? undefined : `${item.customerId}:${item.idempotencyKey}`,
+  };
+}
+
+async function send(js: JetStreamClient, prepared: Prepared): Promise<PublishResult> {
+  try {
+    const ack = await js.publish(
+      prepared.subject,
+      prepared.payload,
+      prepared.msgID === undefined ? undefined : { msgID: prepared.msgID },
+    );
+    return { webhookId: ack.seq, duplicate: ack.duplicate };
+  } catch (err) {
+    throw mapPublishError(err);
+  }
+}
+
+/** Publishes one message and waits for the stream's ack. */
+export async function publishOne(
+  js: JetStreamClient,
+  ns: string,
+  maxMessageBytes: number,
+  item: PublishItem,
+): Promise<PublishResult> {
+  return send(js, prepare(ns, maxMessageBytes, item));
+}
+
+/**
+ * Publishes many messages with up to PUBLISH_WINDOW acks outstanding; results in input order. Every
+ * item is validated before the first is sent. On a failure no further item is sent and the first error
+ * is thrown once the publishes in flight have settled (some items may be stored: retry with the same
+ * idempotency keys to learn their ids).
+ */
+export async function publishAll(
+  js: JetStreamClient,
+  ns: string,
+  maxMessageBytes: number,
+  items: readonly PublishItem[],
+): Promise<PublishResult[]> {
+  const prepared = items.map((item) => prepare(ns, maxMessageBytes, item));
+  const results = new Array<PublishResult>(prepared.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < prepared.length) {
+      const index = next++;
+      try {
+        results[index] = await send(js, prepared[index] as Prepared);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PUBLISH_WINDOW, prepared.length) }, worker));
+  if (failure !== undefined) {
+    throw failure.error;
+  }
+  return results;
+}

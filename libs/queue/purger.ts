@@ -1,0 +1,95 @@
+import { PurgePlan } from './purge-plan.js';
+
+/** Removes a customer's messages below keepFrom from the stream (a subject purge). */
+export type PurgeSubject = (customerId: string, keepFrom: number) => Promise<void>;
+
+/** Purges at once in flush(); the server runs them one by one anyway, this only bounds the queueing. */
+const FLUSH_CONCURRENCY = 4;
+
+/**
+ * Carries out the PurgePlan: at most one purge in flight per customer, started in the background when
+ * one is due; flush() waits for them and surfaces failures (background failures are retried later).
+ */
+export class Purger {
+  private readonly plan: PurgePlan;
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly purge: PurgeSubject,
+    every: number,
+  ) {
+    this.plan = new PurgePlan(every);
+  }
+
+  /** See JetStreamQueue.release. */
+  release(customerId: string, throughId: number, count: number): void {
+    if (this.plan.release(customerId, throughId, count)) {
+      this.startInBackground(customerId);
+    }
+  }
+
+  /** Purges everything released so far for one customer, or for all; rejects if a purge failed. */
+  async flush(customerId?: string): Promise<void> {
+    const ids = customerId === undefined ? this.plan.customersToPurge() : [customerId];
+    const errors: unknown[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let id = ids[next++]; id !== undefined; id = ids[next++]) {
+        try {
+          // A purge in flight may target an older id: let it finish, then purge the rest.
+          await this.running.get(id)?.catch(() => undefined);
+          await this.start(id);
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(FLUSH_CONCURRENCY, ids.length) }, worker));
+    if (errors.length > 0) {
+      throw errors.length === 1
+        ? errors[0]
+        : new AggregateError(errors, `${errors.length} queue purges failed`);
+    }
+  }
+
+  /** Waits for purges in flight (close). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** The highest id released for a customer (0 if none is tracked), for tests and diagnostics. */
+  releasedThrough(customerId: string): number {
+    return this.plan.releasedThrough(customerId);
+  }
+
+  private startInBackground(customerId: string): void {
+    // A failure leaves the messages counted as unpurged: the next release or flush tries again.
+    this.start(customerId).catch(() => undefined);
+  }
+
+  private start(customerId: string): Promise<void> {
+    const existing = this.running.get(customerId);
+    if (existing !== undefined) {
+      return existing;
+    }
+    const keepFrom = this.plan.begin(customerId);
+    if (keepFrom === null) {
+      return Promise.resolve();
+    }
+    const run = this.purge(customerId, keepFrom).then(
+      () => {
+        this.running.delete(customerId);
+        if (this.plan.succeeded(customerId, keepFrom)) {
+          this.startInBackground(customerId);
+        }
+      },
+      (err: unknown) => {
+        this.running.delete(customerId);
+        this.plan.failed(customerId);
+        throw err;
+      },
+    );
+    this.running.set(customerId, run);
+    return run;
+  }
+}

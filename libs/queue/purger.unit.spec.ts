@@ -1,0 +1,59 @@
+import { Purger } from './purger.js';
+
+/** A recording purge function (not a NATS fake: the Purger's only dependency is this function). */
+function recorder(): {
+  calls: Array<[string, number]>;
+  purge: (c: string, keepFrom: number) => Promise<void>;
+} {
+  const calls: Array<[string, number]> = [];
+  const purge = (c: string, keepFrom: number): Promise<void> => {
+    calls.push([c, keepFrom]);
+    return Promise.resolve();
+  };
+  return { calls, purge };
+}
+
+describe('Purger', () => {
+  test('releases below the interval purge nothing until flush', async () => {
+    const { calls, purge } = recorder();
+    const purger = new Purger(purge, 1000);
+    for (let id = 1; id <= 999; id++) {
+      purger.release('a', id, 1);
+    }
+    await purger.idle();
+    expect(calls).toEqual([]);
+    await purger.flush('a');
+    expect(calls).toEqual([['a', 1000]]);
+    await purger.flush('a');
+    expect(calls).toHaveLength(1);
+  });
+
+  test('the 1000th released message starts one background purge', async () => {
+    const { calls, purge } = recorder();
+    const purger = new Purger(purge, 1000);
+    purger.release('a', 400, 500);
+    purger.release('b', 3, 1);
+    purger.release('a', 900, 500);
+    await purger.idle();
+    expect(calls).toEqual([['a', 901]]);
+    await purger.flush();
+    expect(calls).toEqual([
+      ['a', 901],
+      ['b', 4],
+    ]);
+  });
+
+  test('flush rejects when a purge fails, and the next flush retries it', async () => {
+    let fail = true;
+    const calls: number[] = [];
+    const purger = new Purger((_c, keepFrom) => {
+      calls.push(keepFrom);
+      return fail ? Promise.reject(new Error('purge failed')) : Promise.resolve();
+    }, 10);
+    purger.release('a', 5, 1);
+    await expect(purger.flush('a')).rejects.toThrow('purge failed');
+    fail = false;
+    await purger.flush();
+    expect(calls).toEqual([6, 6]);
+  });
+});

@@ -1,0 +1,84 @@
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { startNatsServer, type NatsServerHandle } from '../../test/support/nats-server.js';
+import {
+  JetStreamQueue,
+  MessageTooLargeError,
+  QueueFullError,
+  QueueSettingsError,
+  serverSupportsMaxBytes,
+  streamName,
+} from './index.js';
+
+let server: NatsServerHandle;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+const body = (n: number) => ({ event: 'CHECK_COMPLETED', data: { n } });
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connect({ servers: server.url, noAsyncTraces: true });
+  jsm = await jetstreamManager(nc);
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.stop();
+});
+
+test('a full stream refuses with QueueFullError and keeps every earlier message', async () => {
+  const queue = await JetStreamQueue.open(nc, { namespace: 'full', maxMessages: 5 });
+  await queue.publishMany(Array.from({ length: 5 }, (_, i) => ({ customerId: 'a', body: body(i) })));
+  await expect(queue.publish('a', body(5))).rejects.toBeInstanceOf(QueueFullError);
+  await expect(queue.publishMany([{ customerId: 'b', body: body(6) }])).rejects.toBeInstanceOf(
+    QueueFullError,
+  );
+  expect((await queue.read('a', 0, 100)).map((m) => m.id)).toEqual([1, 2, 3, 4, 5]);
+
+  queue.release('a', 2, 2);
+  await queue.flush();
+  expect((await queue.publish('a', body(7))).webhookId).toBe(6); // room again after the purge
+  await queue.close();
+});
+
+test('maxBytes is refused where the server would drop old messages instead (nats-server < 2.10.5)', async () => {
+  const version = nc.info?.version;
+  const open = JetStreamQueue.open(nc, { namespace: 'bytes', maxBytes: 4_096 });
+  if (!serverSupportsMaxBytes(version)) {
+    await expect(open).rejects.toBeInstanceOf(QueueSettingsError);
+    return;
+  }
+  const queue = await open;
+  const results: number[] = [];
+  await expect(
+    (async () => {
+      for (let i = 0; i < 1_000; i++) {
+        results.push((await queue.publish('a', body(i))).webhookId);
+      }
+    })(),
+  ).rejects.toBeInstanceOf(QueueFullError);
+  expect((await queue.read('a', 0, 1_000)).map((m) => m.id)).toEqual(results);
+  await queue.close();
+});
+
+test('open refuses to lower a limit below what the stream holds, and to adopt a foreign stream', async () => {
+  const queue = await JetStreamQueue.open(nc, { namespace: 'shrink' });
+  await queue.publishMany(Array.from({ length: 10 }, (_, i) => ({ customerId: 'a', body: body(i) })));
+  await expect(JetStreamQueue.open(nc, { namespace: 'shrink', maxMessages: 5 })).rejects.toBeInstanceOf(
+    QueueSettingsError,
+  );
+  expect((await jsm.streams.info(streamName('shrink'))).state.messages).toBe(10);
+
+  await jsm.streams.add({ name: streamName('wq'), subjects: ['wq.queue.*'], retention: 'workqueue' });
+  await expect(JetStreamQueue.open(nc, { namespace: 'wq' })).rejects.toThrow(/retention workqueue/);
+  await queue.close();
+});
+
+test('a message above maxMessageBytes is refused before it is sent', async () => {
+  const queue = await JetStreamQueue.open(nc, { namespace: 'big', maxMessageBytes: 1_024 });
+  await expect(queue.publish('a', { event: 'X', data: { p: 'x'.repeat(2_000) } })).rejects.toBeInstanceOf(
+    MessageTooLargeError,
+  );
+  expect((await jsm.streams.info(streamName('big'))).state.messages).toBe(0);
+  await queue.close();
+});

@@ -1,0 +1,56 @@
+import { queueSubject, resolveSettings, streamConfig, streamName } from './settings.js';
+import { parseServerVersion, serverSupportsMaxBytes } from './server-version.js';
+
+describe('queue settings', () => {
+  test('names the stream and subjects from the namespace', () => {
+    expect(streamName('hookpost')).toBe('HOOKPOST_QUEUE');
+    expect(queueSubject('hookpost', 'acme')).toBe('hookpost.queue.acme');
+  });
+
+  test('defaults: unlimited, 256 KiB + headroom per message, 2 minute dedupe window, 1 replica', () => {
+    const config = streamConfig(resolveSettings({ namespace: 'hp' }));
+    expect(config).toMatchObject({
+      name: 'HP_QUEUE',
+      subjects: ['hp.queue.*'],
+      storage: 'file',
+      retention: 'limits',
+      discard: 'new',
+      max_bytes: -1,
+      max_msgs: -1,
+      max_age: 0,
+      max_msgs_per_subject: -1,
+      duplicate_window: 120_000_000_000,
+      num_replicas: 1,
+    });
+    expect(config.max_msg_size).toBeGreaterThan(256 * 1024);
+  });
+
+  test.each([
+    [{ namespace: 'a.b' }],
+    [{ namespace: '' }],
+    [{ namespace: 'hp', maxBytes: 0 }],
+    [{ namespace: 'hp', maxMessages: -2 }],
+    [{ namespace: 'hp', duplicateWindowMs: 0 }],
+    [{ namespace: 'hp', replicas: 1.5 }],
+  ])('rejects %j', (settings) => {
+    expect(() => resolveSettings(settings)).toThrow();
+  });
+});
+
+describe('server version', () => {
+  test('parses release and pre-release versions', () => {
+    expect(parseServerVersion('2.9.10')).toEqual([2, 9, 10]);
+    expect(parseServerVersion('2.11.0-beta.2')).toEqual([2, 11, 0]);
+    expect(parseServerVersion('nightly')).toBeUndefined();
+  });
+
+  test('max_bytes with discard new is trusted from 2.10.5 on only', () => {
+    expect(serverSupportsMaxBytes('2.9.10')).toBe(false);
+    expect(serverSupportsMaxBytes('2.9.25')).toBe(false);
+    expect(serverSupportsMaxBytes('2.10.4')).toBe(false);
+    expect(serverSupportsMaxBytes('2.10.5')).toBe(true);
+    expect(serverSupportsMaxBytes('2.11.0')).toBe(true);
+    expect(serverSupportsMaxBytes('3.0.0')).toBe(true);
+    expect(serverSupportsMaxBytes(undefined)).toBe(false);
+  });
+});

@@ -1,0 +1,97 @@
+import {
+  JetStreamApiError,
+  type JetStreamManager,
+  type StreamConfig,
+  type StreamInfo,
+} from '@nats-io/jetstream';
+import { QueueSettingsError } from './errors.js';
+import { serverSupportsMaxBytes } from './server-version.js';
+import { streamConfig, type ResolvedQueueSettings } from './settings.js';
+
+const STREAM_NOT_FOUND = 10059;
+const STREAM_NAME_IN_USE = 10058;
+
+type WantedConfig = ReturnType<typeof streamConfig>;
+const COMPARED = [
+  'discard',
+  'max_bytes',
+  'max_msgs',
+  'max_age',
+  'max_msgs_per_subject',
+  'max_msg_size',
+  'duplicate_window',
+  'num_replicas',
+] as const satisfies ReadonlyArray<keyof StreamConfig>;
+
+async function infoOrNull(jsm: JetStreamManager, name: string): Promise<StreamInfo | null> {
+  try {
+    return await jsm.streams.info(name);
+  } catch (err) {
+    if (err instanceof JetStreamApiError && err.code === STREAM_NOT_FOUND) {
+      return null;
+    }
+    throw err;
+  }
+}
+
+function differs(current: StreamConfig, wanted: WantedConfig): boolean {
+  const subjects = current.subjects ?? [];
+  if (subjects.length !== wanted.subjects?.length || subjects.some((s, i) => s !== wanted.subjects?.[i])) {
+    return true;
+  }
+  return COMPARED.some((key) => current[key] !== wanted[key]);
+}
+
+/** Lowering a limit below what the stream holds makes the server drop the oldest messages (nats-server#2589). */
+function refuseShrinking(info: StreamInfo, wanted: WantedConfig): void {
+  const { messages, bytes } = info.state;
+  if (wanted.max_msgs !== undefined && wanted.max_msgs > 0 && messages > wanted.max_msgs) {
+    throw new QueueSettingsError(
+      `stream ${info.config.name} holds ${messages} messages, more than maxMessages ${wanted.max_msgs}: lowering it would drop undelivered messages`,
+    );
+  }
+  if (wanted.max_bytes !== undefined && wanted.max_bytes > 0 && bytes > wanted.max_bytes) {
+    throw new QueueSettingsError(
+      `stream ${info.config.name} holds ${bytes} bytes, more than maxBytes ${wanted.max_bytes}: lowering it would drop undelivered messages`,
+    );
+  }
+}
+
+/**
+ * Creates the queue stream, or brings an existing one to these settings (idempotent; several instances
+ * may race). Refuses settings that would lose messages: maxBytes on a server that evicts instead of
+ * refusing, a limit below the current content, or an existing stream with other storage or retention.
+ */
+export async function ensureStream(
+  jsm: JetStreamManager,
+  serverVersion: string | undefined,
+  settings: ResolvedQueueSettings,
+): Promise<void> {
+  if (settings.maxBytes > 0 && !serverSupportsMaxBytes(serverVersion)) {
+    throw new QueueSettingsError(
+      `maxBytes needs nats-server >= 2.10.5 (this is ${serverVersion ?? 'unknown'}): older servers silently drop the oldest messages instead of refusing new ones; use maxMessages or upgrade`,
+    );
+  }
+  const wanted = streamConfig(settings);
+  let info = await infoOrNull(jsm, wanted.name);
+  if (info === null) {
+    try {
+      await jsm.streams.add(wanted);
+      return;
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && err.code === STREAM_NAME_IN_USE)) {
+        throw err;
+      }
+      info = await jsm.streams.info(wanted.name); // another instance created it first
+    }
+  }
+  if (info.config.storage !== wanted.storage || info.config.retention !== wanted.retention) {
+    throw new QueueSettingsError(
+      `stream ${wanted.name} exists with storage ${info.config.storage} and retention ${info.config.retention}; Hookpost needs ${wanted.storage} and ${wanted.retention} (these cannot be changed in place)`,
+    );
+  }
+  if (differs(info.config, wanted)) {
+    refuseShrinking(info, wanted);
+    await jsm.streams.update(wanted.name, { ...info.config, ...wanted });
+  }
+}
