@@ -46,3 +46,28 @@ describe('kill -9 in the middle of a run', () => {
     expect(duplicates).toBeLessThanOrEqual(customers.length);
   }, 120_000);
 });
+
+describe('SIGTERM during a delivery', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h?.close());
+
+  test('the attempt in flight is finished and recorded before the process exits: no repeat after restart', async () => {
+    const customerId = 'graceful';
+    h.receiver.respondWith(() => ({ status: 200, delayMs: 1_000 }));
+    await h.configure(customerId);
+    const { webhookId } = await h.publish(customerId, 'CHECK_COMPLETED', {});
+    await h.receiver.waitForRequests(1, 10_000);
+    await h.service.restart(); // SIGTERM while the receiver is still answering, then start again
+
+    await sleep(500);
+    const requests = h.receiver.requests.filter((r) => customerOf(r) === customerId);
+    expect(requests).toHaveLength(1);
+    const status = await h.service.api('GET', `/v1/customers/${customerId}/webhook/status`);
+    expect(status.body).toMatchObject({ queue: 'empty', attempts: 0 });
+    expect(JSON.parse(requests[0]!.body).id).toBe(webhookId);
+  }, 60_000);
+});
