@@ -181,7 +181,8 @@ export class ActorHost {
         this.slots.delete(customerId);
         const { actor } = slot;
         void this.ctx.queue.flush(customerId).catch(() => undefined);
-        if (actor.version > 0) {
+        // Unconfigured customers with messages get a row too, so they are listed as stalled.
+        if (actor.version > 0 || actor.pending > 0) {
           const queue = actor.status().queue;
           void this.ctx.store.updatePending(customerId, actor.pending, queue).catch(() => undefined);
         }

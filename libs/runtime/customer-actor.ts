@@ -14,7 +14,14 @@ import {
 } from '../domain/index.js';
 import type { Clock } from './clock.js';
 import { PendingWindow } from './pending-window.js';
-import type { QueuePort, RuntimeLogger, SenderPort, StorePort, WindowMessage } from './ports.js';
+import type {
+  QueuePort,
+  RuntimeLogger,
+  RuntimeObserver,
+  SenderPort,
+  StorePort,
+  WindowMessage,
+} from './ports.js';
 
 /** What an actor needs from its host. */
 export interface ActorContext {
@@ -26,7 +33,11 @@ export interface ActorContext {
   readonly logger: RuntimeLogger;
   /** Messages held in memory per customer (at least the batch size). */
   readonly windowSize: number;
+  readonly observer?: RuntimeObserver;
 }
+
+const PURGE_READ_PAGE = 1_000;
+const PURGE_EVENT_IDS = 10_000;
 
 /** What a step ended with, for the host to schedule or passivate. */
 export type StepOutcome = Decision['kind'] | 'error';
@@ -124,6 +135,37 @@ export class CustomerActor {
     }
   }
 
+  /**
+   * Discards every pending message (up to `throughId` when given): the only way a queued message is
+   * dropped. Recorded as QueuePurged events listing the ids, in chunks of PURGE_EVENT_IDS.
+   */
+  async purge(throughId?: number): Promise<number[]> {
+    await this.ensureLoaded();
+    const ids: number[] = [];
+    for (let after = this.state.cursor; ;) {
+      const page = await this.ctx.queue.read(this.customerId, after, PURGE_READ_PAGE);
+      const chosen = page.filter((message) => throughId === undefined || message.id <= throughId);
+      ids.push(...chosen.map((message) => message.id));
+      const last = page.at(-1);
+      if (last === undefined || page.length < PURGE_READ_PAGE || chosen.length < page.length) {
+        break;
+      }
+      after = last.id;
+    }
+    const through = ids.at(-1);
+    if (through === undefined) {
+      return [];
+    }
+    const at = this.ctx.clock.now();
+    const events: CustomerQueueEvent[] = [];
+    for (let start = 0; start < ids.length; start += PURGE_EVENT_IDS) {
+      events.push({ type: 'QueuePurged', at, data: { ids: ids.slice(start, start + PURGE_EVENT_IDS) } });
+    }
+    await this.advance(events, ids.length, through);
+    this.ctx.logger.info({ customerId: this.customerId, count: ids.length, through }, 'queue purged');
+    return ids;
+  }
+
   /** Reloads the stored snapshot (after a version conflict: another writer was here). */
   reload(): Promise<void> {
     this.loading = null;
@@ -210,6 +252,12 @@ export class CustomerActor {
       now,
     });
     const at = this.ctx.clock.now();
+    this.ctx.observer?.attempted({
+      ok: result.ok,
+      batching: endpoint.batching,
+      count: messages.length,
+      durationMs: result.durationMs,
+    });
     const range = {
       firstId: first.id,
       lastId: last.id,

@@ -86,3 +86,9 @@ export interface RuntimeLogger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
+
+/** Optional hooks for metrics: told about every attempt and every append. */
+export interface RuntimeObserver {
+  attempted(outcome: { ok: boolean; batching: boolean; count: number; durationMs: number }): void;
+  appended(durationMs: number): void;
+}

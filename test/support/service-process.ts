@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port.js';
+import { atExit } from './owned-process.js';
 
 /** A Hookpost service running as its own process from the build (`dist/`), as users run it. */
 export interface ServiceProcess {
@@ -24,7 +25,8 @@ export interface ServiceProcess {
 }
 
 const liveChildren = new Set<ChildProcess>();
-process.once('exit', () => liveChildren.forEach((child) => child.kill('SIGKILL')));
+// Jest's per-file `process` never emits 'exit': atExit registers on the real one.
+atExit(() => liveChildren.forEach((child) => child.kill('SIGKILL')));
 
 /** Starts `node dist/src/main.js serve` with test settings plus `env`; waits until /health answers. */
 export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
@@ -58,7 +60,10 @@ export async function startService(env: Record<string, string>): Promise<Service
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`hookpost exited with ${child.exitCode}:\n${output}`);
       }
-      const ok = await fetch(`${url}/health`).then((res) => res.ok, () => false);
+      const ok = await fetch(`${url}/health`).then(
+        (res) => res.ok,
+        () => false,
+      );
       if (ok) {
         return;
       }
@@ -88,7 +93,10 @@ export async function startService(env: Record<string, string>): Promise<Service
     async api(method, path, body) {
       const response = await fetch(`${url}${path}`, {
         method,
-        headers: { authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${adminToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await response.text();

@@ -1,0 +1,82 @@
+import type { CustomerQueueEvent } from '../domain/index.js';
+import type { SealedSecret } from './secret-cipher.js';
+import type { Projection } from './store-types.js';
+import { VersionConflictError } from './version-conflict.error.js';
+
+/** One caller's append, as queued for group commit (the secret already sealed). */
+export interface AppendRequest {
+  readonly customerId: string;
+  readonly expectedVersion: number;
+  readonly events: readonly CustomerQueueEvent[];
+  readonly projection: Projection;
+  readonly secret: SealedSecret | undefined;
+}
+
+/** A row for the `events` INSERT. */
+export interface EventInsert {
+  readonly customerId: string;
+  readonly version: number;
+  readonly type: string;
+  readonly data: string;
+  readonly recordedAt: number;
+}
+
+/** A row for the `customer_status` upsert. */
+export interface StatusUpsert {
+  readonly customerId: string;
+  readonly version: number;
+  readonly projection: Projection;
+}
+
+/** What happens to one request of the group: its versions firstVersion..version, or a conflict. */
+export type PlannedOutcome =
+  | { readonly accepted: true; readonly firstVersion: number; readonly version: number }
+  | { readonly accepted: false; readonly error: VersionConflictError };
+
+/** Everything one group transaction writes, and each request's outcome in request order. */
+export interface GroupPlan {
+  readonly outcomes: readonly PlannedOutcome[];
+  readonly events: readonly EventInsert[];
+  /** One per customer: the projection of its last accepted append (a multi-row upsert may not touch a row twice). */
+  readonly statuses: readonly StatusUpsert[];
+  /** One per customer: the last secret given by an accepted append. */
+  readonly secrets: ReadonlyMap<string, SealedSecret>;
+}
+
+/**
+ * Checks each request's expected version against the log, in order, so a customer appearing twice
+ * in a group gets contiguous versions and a conflicting request is refused alone.
+ */
+export function planGroup(
+  requests: readonly AppendRequest[],
+  current: ReadonlyMap<string, number>,
+): GroupPlan {
+  const versions = new Map(current);
+  const events: EventInsert[] = [];
+  const statuses = new Map<string, StatusUpsert>();
+  const secrets = new Map<string, SealedSecret>();
+  const outcomes = requests.map((request): PlannedOutcome => {
+    const { customerId, expectedVersion } = request;
+    const actual = versions.get(customerId) ?? 0;
+    if (actual !== expectedVersion) {
+      return { accepted: false, error: new VersionConflictError(customerId, expectedVersion, actual) };
+    }
+    request.events.forEach((event, index) => {
+      events.push({
+        customerId,
+        version: actual + index + 1,
+        type: event.type,
+        data: JSON.stringify(event.data),
+        recordedAt: event.at,
+      });
+    });
+    const version = actual + request.events.length;
+    versions.set(customerId, version);
+    statuses.set(customerId, { customerId, version, projection: request.projection });
+    if (request.secret !== undefined) {
+      secrets.set(customerId, request.secret);
+    }
+    return { accepted: true, firstVersion: actual + 1, version };
+  });
+  return { outcomes, events, statuses: [...statuses.values()], secrets };
+}

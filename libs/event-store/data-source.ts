@@ -1,0 +1,37 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { CustomerSecretRow } from './entities/customer-secret.entity.js';
+import { CustomerStatusRow } from './entities/customer-status.entity.js';
+import { EventRow } from './entities/event.entity.js';
+import { CreateEventStore1764000000000 } from './migrations/1764000000000-create-event-store.js';
+import type { StoreOptions } from './store-types.js';
+
+/** How long a SQLite write waits for another process's lock before it fails (busy_timeout). */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+/** Opens the log's database and brings its schema up to date with the migrations. */
+export async function openDataSource(options: StoreOptions): Promise<DataSource> {
+  const common = {
+    entities: [EventRow, CustomerStatusRow, CustomerSecretRow],
+    migrations: [CreateEventStore1764000000000],
+    migrationsTableName: 'event_store_migrations',
+    migrationsRun: true,
+    synchronize: false,
+    logging: options.logging ?? false,
+  } satisfies Partial<DataSourceOptions>;
+  const dataSource = new DataSource(
+    options.databaseUrl === undefined
+      ? {
+          ...common,
+          type: 'better-sqlite3',
+          database: options.sqlitePath ?? ':memory:',
+          enableWAL: true,
+          timeout: SQLITE_BUSY_TIMEOUT_MS,
+          // WAL with synchronous=FULL fsyncs every commit: an acknowledged append survives an OS crash.
+          prepareDatabase: (db: { pragma(source: string): unknown }) => {
+            db.pragma('synchronous = FULL');
+          },
+        }
+      : { ...common, type: 'postgres', url: options.databaseUrl },
+  );
+  return dataSource.initialize();
+}

@@ -1,0 +1,29 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { CustomerQueueState, QueueState } from '../../domain/index.js';
+import { bigintAsNumber, jsonText } from './column-transformers.js';
+
+/** A row of `customer_status`: the inline projection (snapshot) of one customer, written with its events. */
+@Entity({ name: 'customer_status' })
+@Index('customer_status_queue', ['queue', 'customerId'])
+export class CustomerStatusRow {
+  @PrimaryColumn({ name: 'customer_id', type: 'text', primaryKeyConstraintName: 'customer_status_pkey' })
+  customerId!: string;
+
+  @Column({ type: 'integer' })
+  version!: number;
+
+  @Column({ type: 'text', transformer: jsonText })
+  state!: CustomerQueueState;
+
+  @Column({ type: 'integer' })
+  pending!: number;
+
+  @Column({ type: 'text' })
+  queue!: QueueState;
+
+  @Column({ name: 'next_attempt_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  nextAttemptAt!: number | null;
+
+  @Column({ name: 'updated_at', type: 'bigint', transformer: bigintAsNumber })
+  updatedAt!: number;
+}

@@ -1,0 +1,35 @@
+import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
+import { bigintAsNumber } from './column-transformers.js';
+
+/**
+ * A row of the `events` table: one customer-queue event. UNIQUE (customer_id, version) is the
+ * fence against a second writer of the same stream.
+ */
+@Entity({ name: 'events' })
+@Unique('events_customer_version', ['customerId', 'version'])
+export class EventRow {
+  // BIGSERIAL on PostgreSQL, INTEGER PRIMARY KEY AUTOINCREMENT on SQLite (the migration decides).
+  @PrimaryColumn({
+    type: 'bigint',
+    generated: 'increment',
+    transformer: bigintAsNumber,
+    primaryKeyConstraintName: 'events_pkey',
+  })
+  position!: number;
+
+  @Column({ name: 'customer_id', type: 'text' })
+  customerId!: string;
+
+  @Column({ type: 'integer' })
+  version!: number;
+
+  @Column({ type: 'text' })
+  type!: string;
+
+  /** The event's data only, as JSON text (parsed by the reader, which also checks the type). */
+  @Column({ type: 'text' })
+  data!: string;
+
+  @Column({ name: 'recorded_at', type: 'bigint', transformer: bigintAsNumber })
+  recordedAt!: number;
+}

@@ -1,0 +1,355 @@
+import { configured, failed, retryRequested, succeeded, T0 } from '../domain/spec-support.js';
+import { fold, type CustomerQueueEvent } from '../domain/index.js';
+import type { EventStore } from './event-store.js';
+import { backends, projectionAfter, type Backend } from './store-spec-support.js';
+import { VersionConflictError } from './version-conflict.error.js';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+describe.each(backends)('EventStore on %s', (_name, createBackend) => {
+  let backend: Backend;
+  let store: EventStore;
+
+  beforeEach(async () => {
+    backend = await createBackend();
+    store = await backend.open();
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await backend.dispose();
+  });
+
+  /** Appends one event at the customer's current version and returns the store's answer. */
+  async function appendNext(customerId: string, event: CustomerQueueEvent, pending = 0) {
+    const before = await store.load(customerId);
+    const projection = projectionAfter([event], pending, before?.state);
+    return store.append(customerId, before?.version ?? 0, [event], projection);
+  }
+
+  test('append then load: the snapshot is the fold of the events, positions come back as numbers', async () => {
+    const events = [configured(), failed(1, 1, 1, T0 + 1_000), failed(1, 1, 2, T0 + 31_000)];
+    const result = await store.append('acme', 0, events, projectionAfter(events, 3));
+
+    expect(result.version).toBe(3);
+    expect(result.positions).toHaveLength(3);
+    result.positions.forEach((position) => expect(typeof position).toBe('number'));
+    expect([...result.positions].sort((a, b) => a - b)).toEqual(result.positions);
+
+    const snapshot = await store.load('acme');
+    expect(snapshot).toMatchObject({
+      customerId: 'acme',
+      version: 3,
+      pending: 3,
+      queue: 'stalled',
+      nextAttemptAt: T0 + 31_000 + 60_000,
+    });
+    expect(snapshot?.state).toEqual(fold(events));
+    expect(typeof snapshot?.updatedAt).toBe('number');
+
+    const stored = await store.readStream('acme', 0, 10);
+    expect(stored.map(({ type, at, data }) => ({ type, at, data }))).toEqual(events);
+    expect(fold(stored as unknown as CustomerQueueEvent[])).toEqual(snapshot?.state);
+    expect(await store.load('nobody')).toBeNull();
+  });
+
+  test('a wrong expected version throws VersionConflictError and writes nothing', async () => {
+    await appendNext('acme', configured());
+    const before = await store.load('acme');
+
+    const attempt = store.append(
+      'acme',
+      0,
+      [succeeded(1, 1, T0)],
+      projectionAfter([succeeded(1, 1, T0)], 0),
+      {
+        secret: SECRET,
+      },
+    );
+    await expect(attempt).rejects.toBeInstanceOf(VersionConflictError);
+    await expect(attempt).rejects.toMatchObject({ customerId: 'acme', expected: 0, actual: 1 });
+
+    expect(await store.load('acme')).toEqual(before);
+    expect(await store.readStream('acme', 0, 10)).toHaveLength(1);
+    expect(await store.getSecret('acme')).toBeNull();
+    expect(store.stats.conflicts).toBe(1);
+  });
+
+  test('bad appends are refused before they are queued', async () => {
+    const projection = projectionAfter([], 0);
+    await expect(store.append('acme', 0, [], projection)).rejects.toThrow('no events');
+    await expect(store.append('not a subject', 0, [configured()], projection)).rejects.toThrow(TypeError);
+    await expect(store.append('acme', -1, [configured()], projection)).rejects.toThrow(RangeError);
+    expect(store.stats.transactions).toBe(0);
+  });
+
+  test('two concurrent appends with the same expected version: exactly one wins', async () => {
+    const event = configured();
+    const results = await Promise.allSettled([
+      store.append('acme', 0, [event], projectionAfter([event], 0)),
+      store.append('acme', 0, [event], projectionAfter([event], 0)),
+    ]);
+    expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(await store.readStream('acme', 0, 10)).toHaveLength(1);
+  });
+
+  test('two stores on one database (two processes): the second writer of a version is fenced', async () => {
+    const other = await backend.open();
+    try {
+      const event = configured();
+      const results = await Promise.allSettled([
+        store.append('acme', 0, [event], projectionAfter([event], 0)),
+        other.append('acme', 0, [event], projectionAfter([event], 0)),
+      ]);
+      expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const loser = results.find((result) => result.status === 'rejected');
+      expect(loser?.status === 'rejected' && loser.reason).toBeInstanceOf(VersionConflictError);
+      expect(await store.readStream('acme', 0, 10)).toHaveLength(1);
+      expect(await other.load('acme')).toMatchObject({ version: 1 });
+
+      // With a status row in place the second writer waits for the first, then sees its version.
+      const next = retryRequested(T0 + 1);
+      const again = await Promise.allSettled([
+        store.append('acme', 1, [next], projectionAfter([event, next], 0)),
+        other.append('acme', 1, [next], projectionAfter([event, next], 0)),
+      ]);
+      expect(again.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const fenced = again.find((result) => result.status === 'rejected');
+      expect(fenced?.status === 'rejected' && fenced.reason).toMatchObject({ expected: 1, actual: 2 });
+      expect(await store.readStream('acme', 0, 10)).toHaveLength(2);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('group commit: 200 concurrent appends from 50 customers land in far fewer transactions', async () => {
+    const customers = Array.from({ length: 50 }, (_, index) => `c${String(index).padStart(2, '0')}`);
+    const appends = [0, 1, 2, 3].flatMap((round) =>
+      customers.map((customerId) => {
+        const event = round === 0 ? configured() : succeeded(round, round, T0 + round);
+        return store.append(customerId, round, [event], projectionAfter([event], 0));
+      }),
+    );
+    const results = await Promise.all(appends);
+
+    expect(results).toHaveLength(200);
+    expect(store.stats.appends).toBe(200);
+    // All 200 are queued in the same tick, so they share one group (at most 500 per group).
+    expect(store.stats.transactions).toBeLessThan(200);
+    expect(store.stats.transactions).toBeLessThanOrEqual(2);
+    for (const customerId of customers) {
+      const stream = await store.readStream(customerId, 0, 10);
+      expect(stream.map((event) => event.version)).toEqual([1, 2, 3, 4]);
+      expect((await store.load(customerId))?.version).toBe(4);
+    }
+    const positions = results.flatMap((result) => result.positions);
+    expect(new Set(positions).size).toBe(200);
+  });
+
+  test('an append too big for one statement is split into chunks and lands whole', async () => {
+    const events = [configured(), ...Array.from({ length: 2_499 }, (_, index) => retryRequested(T0 + index))];
+    const result = await store.append('big', 0, events, projectionAfter(events, 0));
+    expect(result.version).toBe(2_500);
+    expect(new Set(result.positions).size).toBe(2_500);
+    const stream = await store.readStream('big', 2_000, 1_000);
+    expect(stream.map((event) => event.version)).toEqual(
+      Array.from({ length: 500 }, (_, index) => 2_001 + index),
+    );
+    expect(stream.map((event) => event.position)).toEqual(result.positions.slice(2_000));
+  });
+
+  test('a conflicting append in a group fails alone', async () => {
+    await appendNext('stale', configured());
+    const event = configured();
+    const results = await Promise.allSettled([
+      store.append('a', 0, [event], projectionAfter([event], 0)),
+      store.append('stale', 0, [event], projectionAfter([event], 0)),
+      store.append('b', 0, [event], projectionAfter([event], 0)),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(store.stats.fallbacks).toBe(0);
+  });
+
+  test('when a group transaction fails (a version taken behind our back) only the culprit fails', async () => {
+    // Another process wrote version 1 of 'taken' without a status row: only the UNIQUE index knows.
+    await backend.query(
+      'INSERT INTO events (customer_id, version, type, data, recorded_at) VALUES (?, ?, ?, ?, ?)',
+      ['taken', 1, 'RetryRequested', '{}', T0],
+    );
+    const event = configured();
+    const results = await Promise.allSettled(
+      ['a', 'taken', 'b'].map((customerId) =>
+        store.append(customerId, 0, [event], projectionAfter([event], 0)),
+      ),
+    );
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const culprit = results[1];
+    expect(culprit?.status === 'rejected' && culprit.reason).toMatchObject({
+      name: 'VersionConflictError',
+      customerId: 'taken',
+      expected: 0,
+      actual: 1,
+    });
+    expect(store.stats.fallbacks).toBe(1);
+    expect(await store.load('taken')).toBeNull();
+    expect((await store.readStream('a', 0, 10)).map((stored) => stored.version)).toEqual([1]);
+  });
+
+  test('readAll and readStream return events in position order, page by page', async () => {
+    for (let round = 1; round <= 3; round += 1) {
+      for (const customerId of ['x', 'y', 'z']) {
+        await appendNext(customerId, round === 1 ? configured() : retryRequested(T0 + round));
+      }
+    }
+    const pages: number[][] = [];
+    let after = 0;
+    for (;;) {
+      const page = await store.readAll(after, 4);
+      if (page.length === 0) {
+        break;
+      }
+      pages.push(page.map((event) => event.position));
+      after = page.at(-1)?.position ?? after;
+    }
+    expect(pages.map((page) => page.length)).toEqual([4, 4, 1]);
+    const all = pages.flat();
+    expect([...all].sort((a, b) => a - b)).toEqual(all);
+
+    const everything = await store.readAll(0, 100);
+    expect(everything.map((event) => `${event.customerId}${event.version}`)).toEqual([
+      'x1',
+      'y1',
+      'z1',
+      'x2',
+      'y2',
+      'z2',
+      'x3',
+      'y3',
+      'z3',
+    ]);
+    const secondPage = await store.readStream('y', 1, 1);
+    expect(secondPage).toEqual([everything[4]]);
+    expect(await store.readStream('y', 3, 10)).toEqual([]);
+  });
+
+  test('listSnapshots filters by queue and pages by customerId', async () => {
+    await appendNext('d-empty', configured(), 0);
+    await appendNext('a-waiting', configured(), 2);
+    await appendNext('c-waiting', configured(), 1);
+    await store.append(
+      'b-stalled',
+      0,
+      [configured(), failed(1, 1, 1, T0)],
+      projectionAfter([configured(), failed(1, 1, 1, T0)], 4),
+    );
+
+    const ids = (snapshots: Array<{ customerId: string }>) =>
+      snapshots.map((snapshot) => snapshot.customerId);
+    expect(ids(await store.listSnapshots({ limit: 10 }))).toEqual([
+      'a-waiting',
+      'b-stalled',
+      'c-waiting',
+      'd-empty',
+    ]);
+    expect(ids(await store.listSnapshots({ queue: 'waiting', limit: 10 }))).toEqual([
+      'a-waiting',
+      'c-waiting',
+    ]);
+    expect(ids(await store.listSnapshots({ queue: 'waiting', limit: 1 }))).toEqual(['a-waiting']);
+    expect(
+      ids(await store.listSnapshots({ queue: 'waiting', afterCustomerId: 'a-waiting', limit: 1 })),
+    ).toEqual(['c-waiting']);
+    expect(ids(await store.listSnapshots({ afterCustomerId: 'b-stalled', limit: 10 }))).toEqual([
+      'c-waiting',
+      'd-empty',
+    ]);
+    expect(await store.listSnapshots({ queue: 'stalled', limit: 10 })).toEqual([
+      expect.objectContaining({ customerId: 'b-stalled', pending: 4, nextAttemptAt: T0 + 30_000 }),
+    ]);
+  });
+
+  test('the secret is sealed at rest and read back decrypted', async () => {
+    const event = configured();
+    await store.append('acme', 0, [event], projectionAfter([event], 0), { secret: SECRET });
+    expect(await store.getSecret('acme')).toBe(SECRET);
+    expect(await store.getSecret('other')).toBeNull();
+
+    const rows = await backend.query('SELECT * FROM customer_secrets');
+    expect(rows).toHaveLength(1);
+    const raw = JSON.stringify(rows);
+    expect(raw).not.toContain(SECRET);
+    expect(raw).not.toContain(Buffer.from(SECRET).toString('base64'));
+    const everywhere = JSON.stringify([
+      await backend.query('SELECT * FROM events'),
+      await backend.query('SELECT * FROM customer_status'),
+    ]);
+    expect(everywhere).not.toContain(SECRET);
+
+    const rotated = retryRequested(T0 + 1);
+    const snapshot = await store.load('acme');
+    await store.append('acme', 1, [rotated], projectionAfter([rotated], 0, snapshot?.state), {
+      secret: 'whsec_second-secret-value',
+    });
+    expect(await store.getSecret('acme')).toBe('whsec_second-secret-value');
+  });
+
+  test('a secret that appears in the events is refused', async () => {
+    const leaky = configured({ url: `https://example.com/hook?token=${SECRET}` });
+    await expect(
+      store.append('acme', 0, [leaky], projectionAfter([leaky], 0), { secret: SECRET }),
+    ).rejects.toThrow('must not appear');
+  });
+
+  test('updatePending changes the count and queue without an event or a version bump', async () => {
+    await appendNext('acme', configured());
+    await store.updatePending('acme', 7, 'waiting');
+    expect(await store.load('acme')).toMatchObject({ version: 1, pending: 7, queue: 'waiting' });
+    expect(await store.readStream('acme', 0, 10)).toHaveLength(1);
+
+    // A customer nobody configured yet gets a version-0 row, and appends still start at 0.
+    await store.updatePending('fresh', 2, 'stalled');
+    expect(await store.load('fresh')).toMatchObject({ version: 0, pending: 2, queue: 'stalled' });
+    await appendNext('fresh', configured(), 2);
+    expect(await store.load('fresh')).toMatchObject({ version: 1, queue: 'waiting' });
+  });
+
+  test('writeSnapshot rewrites a projection row, loadMany finds the rows that exist, ping answers', async () => {
+    await appendNext('acme', configured());
+    await appendNext('beta', configured());
+    const snapshot = await store.load('acme');
+    if (snapshot === null) {
+      throw new Error('no snapshot');
+    }
+    await store.writeSnapshot({
+      ...snapshot,
+      pending: 9,
+      queue: 'waiting',
+      nextAttemptAt: T0,
+      updatedAt: T0,
+    });
+    expect(await store.load('acme')).toEqual({
+      ...snapshot,
+      pending: 9,
+      queue: 'waiting',
+      nextAttemptAt: T0,
+      updatedAt: T0,
+    });
+
+    const many = await store.loadMany(['acme', 'beta', 'nobody', 'acme']);
+    expect([...many.keys()].sort()).toEqual(['acme', 'beta']);
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  test('close waits for queued appends, and a reopened store has everything', async () => {
+    const event = configured();
+    const pending = store.append('acme', 0, [event], projectionAfter([event], 1), { secret: SECRET });
+    await store.close();
+    await expect(pending).resolves.toMatchObject({ version: 1 });
+    await expect(store.append('acme', 1, [event], projectionAfter([event], 1))).rejects.toThrow('closed');
+
+    store = await backend.open();
+    expect(await store.load('acme')).toMatchObject({ version: 1, pending: 1, state: fold([event]) });
+    expect(await store.getSecret('acme')).toBe(SECRET);
+    expect(await store.readAll(0, 10)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,150 @@
+import type { DataSource, Repository } from 'typeorm';
+import type { CustomerQueueEvent, QueueState } from '../domain/index.js';
+import { checkAppend, refuseLeakedSecret } from './append-checks.js';
+import type { AppendRequest } from './append-plan.js';
+import { AppendWriter } from './append-writer.js';
+import { openDataSource } from './data-source.js';
+import { CustomerSecretRow } from './entities/customer-secret.entity.js';
+import { EventReader } from './event-reader.js';
+import { GroupCommit } from './group-commit.js';
+import { SecretCipher, type SealedSecret } from './secret-cipher.js';
+import { noLock, SerialLock, type WorkLock } from './serial-lock.js';
+import { SnapshotRepository, type SnapshotFilter } from './snapshot-repository.js';
+import { sqlDialect } from './sql-dialect.js';
+import type {
+  AppendResult,
+  CustomerSnapshot,
+  Projection,
+  StoreOptions,
+  StoredEvent,
+  StoreStats,
+} from './store-types.js';
+
+/** Most appends in one group transaction; more wait for the next one. */
+const MAX_GROUP_SIZE = 500;
+
+/**
+ * The event log of every customer queue, with its inline projections (status rows) and sealed
+ * webhook secrets. Appends are group-committed; restart loads the status row instead of replaying.
+ */
+export class EventStore {
+  private closed = false;
+
+  private constructor(
+    private readonly dataSource: DataSource,
+    private readonly lock: WorkLock,
+    private readonly cipher: SecretCipher,
+    private readonly writer: AppendWriter,
+    private readonly appends: GroupCommit<AppendRequest, AppendResult>,
+    private readonly events: EventReader,
+    private readonly snapshots: SnapshotRepository,
+    private readonly secrets: Repository<CustomerSecretRow>,
+  ) {}
+
+  /** Opens the database (PostgreSQL when databaseUrl is set, else SQLite) and migrates its schema. */
+  static async open(options: StoreOptions): Promise<EventStore> {
+    const cipher = new SecretCipher(options.encryptionKey); // a bad key fails before any connection
+    const dataSource = await openDataSource(options);
+    const lock = dataSource.options.type === 'postgres' ? noLock : new SerialLock();
+    const writer = new AppendWriter(dataSource, sqlDialect(dataSource), lock);
+    const appends = new GroupCommit(writer.writeGroup, {
+      maxWaitMs: options.groupCommitMaxWaitMs ?? 0,
+      maxGroupSize: MAX_GROUP_SIZE,
+    });
+    return new EventStore(
+      dataSource,
+      lock,
+      cipher,
+      writer,
+      appends,
+      new EventReader(dataSource, lock),
+      new SnapshotRepository(dataSource, lock),
+      dataSource.getRepository(CustomerSecretRow),
+    );
+  }
+
+  /** Group-commit counters, copied: transactions begun, appends committed, conflicts, fallbacks. */
+  get stats(): StoreStats {
+    return { ...this.writer.stats };
+  }
+
+  /**
+   * Appends events at `expectedVersion` and writes the projection (and the sealed secret, if given)
+   * in the same transaction. Resolves after the commit; rejects with VersionConflictError on a
+   * version mismatch, with nothing written.
+   */
+  async append(
+    customerId: string,
+    expectedVersion: number,
+    events: readonly CustomerQueueEvent[],
+    projection: Projection,
+    options: { secret?: string } = {},
+  ): Promise<AppendResult> {
+    if (this.closed) {
+      throw new Error('event store is closed');
+    }
+    checkAppend(customerId, expectedVersion, events, projection);
+    let secret: SealedSecret | undefined;
+    if (options.secret !== undefined) {
+      refuseLeakedSecret(options.secret, events, projection);
+      secret = this.cipher.seal(customerId, options.secret);
+    }
+    return this.appends.submit({ customerId, expectedVersion, events: [...events], projection, secret });
+  }
+
+  /** The customer's projection row (its snapshot), or null when it has none. */
+  load(customerId: string): Promise<CustomerSnapshot | null> {
+    return this.snapshots.load(customerId);
+  }
+
+  /** The snapshots of those customers that have one, keyed by customerId. */
+  loadMany(customerIds: readonly string[]): Promise<Map<string, CustomerSnapshot>> {
+    return this.snapshots.loadMany(customerIds);
+  }
+
+  /** Records a new pending count (a publish) without an event or a version bump. */
+  updatePending(customerId: string, pending: number, queue: QueueState): Promise<void> {
+    return this.snapshots.updatePending(customerId, pending, queue);
+  }
+
+  /** Up to `limit` events of one customer after `afterVersion`, oldest first. */
+  readStream(customerId: string, afterVersion: number, limit: number): Promise<StoredEvent[]> {
+    return this.events.readStream(customerId, afterVersion, limit);
+  }
+
+  /** Up to `limit` events of the whole log after `afterPosition`, in position order (replay). */
+  readAll(afterPosition: number, limit: number): Promise<StoredEvent[]> {
+    return this.events.readAll(afterPosition, limit);
+  }
+
+  /** A page of snapshots in customerId order, optionally only those in one queue state. */
+  listSnapshots(filter: SnapshotFilter): Promise<CustomerSnapshot[]> {
+    return this.snapshots.list(filter);
+  }
+
+  /** The customer's webhook secret, decrypted; null when none was stored. */
+  async getSecret(customerId: string): Promise<string | null> {
+    const row = await this.lock.run(() => this.secrets.findOneBy({ customerId }));
+    return row === null ? null : this.cipher.open(customerId, row);
+  }
+
+  /** Replaces a customer's projection row as given (replay --rebuild). */
+  writeSnapshot(snapshot: CustomerSnapshot): Promise<void> {
+    return this.snapshots.write(snapshot);
+  }
+
+  /** Throws when the database does not answer (health check). */
+  async ping(): Promise<void> {
+    await this.lock.run(() => this.dataSource.query('SELECT 1'));
+  }
+
+  /** Waits for queued appends to commit, then closes the database. Appends after this are refused. */
+  async close(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    await this.appends.drain();
+    await this.lock.run(() => this.dataSource.destroy());
+  }
+}

@@ -1,0 +1,92 @@
+import type { EntityManager } from 'typeorm';
+import type { EventInsert, StatusUpsert } from './append-plan.js';
+import type { SealedSecret } from './secret-cipher.js';
+import { chunksFor, type SqlDialect } from './sql-dialect.js';
+
+const STATUS_UPDATE = ['version', 'state', 'pending', 'queue', 'next_attempt_at', 'updated_at']
+  .map((column) => `"${column}" = excluded."${column}"`)
+  .join(', ');
+
+/**
+ * The multi-row statements of one group transaction, chunked under the parameter limits.
+ * Hand-written SQL: TypeORM 1.1's insert builder refuses RETURNING on SQLite (which has it since
+ * 3.35) and would infer the positions from lastInsertRowid instead.
+ */
+export class GroupStatements {
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  /** The stream versions of these customers (absent = no row), row-locked on PostgreSQL. */
+  async versions(customerIds: readonly string[]): Promise<Map<string, number>> {
+    const ids = [...new Set(customerIds)].sort(); // one lock order for every writer
+    const versions = new Map<string, number>();
+    for (const chunk of chunksFor(ids, 1)) {
+      const rows = await this.manager.query<Array<{ customer_id: string; version: number }>>(
+        `SELECT "customer_id", "version" FROM "customer_status"
+         WHERE "customer_id" IN (${this.dialect.list(chunk.length)})
+         ORDER BY "customer_id"${this.dialect.lockRows}`,
+        chunk,
+      );
+      rows.forEach((row) => versions.set(row.customer_id, Number(row.version)));
+    }
+    return versions;
+  }
+
+  /** Inserts the events; returns their positions keyed by {@link eventKey}. */
+  async insertEvents(events: readonly EventInsert[]): Promise<Map<string, number>> {
+    const positions = new Map<string, number>();
+    for (const chunk of chunksFor(events, 5)) {
+      const rows = await this.manager.query<
+        Array<{ position: string | number; customer_id: string; version: number }>
+      >(
+        `INSERT INTO "events" ("customer_id", "version", "type", "data", "recorded_at")
+         VALUES ${this.dialect.rows(chunk.length, 5)} RETURNING "position", "customer_id", "version"`,
+        chunk.flatMap((event) => [event.customerId, event.version, event.type, event.data, event.recordedAt]),
+      );
+      // RETURNING order is not promised, so positions are matched by (customer, version).
+      rows.forEach((row) =>
+        positions.set(eventKey(row.customer_id, Number(row.version)), Number(row.position)),
+      );
+    }
+    return positions;
+  }
+
+  /** Inserts or replaces the projection rows (at most one per customer: pg refuses touching a row twice). */
+  async upsertStatuses(statuses: readonly StatusUpsert[], now: number): Promise<void> {
+    for (const chunk of chunksFor(statuses, 7)) {
+      await this.manager.query(
+        `INSERT INTO "customer_status"
+           ("customer_id", "version", "state", "pending", "queue", "next_attempt_at", "updated_at")
+         VALUES ${this.dialect.rows(chunk.length, 7)} ON CONFLICT ("customer_id") DO UPDATE SET ${STATUS_UPDATE}`,
+        chunk.flatMap(({ customerId, version, projection }) => [
+          customerId,
+          version,
+          JSON.stringify(projection.state),
+          projection.pending,
+          projection.queue,
+          projection.nextAttemptAt,
+          now,
+        ]),
+      );
+    }
+  }
+
+  /** Inserts or replaces sealed secrets. */
+  async upsertSecrets(secrets: ReadonlyMap<string, SealedSecret>, now: number): Promise<void> {
+    for (const chunk of chunksFor([...secrets], 4)) {
+      await this.manager.query(
+        `INSERT INTO "customer_secrets" ("customer_id", "ciphertext", "key_id", "updated_at")
+         VALUES ${this.dialect.rows(chunk.length, 4)} ON CONFLICT ("customer_id") DO UPDATE SET
+         "ciphertext" = excluded."ciphertext", "key_id" = excluded."key_id", "updated_at" = excluded."updated_at"`,
+        chunk.flatMap(([customerId, sealed]) => [customerId, sealed.ciphertext, sealed.keyId, now]),
+      );
+    }
+  }
+}
+
+/** The key of an event in {@link GroupStatements.insertEvents}'s result. */
+export function eventKey(customerId: string, version: number): string {
+  return `${customerId}\u0000${version}`;
+}

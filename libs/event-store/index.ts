@@ -1,0 +1,15 @@
+/**
+ * Hookpost's event log (TypeORM on PostgreSQL or SQLite): group-committed appends with optimistic
+ * concurrency, inline projection rows, sealed webhook secrets, and ordered reads for replay.
+ */
+export { EventStore } from './event-store.js';
+export type { SnapshotFilter } from './snapshot-repository.js';
+export type {
+  AppendResult,
+  CustomerSnapshot,
+  Projection,
+  StoredEvent,
+  StoreOptions,
+  StoreStats,
+} from './store-types.js';
+export { VersionConflictError } from './version-conflict.error.js';

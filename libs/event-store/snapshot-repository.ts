@@ -1,0 +1,92 @@
+import { In, MoreThan, type DataSource, type FindOptionsWhere, type Repository } from 'typeorm';
+import { initialState, type QueueState } from '../domain/index.js';
+import { CustomerStatusRow } from './entities/customer-status.entity.js';
+import type { WorkLock } from './serial-lock.js';
+import { chunksFor } from './sql-dialect.js';
+import type { CustomerSnapshot } from './store-types.js';
+
+/** Filter and keyset page for {@link SnapshotRepository.list}. */
+export interface SnapshotFilter {
+  queue?: QueueState;
+  /** Only customers after this id (ids ascending): pass the last id of the previous page. */
+  afterCustomerId?: string;
+  limit: number;
+}
+
+/** The projection rows (customer_status) outside appends: loads, listings, pending counts, rebuilds. */
+export class SnapshotRepository {
+  private readonly rows: Repository<CustomerStatusRow>;
+
+  constructor(
+    dataSource: DataSource,
+    private readonly lock: WorkLock,
+  ) {
+    this.rows = dataSource.getRepository(CustomerStatusRow);
+  }
+
+  /** One customer's snapshot, or null when it has none. */
+  async load(customerId: string): Promise<CustomerSnapshot | null> {
+    const row = await this.lock.run(() => this.rows.findOneBy({ customerId }));
+    return row === null ? null : toSnapshot(row);
+  }
+
+  /** The snapshots of the customers that have one, keyed by customerId. */
+  async loadMany(customerIds: readonly string[]): Promise<Map<string, CustomerSnapshot>> {
+    const snapshots = new Map<string, CustomerSnapshot>();
+    for (const chunk of chunksFor([...new Set(customerIds)], 1)) {
+      const rows = await this.lock.run(() => this.rows.findBy({ customerId: In(chunk) }));
+      rows.forEach((row) => snapshots.set(row.customerId, toSnapshot(row)));
+    }
+    return snapshots;
+  }
+
+  /** A page of snapshots in customerId order, optionally in one queue state. */
+  async list(filter: SnapshotFilter): Promise<CustomerSnapshot[]> {
+    const where: FindOptionsWhere<CustomerStatusRow> = {};
+    if (filter.queue !== undefined) {
+      where.queue = filter.queue;
+    }
+    if (filter.afterCustomerId !== undefined) {
+      where.customerId = MoreThan(filter.afterCustomerId);
+    }
+    const rows = await this.lock.run(() =>
+      this.rows.find({ where, order: { customerId: 'ASC' }, take: filter.limit }),
+    );
+    return rows.map(toSnapshot);
+  }
+
+  /**
+   * Sets the pending count and queue state without an event. A customer without a row gets one at
+   * version 0 (initial state), so an unconfigured customer with pending messages is listed as stalled.
+   */
+  async updatePending(customerId: string, pending: number, queue: QueueState): Promise<void> {
+    const row: CustomerStatusRow = {
+      customerId,
+      version: 0,
+      state: initialState(),
+      pending,
+      queue,
+      nextAttemptAt: null,
+      updatedAt: Date.now(),
+    };
+    await this.lock.run(() =>
+      this.rows
+        .createQueryBuilder()
+        .insert()
+        .values(row)
+        .orUpdate(['pending', 'queue', 'updated_at'], ['customer_id'])
+        .execute(),
+    );
+  }
+
+  /** Replaces a customer's row as given (replay --rebuild). */
+  async write(snapshot: CustomerSnapshot): Promise<void> {
+    const row: CustomerStatusRow = { ...snapshot };
+    await this.lock.run(() => this.rows.upsert(row, ['customerId']));
+  }
+}
+
+/** A plain object, not the entity instance: callers get data, not TypeORM's class. */
+function toSnapshot(row: CustomerStatusRow): CustomerSnapshot {
+  return { ...row };
+}

@@ -1,0 +1,67 @@
+import type { CustomerQueueEventType, CustomerQueueState, QueueState } from '../domain/index.js';
+
+/** How to reach the event log, and the key that seals webhook secrets at rest. */
+export interface StoreOptions {
+  /** `postgres://...`; absent means SQLite. */
+  databaseUrl?: string;
+  /** SQLite file; default ':memory:' when there is no databaseUrl. */
+  sqlitePath?: string;
+  /** 32 bytes: the AES-256-GCM key for customer secrets. */
+  encryptionKey: Buffer;
+  /** Longest wait before a group of appends is written when no transaction is running; default 0 (same event-loop turn only). */
+  groupCommitMaxWaitMs?: number;
+  /** Log every SQL statement (TypeORM logging). */
+  logging?: boolean;
+}
+
+/** One event as stored in the log: the domain event plus its global and per-customer positions. */
+export interface StoredEvent {
+  /** Global position, ascending in commit order of the log. */
+  position: number;
+  customerId: string;
+  /** 1.. within the customer's stream. */
+  version: number;
+  type: CustomerQueueEventType;
+  data: unknown;
+  /** When the event happened, epoch ms. */
+  at: number;
+}
+
+/** A customer's projection row: the folded state at `version` plus the queue view derived from it. */
+export interface CustomerSnapshot {
+  customerId: string;
+  /** Version of the last event folded into `state` (0 when there is none yet). */
+  version: number;
+  state: CustomerQueueState;
+  pending: number;
+  queue: QueueState;
+  nextAttemptAt: number | null;
+  /** When the row was last written, epoch ms. */
+  updatedAt: number;
+}
+
+/** What an append writes into the projection row, computed by the caller from its folded state. */
+export interface Projection {
+  state: CustomerQueueState;
+  pending: number;
+  queue: QueueState;
+  nextAttemptAt: number | null;
+}
+
+/** The result of an append: the customer's new version and the global positions of its events. */
+export interface AppendResult {
+  version: number;
+  positions: number[];
+}
+
+/** Counters for tests and metrics: how group commit is doing. */
+export interface StoreStats {
+  /** Write transactions begun (groups and fallback singles). */
+  transactions: number;
+  /** Appends that committed. */
+  appends: number;
+  /** Appends refused because the expected version did not match. */
+  conflicts: number;
+  /** Groups whose transaction failed and were retried one append per transaction. */
+  fallbacks: number;
+}

@@ -1,0 +1,152 @@
+import { accessSync, constants, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { freePort } from './free-port.js';
+import { atExit, spawnOwned, type OwnedProcess } from './owned-process.js';
+
+/** A JetStream-enabled nats-server child process on 127.0.0.1, owned by one test file. */
+export interface NatsServerHandle {
+  /** `nats://127.0.0.1:<port>`; stays the same across kill() and restart(). */
+  url: string;
+  port: number;
+  storeDir: string;
+  /** SIGTERM, wait for exit, delete the store dir if this helper created it. The handle is finished after this. */
+  stop(): Promise<void>;
+  /** SIGKILL (a crash), wait for exit; the store dir is kept for restart(). */
+  kill(): Promise<void>;
+  /** Starts again on the same port and store dir (stopping gracefully first if running) and waits until ready. */
+  restart(): Promise<void>;
+}
+
+/** Where startNatsServer binds and stores; a free port and a fresh temp dir when left out. */
+export interface NatsServerOptions {
+  storeDir?: string;
+  port?: number;
+}
+
+const READY_TIMEOUT_MS = 10_000;
+
+function removeQuietly(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // A just-killed server may still be closing files; a leftover temp dir is harmless.
+  }
+}
+
+function natsServerBin(): string {
+  const fromEnv = process.env.NATS_SERVER_BIN;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    return fromEnv;
+  }
+  try {
+    accessSync('/usr/sbin/nats-server', constants.X_OK);
+    return '/usr/sbin/nats-server';
+  } catch {
+    return 'nats-server';
+  }
+}
+
+function launch(port: number, storeDir: string): OwnedProcess {
+  return spawnOwned(natsServerBin(), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir]);
+}
+
+// nats.js leaks its socket when a non-NATS listener never sends INFO, so look for the greeting ourselves first.
+async function greetsLikeNats(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('data', (chunk: Buffer) => done(chunk.toString('latin1').startsWith('INFO ')));
+  });
+}
+
+/** Ready means a client connects and the JetStream API answers, not merely that the port is open. */
+async function waitReady(server: OwnedProcess, port: number): Promise<void> {
+  const url = `nats://127.0.0.1:${port}`;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastError: unknown = 'no NATS greeting';
+  while (Date.now() < deadline && !server.exited()) {
+    try {
+      if (await greetsLikeNats(port)) {
+        const nc = await connect({ servers: url, timeout: 1_000, reconnect: false });
+        try {
+          await (await jetstreamManager(nc)).getAccountInfo();
+          return;
+        } finally {
+          await nc.close();
+        }
+      }
+    } catch (err) {
+      lastError = err;
+    }
+    await sleep(50);
+  }
+  const { exitCode, signalCode } = server.child;
+  const why = server.exited()
+    ? `exited (code ${exitCode}, signal ${signalCode})`
+    : `not ready after ${READY_TIMEOUT_MS} ms (last error: ${String(lastError)})`;
+  await server.terminate('SIGKILL');
+  throw new Error(`nats-server on ${url} ${why}; stderr:\n${server.stderr()}`);
+}
+
+/** Starts nats-server with JetStream on a free port and a temp store, resolving once it accepts clients. */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
+  const ownsStore = options.storeDir === undefined;
+  const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'hookpost-nats-')));
+  const forgetStore = ownsStore ? atExit(() => removeQuietly(storeDir)) : () => undefined;
+  const removeStore = async (): Promise<void> => {
+    if (ownsStore) {
+      forgetStore();
+      await rm(storeDir, { recursive: true, force: true });
+    }
+  };
+  let port = options.port ?? (await freePort());
+  let current = launch(port, storeDir);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await waitReady(current, port);
+      break;
+    } catch (err) {
+      // Someone may grab a "free" port before nats-server binds it: pick another, unless the caller chose it.
+      if (options.port === undefined && attempt < 3 && String(err).includes('address already in use')) {
+        port = await freePort();
+        current = launch(port, storeDir);
+        continue;
+      }
+      await removeStore();
+      throw err;
+    }
+  }
+  let stopped = false;
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    async stop() {
+      stopped = true;
+      await current.terminate('SIGTERM');
+      await removeStore();
+    },
+    async kill() {
+      await current.terminate('SIGKILL');
+    },
+    async restart() {
+      if (stopped) {
+        throw new Error(`nats-server on port ${port} was stopped; start a new one instead`);
+      }
+      await current.terminate('SIGTERM');
+      current = launch(port, storeDir);
+      await waitReady(current, port);
+    },
+  };
+}
