@@ -1,5 +1,8 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditService } from './audit/audit.service.js';
 import type { ServiceSecrets } from './config/secrets.js';
 import { HookpostCore } from './core/hookpost-core.js';
 import { HealthController } from './health/health.controller.js';
@@ -7,21 +10,39 @@ import { AdminTokenGuard } from './http/admin-token.guard.js';
 import { MessagesController } from './messages/messages.controller.js';
 import { PublishService } from './messages/publish.service.js';
 import { MessagingController } from './messaging/messaging.controller.js';
+import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { StatusController } from './status/status.controller.js';
 import { WebhookController } from './webhooks/webhook.controller.js';
 import { WebhookService } from './webhooks/webhook.service.js';
 
 /** One provider set for every entry point: the REST admin API and the NATS patterns share it. */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+  }
+
   static forRoot(core: HookpostCore, secrets: ServiceSecrets): DynamicModule {
     return {
       module: AppModule,
-      controllers: [WebhookController, MessagesController, HealthController, MessagingController],
+      imports: [TerminusModule],
+      controllers: [
+        WebhookController,
+        MessagesController,
+        AuditController,
+        StatusController,
+        HealthController,
+        MetricsController,
+        MessagingController,
+      ],
       providers: [
         { provide: HookpostCore, useValue: core },
         { provide: APP_GUARD, useValue: new AdminTokenGuard(secrets.adminToken) },
         PublishService,
         WebhookService,
+        AuditService,
+        HttpMetricsMiddleware,
       ],
     };
   }

@@ -10,6 +10,7 @@ import { HookpostCore } from './core/hookpost-core.js';
 import { validationOptions } from './core/validate.js';
 import { packageVersion } from './core/version.js';
 import { ErrorFilter } from './http/error.filter.js';
+import { jsonOnly } from './http/json-only.js';
 import { createLogger } from './infra/logger.js';
 import { NestPinoLogger } from './infra/nest-logger.js';
 import { NamespacedNatsServer } from './messaging/namespaced-nats.server.js';
@@ -40,6 +41,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
     bodyParser: false,
   });
   // 256 KiB of message plus its envelope; larger bodies get a 413 in the one error shape.
+  app.use(jsonOnly);
   app.useBodyParser('json', { limit: '300kb' });
   app.useGlobalFilters(new ErrorFilter(logger));
   app.useGlobalPipes(

@@ -266,6 +266,7 @@ describe.each(backends)('EventStore on %s', (_name, createBackend) => {
     expect(await store.listSnapshots({ queue: 'stalled', limit: 10 })).toEqual([
       expect.objectContaining({ customerId: 'b-stalled', pending: 4, nextAttemptAt: T0 + 30_000 }),
     ]);
+    expect(await store.summary()).toEqual({ customers: { empty: 1, waiting: 2, stalled: 1 }, pending: 7 });
   });
 
   test('the secret is sealed at rest and read back decrypted', async () => {

@@ -9,7 +9,7 @@ import { EventReader } from './event-reader.js';
 import { GroupCommit } from './group-commit.js';
 import { SecretCipher, type SealedSecret } from './secret-cipher.js';
 import { noLock, SerialLock, type WorkLock } from './serial-lock.js';
-import { SnapshotRepository, type SnapshotFilter } from './snapshot-repository.js';
+import { SnapshotRepository, type QueueSummary, type SnapshotFilter } from './snapshot-repository.js';
 import { sqlDialect } from './sql-dialect.js';
 import type {
   AppendResult,
@@ -120,6 +120,11 @@ export class EventStore {
   /** A page of snapshots in customerId order, optionally only those in one queue state. */
   listSnapshots(filter: SnapshotFilter): Promise<CustomerSnapshot[]> {
     return this.snapshots.list(filter);
+  }
+
+  /** Customers per queue state and all pending messages, from the projection rows (metrics). */
+  summary(): Promise<QueueSummary> {
+    return this.snapshots.summary();
   }
 
   /** The customer's webhook secret, decrypted; null when none was stored. */

@@ -5,6 +5,12 @@ import type { WorkLock } from './serial-lock.js';
 import { chunksFor } from './sql-dialect.js';
 import type { CustomerSnapshot } from './store-types.js';
 
+/** Customers per queue state, and the pending messages of them all. */
+export interface QueueSummary {
+  customers: Record<QueueState, number>;
+  pending: number;
+}
+
 /** Filter and keyset page for {@link SnapshotRepository.list}. */
 export interface SnapshotFilter {
   queue?: QueueState;
@@ -77,6 +83,25 @@ export class SnapshotRepository {
         .orUpdate(['pending', 'queue', 'updated_at'], ['customer_id'])
         .execute(),
     );
+  }
+
+  /** Customers per queue state and pending messages in all, from the rows (metrics). */
+  async summary(): Promise<QueueSummary> {
+    const rows = await this.lock.run(() =>
+      this.rows
+        .createQueryBuilder('row')
+        .select('row.queue', 'queue')
+        .addSelect('COUNT(*)', 'customers')
+        .addSelect('COALESCE(SUM(row.pending), 0)', 'pending')
+        .groupBy('row.queue')
+        .getRawMany<{ queue: QueueState; customers: string | number; pending: string | number }>(),
+    );
+    const summary: QueueSummary = { customers: { empty: 0, waiting: 0, stalled: 0 }, pending: 0 };
+    for (const row of rows) {
+      summary.customers[row.queue] = Number(row.customers);
+      summary.pending += Number(row.pending);
+    }
+    return summary;
   }
 
   /** Replaces a customer's row as given (replay --rebuild). */

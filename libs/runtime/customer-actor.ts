@@ -90,6 +90,7 @@ export class CustomerActor {
       const queue = queueState(state, this.pending);
       const nextAt = this.pending > 0 ? nextAttemptAt(state, this.ctx.settings) : null;
       const projection = { state, pending: this.pending, queue, nextAttemptAt: nextAt };
+      const started = this.ctx.clock.now();
       const { version } = await this.ctx.store.append(
         this.customerId,
         this.version,
@@ -97,6 +98,7 @@ export class CustomerActor {
         projection,
         options,
       );
+      this.ctx.observer?.appended(this.ctx.clock.now() - started);
       this.state = state;
       this.version = version;
       if (options?.secret !== undefined) {

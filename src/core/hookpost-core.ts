@@ -7,6 +7,7 @@ import { ActorHost, systemClock } from '../../libs/runtime/index.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { ServiceSecrets } from '../config/secrets.js';
 import { connectNats, type NatsHandle } from '../infra/embedded-nats.js';
+import { Metrics } from '../metrics/metrics.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -24,6 +25,7 @@ export class HookpostCore {
     readonly host: ActorHost,
     /** HOOKPOST_REGIONS parsed: region name -> source addresses. */
     readonly regions: ReadonlyMap<string, string[]>,
+    readonly metrics: Metrics,
   ) {}
 
   /** Connects everything; delivery starts only with startDelivery(). */
@@ -42,7 +44,14 @@ export class HookpostCore {
       regions,
       userAgent: `Hookpost/${packageVersion}`,
     });
-    const host = new ActorHost(
+    let host: ActorHost | null = null;
+    const metrics = new Metrics({
+      activeActors: () => host?.activeCount ?? 0,
+      waitingActors: () => host?.waitingCount ?? 0,
+      customersByQueue: async () => (await store.summary()).customers,
+      pendingMessages: async () => (await store.summary()).pending,
+    });
+    host = new ActorHost(
       {
         settings: config.delivery,
         clock: systemClock,
@@ -52,10 +61,21 @@ export class HookpostCore {
         sender,
         logger,
         windowSize: Math.max(config.delivery.batchSize * 2, 100),
+        observer: {
+          attempted: ({ ok, batching, count, durationMs }) => {
+            const outcome = ok ? 'success' : 'failure';
+            metrics.deliveries.inc({ outcome, mode: batching ? 'batch' : 'single' });
+            metrics.deliveryDuration.observe({ outcome }, durationMs / 1000);
+            if (ok) {
+              metrics.deliveredMessages.inc(count);
+            }
+          },
+          appended: (durationMs) => metrics.appendDuration.observe(durationMs / 1000),
+        },
       },
       { idleAfterMs: 30_000, errorRetryMs: 1_000, activationConcurrency: 32, shutdownGraceMs: 15_000 },
     );
-    return new HookpostCore(config, logger, nats, queue, store, sender, host, regions);
+    return new HookpostCore(config, logger, nats, queue, store, sender, host, regions, metrics);
   }
 
   /** Starts delivering: the feed, then every customer with queued messages. */

@@ -1,28 +1,36 @@
-import { Controller, Get, HttpCode } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { ApiError } from '../core/api-error.js';
 import { HookpostCore } from '../core/hookpost-core.js';
 
-/** Liveness and readiness in one: NATS connected and the database answering. No auth. */
+/** Readiness: NATS connected and the database answering within a second. No auth. */
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(private readonly core: HookpostCore) {}
+  constructor(
+    private readonly core: HookpostCore,
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+  ) {}
 
   @Get()
-  @HttpCode(200)
-  async check(): Promise<{ status: 'ok'; nats: 'up'; database: 'up'; actors: number }> {
-    const natsUp = !this.core.nats.connection.isClosed();
-    const databaseUp = await this.core.store.ping().then(
-      () => true,
-      () => false,
-    );
-    if (!natsUp || !databaseUp) {
-      throw new ApiError(503, 'UNAVAILABLE', 'a dependency is down', {
-        nats: natsUp ? 'up' : 'down',
-        database: databaseUp ? 'up' : 'down',
-      });
+  async check(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => {
+          const nats = this.indicator.check('nats');
+          return this.core.nats.connection.isClosed() ? nats.down('connection closed') : nats.up();
+        },
+        () =>
+          this.indicator
+            .check('database')
+            .attempt(() => this.core.store.ping())
+            .withTimeout(1_000),
+      ]);
+    } catch (error) {
+      const details = (error as { response?: unknown }).response;
+      throw new ApiError(503, 'UNAVAILABLE', 'a dependency is down', details);
     }
-    return { status: 'ok', nats: 'up', database: 'up', actors: this.core.host.activeCount };
   }
 }

@@ -21,6 +21,6 @@ export class MessagesController {
     if (!isCustomerId(customerId)) {
       throw ApiError.badRequest('customerId must be 1-64 characters of A-Z, a-z, 0-9, _ and -');
     }
-    return this.publisher.publish({ ...body, customerId });
+    return this.publisher.publish({ ...body, customerId }, 'http');
   }
 }

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { MAX_MESSAGE_BYTES } from '../../libs/domain/index.js';
-import { QueueFullError } from '../../libs/queue/index.js';
 import { ApiError } from '../core/api-error.js';
 import { HookpostCore } from '../core/hookpost-core.js';
 import type { PublishMessageDto } from './publish-message.dto.js';
+
+/** Which entry point a message came through, for the metrics. */
+export type PublishVia = 'nats' | 'http' | 'cli';
 
 /** Accepts messages into customers' queues; shared by REST, NATS request/reply and the CLI. */
 @Injectable()
@@ -11,29 +13,26 @@ export class PublishService {
   constructor(private readonly core: HookpostCore) {}
 
   /** Enqueues one validated message; the webhookId is its stream sequence. */
-  async publish(message: PublishMessageDto): Promise<{ webhookId: number }> {
-    const [result] = await this.publishMany([message]);
+  async publish(message: PublishMessageDto, via: PublishVia): Promise<{ webhookId: number }> {
+    const [result] = await this.publishMany([message], via);
     return { webhookId: result!.webhookId };
   }
 
   /** Enqueues validated messages in order; ids come back in the same order. */
-  async publishMany(messages: readonly PublishMessageDto[]): Promise<Array<{ webhookId: number }>> {
+  async publishMany(
+    messages: readonly PublishMessageDto[],
+    via: PublishVia,
+  ): Promise<Array<{ webhookId: number }>> {
     messages.forEach((message, index) => assertSize(message, messages.length > 1 ? index : undefined));
-    try {
-      const results = await this.core.queue.publishMany(
-        messages.map(({ customerId, event, data, idempotencyKey }) => ({
-          customerId,
-          body: { event, data },
-          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-        })),
-      );
-      return results.map(({ webhookId }) => ({ webhookId }));
-    } catch (error) {
-      if (error instanceof QueueFullError) {
-        throw new ApiError(503, 'QUEUE_FULL', 'the queue is full; nothing was dropped, try again later');
-      }
-      throw error;
-    }
+    const results = await this.core.queue.publishMany(
+      messages.map(({ customerId, event, data, idempotencyKey }) => ({
+        customerId,
+        body: { event, data },
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      })),
+    );
+    this.core.metrics.published.inc({ via }, results.length);
+    return results.map(({ webhookId }) => ({ webhookId }));
   }
 }
 

@@ -29,7 +29,7 @@ export class MessagingController {
   @MessagePattern('publish')
   publish(@Payload() body: unknown) {
     return this.handle(async () =>
-      this.publisher.publish(await validateBody(PublishMessageDto, parsed(body))),
+      this.publisher.publish(await validateBody(PublishMessageDto, parsed(body)), 'nats'),
     );
   }
 
@@ -37,7 +37,7 @@ export class MessagingController {
   publishBatch(@Payload() body: unknown) {
     return this.handle(async () => {
       const { messages } = await validateBody(PublishBatchDto, parsed(body));
-      const results = await this.publisher.publishMany(messages);
+      const results = await this.publisher.publishMany(messages, 'nats');
       return { webhookIds: results.map((result) => result.webhookId) };
     });
   }

@@ -1,4 +1,5 @@
-import { ApiError } from '../core/api-error.js';
+import type { ApiError } from '../core/api-error.js';
+import { toApiError } from '../core/to-api-error.js';
 
 type ErrorBody = ReturnType<ApiError['toBody']>;
 
@@ -10,10 +11,10 @@ export async function rpc<T>(
   try {
     return await work();
   } catch (error) {
-    if (error instanceof ApiError) {
-      return error.toBody();
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) {
+      onUnexpected(error);
     }
-    onUnexpected(error);
-    return new ApiError(500, 'INTERNAL', 'internal error').toBody();
+    return apiError.toBody();
   }
 }

@@ -3,11 +3,13 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
+  IsInt,
   IsOptional,
   IsString,
   IsUrl,
   Length,
   Matches,
+  Min,
 } from 'class-validator';
 import { EVENT_TYPE_PATTERN } from '../../libs/domain/index.js';
 
@@ -61,4 +63,13 @@ export class WebhookConfigDto {
   @IsString()
   @Matches(/^[a-z0-9_-]{1,32}$/)
   region?: string;
+}
+
+/** POST /v1/customers/{id}/webhook/purge: all pending messages, or those up to a webhookId. */
+export class PurgeDto {
+  @ApiPropertyOptional({ example: 1042, description: 'purge only pending messages with ids up to this one' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  throughWebhookId?: number;
 }

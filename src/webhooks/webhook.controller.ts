@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { CustomerStatus } from '../../libs/domain/index.js';
-import { WebhookConfigDto } from './webhook-config.dto.js';
+import { PurgeDto, WebhookConfigDto } from './webhook-config.dto.js';
 import { WebhookService, type WebhookView } from './webhook.service.js';
 
 /** A customer's endpoint, its status view, Retry and Refresh. */
@@ -30,6 +30,12 @@ export class WebhookController {
   @HttpCode(202)
   retry(@Param('customerId') customerId: string): Promise<CustomerStatus> {
     return this.webhooks.retry(customerId);
+  }
+
+  @Post('purge')
+  @HttpCode(200)
+  purge(@Param('customerId') customerId: string, @Body() body: PurgeDto) {
+    return this.webhooks.purge(customerId, body.throughWebhookId);
   }
 
   @Post('refresh')

@@ -79,6 +79,21 @@ export class WebhookService {
     return this.status(customerId);
   }
 
+  /**
+   * Purge: discards the pending messages (up to `throughWebhookId` when given), recorded as
+   * QueuePurged events with the ids. The only way a queued message is ever dropped.
+   */
+  async purge(customerId: string, throughWebhookId?: number) {
+    await this.status(customerId);
+    const ids = await this.core.host.command(customerId, (actor) => actor.purge(throughWebhookId));
+    return {
+      purged: ids.length,
+      firstId: ids[0] ?? null,
+      lastId: ids.at(-1) ?? null,
+      status: await this.status(customerId),
+    };
+  }
+
   /** Refuses endpoints on private networks unless allowed; the sender checks again at connect time. */
   private async assertTargetAllowed(url: string): Promise<void> {
     if (this.core.config.allowPrivateTargets) {
