@@ -1,5 +1,12 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ErrorBodyDto, PublishedDto } from '../http/api-responses.dto.js';
 import { isCustomerId } from '../../libs/domain/index.js';
 import { ApiError } from '../core/api-error.js';
 import { MessageBodyDto } from './publish-message.dto.js';
@@ -14,6 +21,9 @@ export class MessagesController {
 
   @Post()
   @HttpCode(202)
+  @ApiAcceptedResponse({ type: PublishedDto })
+  @ApiBadRequestResponse({ type: ErrorBodyDto })
+  @ApiPayloadTooLargeResponse({ type: ErrorBodyDto, description: 'a message over 256 KiB' })
   publish(
     @Param('customerId') customerId: string,
     @Body() body: MessageBodyDto,

@@ -1,5 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { CustomerStatusDto, ErrorBodyDto, WebhookViewDto } from '../http/api-responses.dto.js';
 import type { CustomerStatus } from '../../libs/domain/index.js';
 import { PurgeDto, WebhookConfigDto } from './webhook-config.dto.js';
 import { WebhookService, type WebhookView } from './webhook.service.js';
@@ -7,27 +16,37 @@ import { WebhookService, type WebhookView } from './webhook.service.js';
 /** A customer's endpoint, its status view, Retry and Refresh. */
 @ApiTags('webhook')
 @ApiBearerAuth()
+@ApiBadRequestResponse({ type: ErrorBodyDto })
+@ApiUnauthorizedResponse({ type: ErrorBodyDto })
+@ApiNotFoundResponse({ type: ErrorBodyDto, description: 'unknown customer' })
 @Controller('v1/customers/:customerId/webhook')
 export class WebhookController {
   constructor(private readonly webhooks: WebhookService) {}
 
   @Put()
+  @ApiOkResponse({ type: WebhookViewDto })
   configure(@Param('customerId') customerId: string, @Body() body: WebhookConfigDto): Promise<WebhookView> {
     return this.webhooks.configure(customerId, body);
   }
 
   @Get()
+  @ApiOkResponse({ type: WebhookViewDto })
   get(@Param('customerId') customerId: string): Promise<WebhookView> {
     return this.webhooks.get(customerId);
   }
 
   @Get('status')
+  @ApiOkResponse({ type: CustomerStatusDto })
   status(@Param('customerId') customerId: string): Promise<CustomerStatus> {
     return this.webhooks.status(customerId);
   }
 
   @Post('retry')
   @HttpCode(202)
+  @ApiAcceptedResponse({
+    type: CustomerStatusDto,
+    description: 'the head is attempted now, ignoring the backoff',
+  })
   retry(@Param('customerId') customerId: string): Promise<CustomerStatus> {
     return this.webhooks.retry(customerId);
   }
@@ -40,6 +59,10 @@ export class WebhookController {
 
   @Post('refresh')
   @HttpCode(200)
+  @ApiOkResponse({
+    type: CustomerStatusDto,
+    description: 'recent failures cleared; queue and backoff untouched',
+  })
   refresh(@Param('customerId') customerId: string): Promise<CustomerStatus> {
     return this.webhooks.refresh(customerId);
   }

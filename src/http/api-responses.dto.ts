@@ -1,0 +1,65 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** OpenAPI shapes of the replies (the code returns plain objects of these shapes). */
+
+export class ErrorDetailDto {
+  @ApiProperty({ example: 'VALIDATION_FAILED' })
+  code!: string;
+
+  @ApiProperty({ example: 'secret: secret must be longer than or equal to 8 characters' })
+  message!: string;
+
+  @ApiPropertyOptional({
+    example: [{ field: 'secret', problems: ['secret must be longer than or equal to 8 characters'] }],
+  })
+  details?: unknown;
+}
+
+export class ErrorBodyDto {
+  @ApiProperty({ type: ErrorDetailDto })
+  error!: ErrorDetailDto;
+}
+
+export class WebhookViewDto {
+  @ApiProperty({ example: 'acme' }) customerId!: string;
+  @ApiProperty({ example: 'https://hooks.acme.example/passfort' }) url!: string;
+  @ApiProperty({ example: true }) enabled!: boolean;
+  @ApiProperty({ example: false }) batching!: boolean;
+  @ApiProperty({ example: null, nullable: true, type: [String] }) events!: string[] | null;
+  @ApiProperty({ example: true }) authorizationHeader!: boolean;
+  @ApiProperty({ example: false }) acceptAny2xx!: boolean;
+  @ApiProperty({ example: null, nullable: true, type: String }) region!: string | null;
+  @ApiProperty({
+    example: '8e0d',
+    description: 'the last four characters of the secret; the secret is never returned',
+  })
+  secretLast4!: string;
+}
+
+export class FailureRecordDto {
+  @ApiProperty({ example: 1041 }) webhookId!: number;
+  @ApiProperty({ example: 1041, description: 'last id of the request (batches carry a range)' })
+  lastWebhookId!: number;
+  @ApiProperty({ example: 'CHECK_COMPLETED' }) event!: string;
+  @ApiProperty({ example: 3 }) attempts!: number;
+  @ApiProperty({ example: 503, nullable: true, type: Number }) statusCode!: number | null;
+  @ApiProperty({ example: 'HTTP 503: upstream unavailable' }) error!: string;
+  @ApiProperty({ example: 1764000000000, description: 'epoch ms' }) failedAt!: number;
+}
+
+export class CustomerStatusDto {
+  @ApiProperty({ example: 'acme' }) customerId!: string;
+  @ApiProperty({ enum: ['empty', 'waiting', 'stalled'], example: 'stalled' }) queue!: string;
+  @ApiProperty({ example: 12 }) pending!: number;
+  @ApiProperty({ example: true }) enabled!: boolean;
+  @ApiProperty({ example: 1763999000000, nullable: true, type: Number }) lastProcessedAt!: number | null;
+  @ApiProperty({ example: 1764000120000, nullable: true, type: Number }) nextAttemptAt!: number | null;
+  @ApiProperty({ example: 3 }) attempts!: number;
+  @ApiProperty({ type: [FailureRecordDto], description: 'at most 10, newest first' })
+  recentFailures!: FailureRecordDto[];
+}
+
+export class PublishedDto {
+  @ApiProperty({ example: 42, description: 'strictly increasing per customer' })
+  webhookId!: number;
+}
