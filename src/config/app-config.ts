@@ -12,6 +12,9 @@ export interface AppConfig {
   readonly encryptionKey: string | null;
   readonly delivery: DeliverySettings;
   readonly allowPrivateTargets: boolean;
+  /** Stream caps (-1 = none): a full stream refuses publishes with QUEUE_FULL and drops nothing. */
+  readonly queueMaxMessages: number;
+  readonly queueMaxBytes: number;
   readonly regions: string | undefined;
   readonly logLevel: string;
 }
@@ -73,6 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutBatchMs: int('HOOKPOST_TIMEOUT_BATCH_MS', defaultDeliverySettings.timeoutBatchMs, 1),
     },
     allowPrivateTargets: bool('HOOKPOST_ALLOW_PRIVATE_TARGETS'),
+    queueMaxMessages: int('HOOKPOST_QUEUE_MAX_MESSAGES', -1, -1),
+    queueMaxBytes: int('HOOKPOST_QUEUE_MAX_BYTES', -1, -1),
     regions: env.HOOKPOST_REGIONS,
     logLevel: env.LOG_LEVEL ?? 'info',
   };

@@ -10,6 +10,19 @@ import { connectNats, type NatsHandle } from '../infra/embedded-nats.js';
 import { Metrics } from '../metrics/metrics.js';
 import { packageVersion } from './version.js';
 
+/** nats-server before 2.10.23 cannot fsync every write: an OS crash may lose acknowledged messages. */
+function warnAboutDurability(version: string | undefined, logger: Logger): void {
+  const [major = 0, minor = 0, patch = 0] = (version ?? '0.0.0')
+    .split('.')
+    .map((part) => Number.parseInt(part, 10));
+  if (major * 1_000_000 + minor * 1_000 + patch < 2_010_023) {
+    logger.warn(
+      { natsServer: version ?? 'unknown', needed: '>= 2.10.23 with sync_interval: always' },
+      'this nats-server cannot sync every write to disk: acknowledged messages can be lost on an OS crash (a process crash is safe)',
+    );
+  }
+}
+
 /**
  * The parts every entry point shares (the way Immich builds API and worker from one set):
  * NATS, the queue, the event log, the sender and the actor host, closed in the reverse order.
@@ -31,7 +44,12 @@ export class HookpostCore {
   /** Connects everything; delivery starts only with startDelivery(). */
   static async open(config: AppConfig, secrets: ServiceSecrets, logger: Logger): Promise<HookpostCore> {
     const nats = await connectNats(config.natsUrls, config.dataDir, logger);
-    const queue = await JetStreamQueue.open(nats.connection, { namespace: config.namespace });
+    warnAboutDurability(nats.connection.info?.version, logger);
+    const queue = await JetStreamQueue.open(nats.connection, {
+      namespace: config.namespace,
+      ...(config.queueMaxMessages > 0 ? { maxMessages: config.queueMaxMessages } : {}),
+      ...(config.queueMaxBytes > 0 ? { maxBytes: config.queueMaxBytes } : {}),
+    });
     const store = await EventStore.open({
       ...(config.databaseUrl === null
         ? { sqlitePath: join(config.dataDir, 'hookpost.sqlite') }
