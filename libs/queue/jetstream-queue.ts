@@ -73,7 +73,10 @@ export class JetStreamQueue {
     return publishAll(this.js, this.settings.namespace, this.settings.maxMessageBytes, items);
   }
 
-  /** The customer's messages with id > afterId, in id order, at most max. */
+  /**
+   * The customer's messages with id > afterId, in id order, at most max. Fewer than max means the
+   * stream held no more when the read began (an interrupted read throws IncompleteReadError).
+   */
   async read(customerId: string, afterId: number, max: number): Promise<QueuedMessage[]> {
     assertCustomerId(customerId);
     return readAfter(this.readContext, customerId, afterId, max);

@@ -56,7 +56,19 @@ function closeCursor(ctx: ReadContext, ci: ConsumerInfo): void {
   ctx.background(ctx.jsm.consumers.delete(ctx.stream, ci.name).catch(() => false));
 }
 
-/** The customer's messages with id > afterId in id order, up to max. */
+/** A read got fewer messages than the stream said it held: try again rather than trust it. */
+export class IncompleteReadError extends Error {
+  override name = 'IncompleteReadError';
+
+  constructor(customerId: string, got: number, wanted: number) {
+    super(`read of ${customerId} returned ${got} of ${wanted} messages; try again`);
+  }
+}
+
+/**
+ * The customer's messages with id > afterId in id order, up to max. Fewer than max means the
+ * stream held no more when the read began; an interrupted read throws IncompleteReadError.
+ */
 export async function readAfter(
   ctx: ReadContext,
   customerId: string,
@@ -76,7 +88,7 @@ export async function readAfter(
     });
     const out: QueuedMessage[] = [];
     for await (const m of messages) {
-      // A gap in delivery sequence would mean a lost message: return the gapless prefix, the caller reads on.
+      // A gap in the delivery sequence would mean a lost message: stop, and fail below.
       if (m.info.deliverySequence !== out.length + 1) {
         break;
       }
@@ -89,6 +101,11 @@ export async function readAfter(
       if (out.length === wanted) {
         break;
       }
+    }
+    // Callers take a short read to mean "nothing more was stored" (the feed brings what comes next),
+    // so a read cut short by a gap or an expiry must fail rather than look like the end.
+    if (out.length < wanted) {
+      throw new IncompleteReadError(customerId, out.length, wanted);
     }
     return out;
   } finally {

@@ -3,9 +3,16 @@ import { CustomerActor, type ActorContext } from './customer-actor.js';
 import type { WindowMessage } from './ports.js';
 import { TimerQueue } from './timer-queue.js';
 
+/** A running feed: where it got to, and how it ended (an Error when it failed). */
+export interface Feed {
+  readonly lastSeq: number;
+  readonly done: Promise<Error | undefined>;
+  stop(): Promise<void>;
+}
+
 /** The queue's extra powers the host needs: the live feed and discovery at start. */
 export interface FeedSource {
-  feed(from: 'new', onMessage: (message: WindowMessage) => void): Promise<{ stop(): Promise<void> }>;
+  feed(from: number | 'new', onMessage: (message: WindowMessage) => void): Promise<Feed>;
   customersWithMessages(): Promise<Map<string, number>>;
 }
 
@@ -26,6 +33,8 @@ interface Slot {
   running: Promise<void> | null;
   again: boolean;
   lastActiveAt: number;
+  /** Consecutive failed steps, for the retry delay. */
+  errors: number;
 }
 
 /**
@@ -35,7 +44,7 @@ interface Slot {
 export class ActorHost {
   private readonly slots = new Map<string, Slot>();
   private readonly timers: TimerQueue;
-  private feed: { stop(): Promise<void> } | null = null;
+  private feed: Feed | null = null;
   private sweeper: { cancel(): void } | null = null;
   private stopping = false;
 
@@ -49,6 +58,7 @@ export class ActorHost {
   /** Starts the feed, then resumes every customer that has messages in the stream. */
   async start(): Promise<void> {
     this.feed = await this.ctx.source.feed('new', (message) => this.onFeed(message));
+    this.watch(this.feed);
     this.armSweeper();
     const customers = [...(await this.ctx.source.customersWithMessages()).keys()];
     this.ctx.logger.info({ customers: customers.length }, 'resuming customers with queued messages');
@@ -113,6 +123,38 @@ export class ActorHost {
     await this.ctx.queue.flush();
   }
 
+  /**
+   * A failed feed is restarted from where it stopped, so no wake-up is lost; windows may have
+   * missed messages meanwhile, so every active actor re-reads from the stream.
+   */
+  private watch(feed: Feed): void {
+    void feed.done.then(async (error) => {
+      if (error === undefined || this.stopping) {
+        return;
+      }
+      this.ctx.logger.error(
+        { err: error.message, lastSeq: feed.lastSeq },
+        'queue feed failed; restarting it',
+      );
+      for (;;) {
+        try {
+          this.feed = await this.ctx.source.feed(feed.lastSeq + 1, (message) => this.onFeed(message));
+          break;
+        } catch (restartError) {
+          this.ctx.logger.error({ err: String(restartError) }, 'queue feed restart failed; trying again');
+          await new Promise((resolve) =>
+            this.ctx.clock.setTimer(() => resolve(undefined), this.options.errorRetryMs),
+          );
+        }
+      }
+      this.watch(this.feed);
+      for (const [customerId, slot] of this.slots) {
+        slot.actor.forgetWindow();
+        this.nudge(customerId);
+      }
+    });
+  }
+
   private onFeed(message: WindowMessage): void {
     if (this.stopping) {
       return;
@@ -129,6 +171,7 @@ export class ActorHost {
         running: null,
         again: false,
         lastActiveAt: this.ctx.clock.now(),
+        errors: 0,
       };
       this.slots.set(customerId, slot);
     }
@@ -142,6 +185,7 @@ export class ActorHost {
       slot.lastActiveAt = this.ctx.clock.now();
       try {
         const { outcome, wakeAt } = await actor.step();
+        slot.errors = 0;
         if (outcome === 'skip' || outcome === 'deliver') {
           slot.again = true;
         } else if (outcome === 'waitUntil' && wakeAt !== undefined) {
@@ -150,16 +194,22 @@ export class ActorHost {
           this.timers.cancel(actor.customerId);
         }
       } catch (error) {
-        await this.recover(actor, error);
+        slot.errors += 1;
+        await this.recover(actor, error, slot.errors);
       }
     }
     slot.running = null;
   }
 
-  private async recover(actor: CustomerActor, error: unknown): Promise<void> {
+  /** A failed step is tried again later: errorRetryMs, doubling per consecutive failure up to 30 s. */
+  private async recover(actor: CustomerActor, error: unknown, failures: number): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
-    this.ctx.logger.warn({ customerId: actor.customerId, err: message }, 'step failed; will retry');
-    this.timers.schedule(actor.customerId, this.ctx.clock.now() + this.options.errorRetryMs);
+    const delay = Math.min(this.options.errorRetryMs * 2 ** (failures - 1), 30_000);
+    this.ctx.logger.warn(
+      { customerId: actor.customerId, err: message, retryInMs: delay },
+      'step failed; will retry',
+    );
+    this.timers.schedule(actor.customerId, this.ctx.clock.now() + delay);
     if (error instanceof Error && error.name === 'VersionConflictError') {
       await actor.reload().catch(() => undefined);
     }

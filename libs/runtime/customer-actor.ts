@@ -168,6 +168,11 @@ export class CustomerActor {
     return ids;
   }
 
+  /** Drops what the window holds, so the next step reads from the stream (after a feed outage). */
+  forgetWindow(): void {
+    this.window.reset();
+  }
+
   /** Reloads the stored snapshot (after a version conflict: another writer was here). */
   reload(): Promise<void> {
     this.loading = null;

@@ -75,6 +75,13 @@ export class PendingWindow {
     this.arrivedDuringRead = [];
   }
 
+  /** Forgets everything: the next fill reads from the cursor again. */
+  reset(): void {
+    this.items = [];
+    this.complete = false;
+    this.highest = 0;
+  }
+
   /** Drops everything at or below `id` (delivered, skipped or purged). */
   removeThrough(id: number): void {
     const keepFrom = this.items.findIndex((message) => message.id > id);

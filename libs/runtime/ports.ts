@@ -23,6 +23,7 @@ export type WindowMessage =
     };
 
 export interface QueuePort {
+  /** Ids > afterId in order; fewer than max only when the stream held no more (else it throws). */
   read(customerId: string, afterId: number, max: number): Promise<readonly WindowMessage[]>;
   pendingCount(customerId: string, afterId: number): Promise<number>;
   /** `count` = messages this call covers, so purges can be amortised per customer. */
