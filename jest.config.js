@@ -24,6 +24,7 @@ export default {
   // testTimeout is global in Jest (a project's own is ignored); e2e tests set longer ones themselves.
   testTimeout: 60_000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/plain-summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{src,libs,test,bench}/**/*.unit.spec.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/{src,libs,test}/**/*.int.spec.ts'] },
