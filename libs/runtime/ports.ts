@@ -2,6 +2,7 @@
  * What the runtime needs from the queue, the event store and the sender. The real JetStreamQueue,
  * EventStore and HttpSender satisfy these structurally; the runtime never names a driver.
  */
+import type { DeliveryRequest, DeliveryResult } from '../delivery/index.js';
 import type { CustomerQueueEvent, CustomerQueueState, QueueState } from '../domain/index.js';
 
 /** A message read from a customer's queue; unreadable bodies are kept so they can be skipped. */
@@ -57,27 +58,9 @@ export interface StorePort {
   updatePending(customerId: string, pending: number, queue: QueueState): Promise<void>;
 }
 
-export interface OutgoingRequest {
-  url: string;
-  secrets: readonly string[];
-  messages: ReadonlyArray<{ id: number; event: string; acceptedAt: number; data: Record<string, unknown> }>;
-  batching: boolean;
-  authorizationHeader: boolean;
-  acceptAny2xx: boolean;
-  timeoutMs: number;
-  region?: string | null;
-  now: number;
-}
-
-export interface SendResult {
-  ok: boolean;
-  statusCode: number | null;
-  error: string | null;
-  durationMs: number;
-}
-
+/** Sends one request; failures come back as values (libs/delivery's HttpSender). */
 export interface SenderPort {
-  send(request: OutgoingRequest): Promise<SendResult>;
+  send(request: DeliveryRequest): Promise<DeliveryResult>;
 }
 
 /** The few log calls the runtime makes (pino's shape). */
