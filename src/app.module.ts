@@ -13,6 +13,7 @@ import { MessagingController } from './messaging/messaging.controller.js';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { StatusController } from './status/status.controller.js';
+import { StatusService } from './status/status.service.js';
 import { WebhookController } from './webhooks/webhook.controller.js';
 import { WebhookService } from './webhooks/webhook.service.js';
 
@@ -42,6 +43,7 @@ export class AppModule implements NestModule {
         PublishService,
         WebhookService,
         AuditService,
+        StatusService,
         HttpMetricsMiddleware,
       ],
     };

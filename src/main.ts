@@ -1,8 +1,13 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { CliError } from './cli/cli-error.js';
+import { demoCommand } from './cli/demo.command.js';
+import { publishCommand } from './cli/publish.command.js';
+import { replayCommand } from './cli/replay.command.js';
+import { retryCommand } from './cli/retry.command.js';
+import { statusCommand } from './cli/status.command.js';
 import { ConfigError } from './config/app-config.js';
 import { packageVersion } from './core/version.js';
-import { serve } from './serve.js';
 
 const program = new Command('hookpost')
   .version(packageVersion)
@@ -12,6 +17,8 @@ program
   .command('serve')
   .description('run the admin API, the NATS patterns and the delivery workers (what `npm start` runs)')
   .action(async () => {
+    // Loaded here so the other commands start without NestJS.
+    const { serve } = await import('./serve.js');
     const service = await serve();
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {
@@ -23,9 +30,15 @@ program
     }
   });
 
+program
+  .addCommand(replayCommand())
+  .addCommand(statusCommand())
+  .addCommand(retryCommand())
+  .addCommand(publishCommand())
+  .addCommand(demoCommand());
+
 program.parseAsync().catch((error: unknown) => {
-  process.stderr.write(
-    `hookpost: ${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`,
-  );
+  const known = error instanceof ConfigError || error instanceof CliError;
+  process.stderr.write(`hookpost: ${known ? error.message : String((error as Error)?.stack ?? error)}\n`);
   process.exit(1);
 });

@@ -4,6 +4,7 @@
  */
 export * from './backoff.js';
 export * from './decide.js';
+export * from './event-schemas.js';
 export * from './events.js';
 export * from './identifiers.js';
 export * from './settings.js';

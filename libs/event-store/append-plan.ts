@@ -1,4 +1,4 @@
-import type { CustomerQueueEvent } from '../domain/index.js';
+import { eventSchemaVersions, type CustomerQueueEvent } from '../domain/index.js';
 import type { SealedSecret } from './secret-cipher.js';
 import type { Projection } from './store-types.js';
 import { VersionConflictError } from './version-conflict.error.js';
@@ -19,6 +19,7 @@ export interface EventInsert {
   readonly type: string;
   readonly data: string;
   readonly recordedAt: number;
+  readonly schemaVersion: number;
 }
 
 /** A row for the `customer_status` upsert. */
@@ -68,6 +69,7 @@ export function planGroup(
         type: event.type,
         data: JSON.stringify(event.data),
         recordedAt: event.at,
+        schemaVersion: eventSchemaVersions[event.type],
       });
     });
     const version = actual + request.events.length;

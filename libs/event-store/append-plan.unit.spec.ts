@@ -49,7 +49,7 @@ describe('planGroup', () => {
     expect(plan.events).toHaveLength(2);
   });
 
-  test('events keep their time in recordedAt and only their data as JSON', () => {
+  test('events keep their time in recordedAt, their schema version, and only their data as JSON', () => {
     const event = configured({}, T0 + 7);
     const plan = planGroup(
       [
@@ -69,6 +69,7 @@ describe('planGroup', () => {
       type: 'WebhookConfigured',
       data: JSON.stringify(event.data),
       recordedAt: T0 + 7,
+      schemaVersion: 1,
     });
   });
 

@@ -3,6 +3,7 @@ import { CustomerSecretRow } from './entities/customer-secret.entity.js';
 import { CustomerStatusRow } from './entities/customer-status.entity.js';
 import { EventRow } from './entities/event.entity.js';
 import { CreateEventStore1764000000000 } from './migrations/1764000000000-create-event-store.js';
+import { AddEventSchemaVersion1764600000000 } from './migrations/1764600000000-add-event-schema-version.js';
 import type { StoreOptions } from './store-types.js';
 
 /** How long a SQLite write waits for another process's lock before it fails (busy_timeout). */
@@ -12,7 +13,7 @@ const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 export async function openDataSource(options: StoreOptions): Promise<DataSource> {
   const common = {
     entities: [EventRow, CustomerStatusRow, CustomerSecretRow],
-    migrations: [CreateEventStore1764000000000],
+    migrations: [CreateEventStore1764000000000, AddEventSchemaVersion1764600000000],
     migrationsTableName: 'event_store_migrations',
     migrationsRun: true,
     synchronize: false,

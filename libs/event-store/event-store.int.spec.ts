@@ -49,6 +49,7 @@ describe.each(backends)('EventStore on %s', (_name, createBackend) => {
 
     const stored = await store.readStream('acme', 0, 10);
     expect(stored.map(({ type, at, data }) => ({ type, at, data }))).toEqual(events);
+    expect(stored.map((event) => event.schemaVersion)).toEqual([1, 2, 2]);
     expect(fold(stored as unknown as CustomerQueueEvent[])).toEqual(snapshot?.state);
     expect(await store.load('nobody')).toBeNull();
   });
@@ -230,6 +231,31 @@ describe.each(backends)('EventStore on %s', (_name, createBackend) => {
     const secondPage = await store.readStream('y', 1, 1);
     expect(secondPage).toEqual([everything[4]]);
     expect(await store.readStream('y', 3, 10)).toEqual([]);
+  });
+
+  test('readLog returns rows as stored, a corrupt one included, in position order', async () => {
+    await appendNext('x', configured());
+    await appendNext('y', configured());
+    await appendNext('x', failed(1, 1, 1, T0 + 1));
+    await backend.query(
+      `UPDATE "events" SET "type" = 'Teleported', "data" = '{oops' WHERE "customer_id" = 'y'`,
+    );
+
+    const all = await store.readLog(0, 10);
+    expect(
+      all.map(({ customerId, version, type, schemaVersion }) => [customerId, version, type, schemaVersion]),
+    ).toEqual([
+      ['x', 1, 'WebhookConfigured', 1],
+      ['y', 1, 'Teleported', 1],
+      ['x', 2, 'DeliveryFailed', 2],
+    ]);
+    expect(all[1]).toMatchObject({ data: '{oops', at: T0 });
+    expect(JSON.parse(all[2]!.data)).toEqual(failed(1, 1, 1, T0 + 1).data);
+    expect(all.every((event) => typeof event.position === 'number' && typeof event.at === 'number')).toBe(
+      true,
+    );
+    expect(await store.readLog(all[0]!.position, 10, 'x')).toEqual([all[2]]);
+    expect(await store.readLog(all[0]!.position, 1)).toEqual([all[1]]);
   });
 
   test('listSnapshots filters by queue and pages by customerId', async () => {

@@ -15,6 +15,7 @@ import type {
   AppendResult,
   CustomerSnapshot,
   Projection,
+  RawStoredEvent,
   StoreOptions,
   StoredEvent,
   StoreStats,
@@ -115,6 +116,11 @@ export class EventStore {
   /** Up to `limit` events of the whole log after `afterPosition`, in position order (replay). */
   readAll(afterPosition: number, limit: number): Promise<StoredEvent[]> {
     return this.events.readAll(afterPosition, limit);
+  }
+
+  /** Up to `limit` rows after `afterPosition` (of one customer when given), unparsed, in position order (replay). */
+  readLog(afterPosition: number, limit: number, customerId?: string): Promise<RawStoredEvent[]> {
+    return this.events.readLog(afterPosition, limit, customerId);
   }
 
   /** A page of snapshots in customerId order, optionally only those in one queue state. */

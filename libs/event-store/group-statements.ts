@@ -37,13 +37,20 @@ export class GroupStatements {
   /** Inserts the events; returns their positions keyed by {@link eventKey}. */
   async insertEvents(events: readonly EventInsert[]): Promise<Map<string, number>> {
     const positions = new Map<string, number>();
-    for (const chunk of chunksFor(events, 5)) {
+    for (const chunk of chunksFor(events, 6)) {
       const rows = await this.manager.query<
         Array<{ position: string | number; customer_id: string; version: number }>
       >(
-        `INSERT INTO "events" ("customer_id", "version", "type", "data", "recorded_at")
-         VALUES ${this.dialect.rows(chunk.length, 5)} RETURNING "position", "customer_id", "version"`,
-        chunk.flatMap((event) => [event.customerId, event.version, event.type, event.data, event.recordedAt]),
+        `INSERT INTO "events" ("customer_id", "version", "type", "data", "recorded_at", "schema_version")
+         VALUES ${this.dialect.rows(chunk.length, 6)} RETURNING "position", "customer_id", "version"`,
+        chunk.flatMap((event) => [
+          event.customerId,
+          event.version,
+          event.type,
+          event.data,
+          event.recordedAt,
+          event.schemaVersion,
+        ]),
       );
       // RETURNING order is not promised, so positions are matched by (customer, version).
       rows.forEach((row) =>

@@ -8,6 +8,7 @@ export type {
   AppendResult,
   CustomerSnapshot,
   Projection,
+  RawStoredEvent,
   StoredEvent,
   StoreOptions,
   StoreStats,

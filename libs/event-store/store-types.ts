@@ -25,6 +25,19 @@ export interface StoredEvent {
   data: unknown;
   /** When the event happened, epoch ms. */
   at: number;
+  /** The schema version its data was written with; replay upcasts older ones (domain parseStoredEvent). */
+  schemaVersion: number;
+}
+
+/** A row of the log as stored, for replay: `type` unchecked and `data` still JSON text. */
+export interface RawStoredEvent {
+  position: number;
+  customerId: string;
+  version: number;
+  type: string;
+  data: string;
+  at: number;
+  schemaVersion: number;
 }
 
 /** A customer's projection row: the folded state at `version` plus the queue view derived from it. */

@@ -16,6 +16,8 @@ export interface AppConfig {
   readonly queueMaxMessages: number;
   readonly queueMaxBytes: number;
   readonly regions: string | undefined;
+  /** An actor with nothing to do for this long leaves memory (HOOKPOST_ACTOR_IDLE_MS). */
+  readonly actorIdleMs: number;
   readonly logLevel: string;
 }
 
@@ -79,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queueMaxMessages: int('HOOKPOST_QUEUE_MAX_MESSAGES', -1, -1),
     queueMaxBytes: int('HOOKPOST_QUEUE_MAX_BYTES', -1, -1),
     regions: env.HOOKPOST_REGIONS,
+    actorIdleMs: int('HOOKPOST_ACTOR_IDLE_MS', 30_000, 100),
     logLevel: env.LOG_LEVEL ?? 'info',
   };
 }

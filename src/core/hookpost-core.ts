@@ -8,6 +8,8 @@ import type { AppConfig } from '../config/app-config.js';
 import type { ServiceSecrets } from '../config/secrets.js';
 import { connectNats, type NatsHandle } from '../infra/embedded-nats.js';
 import { Metrics } from '../metrics/metrics.js';
+import { deliveryLockFor } from './delivery-lock.js';
+import { DeliveryOwner } from './delivery-owner.js';
 import { packageVersion } from './version.js';
 
 /** nats-server before 2.10.23 cannot fsync every write: an OS crash may lose acknowledged messages. */
@@ -91,22 +93,37 @@ export class HookpostCore {
           appended: (durationMs) => metrics.appendDuration.observe(durationMs / 1000),
         },
       },
-      { idleAfterMs: 30_000, errorRetryMs: 1_000, activationConcurrency: 32, shutdownGraceMs: 15_000 },
+      {
+        idleAfterMs: config.actorIdleMs,
+        errorRetryMs: 1_000,
+        activationConcurrency: 32,
+        shutdownGraceMs: 15_000,
+      },
     );
     return new HookpostCore(config, logger, nats, queue, store, sender, host, regions, metrics);
   }
 
-  /** Starts delivering: the feed, then every customer with queued messages. */
+  /** Delivery runs only in the process holding the delivery lock; a second process stands by. */
+  private owner: DeliveryOwner | null = null;
+
+  /**
+   * Starts delivering (the feed, then every customer with queued messages) once this process holds
+   * the delivery lock; resolves at once, standing by, when another process holds it.
+   */
   async startDelivery(): Promise<void> {
-    await this.host.start();
+    this.owner = new DeliveryOwner(deliveryLockFor(this.config), this.host, this.logger);
+    await this.owner.start();
   }
 
   /** Graceful stop: in-flight attempts are recorded before the connections close. */
   async close(): Promise<void> {
+    await this.owner?.stop();
     await this.host.stop();
+    await this.owner?.release(); // only now may another process take over: nothing is in flight here
     await this.sender.close();
     await this.queue.close();
     await this.store.close();
+    this.logger.warn({ stats: this.store.stats }, 'TEMP event store stats');
     await this.nats.connection.drain().catch(() => undefined);
     this.nats.embedded?.kill('SIGTERM');
   }

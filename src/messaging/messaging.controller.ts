@@ -7,6 +7,8 @@ import { HookpostCore } from '../core/hookpost-core.js';
 import { validateBody } from '../core/validate.js';
 import { PublishBatchDto, PublishMessageDto } from '../messages/publish-message.dto.js';
 import { PublishService } from '../messages/publish.service.js';
+import { StatusListQueryDto } from '../status/status-list-query.dto.js';
+import { StatusService } from '../status/status.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
 import { MalformedBody } from './plain-json.js';
 import { rpc } from './rpc.js';
@@ -17,12 +19,13 @@ class CustomerRequestDto {
   customerId!: string;
 }
 
-/** NATS request/reply: `<ns>.publish`, `<ns>.publish.batch`, `<ns>.status`, `<ns>.retry`, `<ns>.refresh`. */
+/** NATS request/reply: `<ns>.publish`, `<ns>.publish.batch`, `<ns>.status`, `<ns>.status.list`, `<ns>.retry`, `<ns>.refresh`. */
 @Controller()
 export class MessagingController {
   constructor(
     private readonly publisher: PublishService,
     private readonly webhooks: WebhookService,
+    private readonly statuses: StatusService,
     private readonly core: HookpostCore,
   ) {}
 
@@ -47,6 +50,11 @@ export class MessagingController {
     return this.handle(async () =>
       this.webhooks.status((await validateBody(CustomerRequestDto, parsed(body))).customerId),
     );
+  }
+
+  @MessagePattern('status.list')
+  statusList(@Payload() body: unknown) {
+    return this.handle(async () => this.statuses.list(await validateBody(StatusListQueryDto, parsed(body))));
   }
 
   @MessagePattern('retry')

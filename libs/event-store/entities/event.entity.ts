@@ -32,4 +32,8 @@ export class EventRow {
 
   @Column({ name: 'recorded_at', type: 'bigint', transformer: bigintAsNumber })
   recordedAt!: number;
+
+  /** The version of the type's data schema it was written with (libs/domain/event-schemas.ts). */
+  @Column({ name: 'schema_version', type: 'integer', default: 1 })
+  schemaVersion!: number;
 }
