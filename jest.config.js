@@ -29,5 +29,7 @@ export default {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{src,libs,test,bench}/**/*.unit.spec.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/{src,libs,test}/**/*.int.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e.spec.ts'] },
+    // Fault injection against the built service; minutes long, run with `npm run test:chaos` (not in `npm test`).
+    { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.chaos.spec.ts'] },
   ],
 };

@@ -19,6 +19,9 @@ import { ensureStream } from './stream.js';
 /** Released messages of one customer per purge: purge cost grows with the stream, not with what it removes. */
 export const PURGE_EVERY_MESSAGES = 1_000;
 
+/** With a max_msgs cap, delivered messages may hold at most this share of it before all are purged. */
+const UNPURGED_SHARE_OF_CAP = 0.1;
+
 /**
  * The customers' ordered queues in one JetStream stream (limits retention, discard new; why not
  * workqueue: see streamConfig). The caller keeps each customer's cursor (last delivered id) and
@@ -46,12 +49,16 @@ export class JetStreamQueue {
       subjectPrefix: this.prefix,
       background: (task) => this.track(task),
     };
-    this.purger = new Purger(async (customerId, keepFrom) => {
-      await this.jsm.streams.purge(this.stream, {
-        filter: queueSubject(settings.namespace, customerId),
-        seq: keepFrom,
-      });
-    }, PURGE_EVERY_MESSAGES);
+    this.purger = new Purger(
+      async (customerId, keepFrom) => {
+        await this.jsm.streams.purge(this.stream, {
+          filter: queueSubject(settings.namespace, customerId),
+          seq: keepFrom,
+        });
+      },
+      PURGE_EVERY_MESSAGES,
+      unpurgedBudget(settings),
+    );
   }
 
   /** Creates the stream or updates it idempotently to these settings, then returns the queue. */
@@ -156,4 +163,14 @@ export class JetStreamQueue {
     };
     task.then(forget, forget);
   }
+}
+
+/**
+ * How many delivered-but-unpurged messages a capped stream may hold: they count against max_msgs,
+ * so a publisher would be refused (QUEUE_FULL) by a stream holding mostly delivered messages.
+ */
+function unpurgedBudget(settings: ResolvedQueueSettings): number {
+  return settings.maxMessages > 0
+    ? Math.max(1, Math.floor(settings.maxMessages * UNPURGED_SHARE_OF_CAP))
+    : Number.POSITIVE_INFINITY;
 }

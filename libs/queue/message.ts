@@ -1,4 +1,4 @@
-import { isEventType } from '../domain/index.js';
+import { isEventType, MAX_MESSAGE_BYTES } from '../domain/index.js';
 
 /**
  * One message read from a customer's queue. `id` is the stream sequence (the webhookId). Unparseable
@@ -39,6 +39,11 @@ function isJsonObject(value: unknown): value is Record<string, unknown> {
 
 /** Why a body is not a QueueBody, or the parsed body. */
 function parseBody(data: Uint8Array): QueueBody | string {
+  // The stream takes a little more than a message (room for headers), so a producer on the
+  // fast path can store a body the contract refuses: skip it rather than deliver it.
+  if (data.length > MAX_MESSAGE_BYTES) {
+    return `body is ${data.length} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit of a message`;
+  }
   let text: string;
   try {
     text = utf8.decode(data);

@@ -45,6 +45,17 @@ describe('decodeMessage', () => {
     expect(decoded).toMatchObject({ kind: 'unreadable', reason: 'body is not valid UTF-8', bytes: 3 });
   });
 
+  test('a body over the 256 KiB of a message is unreadable even when it is valid JSON', () => {
+    const limit = 256 * 1024;
+    const body = (bytes: number) => encodeBody({ event: 'X', data: { pad: 'x'.repeat(bytes - 31) } });
+    expect(body(limit).length).toBe(limit);
+    expect(decodeMessage(raw(body(limit)), 'hp.queue.')).toMatchObject({ kind: 'message' });
+    expect(decodeMessage(raw(body(limit + 1)), 'hp.queue.')).toMatchObject({
+      kind: 'unreadable',
+      reason: `body is ${limit + 1} bytes, over the ${limit}-byte limit of a message`,
+    });
+  });
+
   test('the body written is the plain JSON of the contract', () => {
     const text = new TextDecoder().decode(encodeBody({ event: 'A', data: { n: 1 } }));
     expect(JSON.parse(text)).toEqual({ event: 'A', data: { n: 1 } });

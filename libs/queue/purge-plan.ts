@@ -16,6 +16,7 @@ interface CustomerPurgeState {
  */
 export class PurgePlan {
   private readonly customers = new Map<string, CustomerPurgeState>();
+  private unpurgedTotal = 0;
 
   constructor(private readonly every: number) {
     if (!Number.isSafeInteger(every) || every < 1) {
@@ -43,6 +44,7 @@ export class PurgePlan {
     }
     state.releasedThrough = throughId;
     state.unpurged += count;
+    this.unpurgedTotal += count;
     return state.inFlight === null && state.unpurged >= this.every;
   }
 
@@ -66,6 +68,7 @@ export class PurgePlan {
     if (state === undefined) {
       return false;
     }
+    this.unpurgedTotal -= state.inFlight ?? 0;
     state.inFlight = null;
     state.purgedThrough = Math.max(state.purgedThrough, keepFrom - 1);
     if (state.releasedThrough <= state.purgedThrough) {
@@ -88,6 +91,11 @@ export class PurgePlan {
   /** Customers with released messages not yet purged (flush-all works through these). */
   customersToPurge(): string[] {
     return [...this.customers].filter(([, s]) => s.releasedThrough > s.purgedThrough).map(([id]) => id);
+  }
+
+  /** Released messages of every customer that no finished purge has removed yet. */
+  get unpurged(): number {
+    return this.unpurgedTotal;
   }
 
   /** The highest released id of a customer, 0 when none is tracked. */

@@ -13,10 +13,18 @@ const FLUSH_CONCURRENCY = 4;
 export class Purger {
   private readonly plan: PurgePlan;
   private readonly running = new Map<string, Promise<void>>();
+  private flushingAll: Promise<void> | null = null;
 
+  /**
+   * @param every released messages of one customer per purge
+   * @param budget released-but-unpurged messages of all customers together that trigger a purge of
+   *   them all (a capped stream counts them against its cap: without this, a full stream could be
+   *   mostly delivered messages waiting for their customer's 1,000th)
+   */
   constructor(
     private readonly purge: PurgeSubject,
     every: number,
+    private readonly budget = Number.POSITIVE_INFINITY,
   ) {
     this.plan = new PurgePlan(every);
   }
@@ -25,6 +33,12 @@ export class Purger {
   release(customerId: string, throughId: number, count: number): void {
     if (this.plan.release(customerId, throughId, count)) {
       this.startInBackground(customerId);
+    }
+    if (this.plan.unpurged >= this.budget && this.flushingAll === null) {
+      // A failure leaves the messages unpurged: the next release over the budget tries again.
+      this.flushingAll = this.flush()
+        .catch(() => undefined)
+        .finally(() => (this.flushingAll = null));
     }
   }
 
@@ -54,6 +68,7 @@ export class Purger {
 
   /** Waits for purges in flight (close). */
   async idle(): Promise<void> {
+    await this.flushingAll;
     await Promise.allSettled([...this.running.values()]);
   }
 

@@ -43,6 +43,25 @@ describe('Purger', () => {
     ]);
   });
 
+  test('released messages of all customers over the budget purge them all (a capped stream)', async () => {
+    const { calls, purge } = recorder();
+    const purger = new Purger(purge, 1000, 5);
+    purger.release('a', 10, 2);
+    purger.release('b', 20, 2);
+    await purger.idle();
+    expect(calls).toEqual([]);
+    purger.release('c', 30, 1);
+    await purger.idle();
+    expect(calls.sort()).toEqual([
+      ['a', 11],
+      ['b', 21],
+      ['c', 31],
+    ]);
+    purger.release('a', 14, 4);
+    await purger.idle();
+    expect(calls).toHaveLength(3); // 4 unpurged since: under the budget again
+  });
+
   test('flush rejects when a purge fails, and the next flush retries it', async () => {
     let fail = true;
     const calls: number[] = [];

@@ -41,6 +41,22 @@ test('a full stream refuses with QueueFullError and keeps every earlier message'
   await queue.close();
 });
 
+test('with a cap, delivered messages are purged before they can fill the stream', async () => {
+  const queue = await JetStreamQueue.open(nc, { namespace: 'capped', maxMessages: 20 });
+  const ids = await queue.publishMany(
+    Array.from({ length: 20 }, (_, i) => ({ customerId: 'a', body: body(i) })),
+  );
+  await expect(queue.publish('a', body(20))).rejects.toBeInstanceOf(QueueFullError);
+  ids.forEach(({ webhookId }) => queue.release('a', webhookId, 1)); // delivered, no flush, no idle customer
+  const deadline = Date.now() + 5_000;
+  while ((await jsm.streams.info(streamName('capped'))).state.messages > 2 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  expect((await jsm.streams.info(streamName('capped'))).state.messages).toBeLessThanOrEqual(2);
+  expect((await queue.publish('a', body(21))).webhookId).toBe(21);
+  await queue.close();
+});
+
 test('maxBytes is refused where the server would drop old messages instead (nats-server < 2.10.5)', async () => {
   const version = nc.info?.version;
   const open = JetStreamQueue.open(nc, { namespace: 'bytes', maxBytes: 4_096 });

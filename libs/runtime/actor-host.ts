@@ -1,4 +1,4 @@
-import { statusView, type CustomerStatus } from '../domain/index.js';
+import { isCustomerId, statusView, type CustomerStatus } from '../domain/index.js';
 import { CustomerActor, type ActorContext } from './customer-actor.js';
 import type { WindowMessage } from './ports.js';
 import { TimerQueue } from './timer-queue.js';
@@ -26,6 +26,8 @@ export interface HostOptions {
   readonly activationConcurrency: number;
   /** Longest wait for in-flight steps on shutdown. */
   readonly shutdownGraceMs: number;
+  /** Told after a command ran while paused, so the process that delivers can reload the customer. */
+  readonly onChangedWhilePaused?: (customerId: string) => void;
 }
 
 interface Slot {
@@ -35,6 +37,8 @@ interface Slot {
   lastActiveAt: number;
   /** Consecutive failed steps, for the retry delay. */
   errors: number;
+  /** Another process appended to the customer's log: reload it before the next step. */
+  stale: boolean;
 }
 
 /**
@@ -47,6 +51,13 @@ export class ActorHost {
   private feed: Feed | null = null;
   private sweeper: { cancel(): void } | null = null;
   private stopping = false;
+  /**
+   * Until start() and after pause(): another process may be delivering (it holds the delivery
+   * lock), so nothing steps here; commands still run, against the log.
+   */
+  private paused = true;
+  /** Subject tokens already reported as not a customerId. */
+  private readonly ignored = new Set<string>();
 
   constructor(
     private readonly ctx: ActorContext & { readonly source: FeedSource },
@@ -55,12 +66,15 @@ export class ActorHost {
     this.timers = new TimerQueue(ctx.clock, (customerId) => this.nudge(customerId));
   }
 
-  /** Starts the feed, then resumes every customer that has messages in the stream. */
+  /** Starts the feed, then resumes every customer that has messages in the stream (again after pause()). */
   async start(): Promise<void> {
+    this.paused = false;
     this.feed = await this.ctx.source.feed('new', (message) => this.onFeed(message));
     this.watch(this.feed);
     this.armSweeper();
-    const customers = [...(await this.ctx.source.customersWithMessages()).keys()];
+    const customers = [...(await this.ctx.source.customersWithMessages()).keys()].filter((customerId) =>
+      this.isCustomer(customerId),
+    );
     this.ctx.logger.info({ customers: customers.length }, 'resuming customers with queued messages');
     void this.resume(customers);
   }
@@ -77,7 +91,7 @@ export class ActorHost {
 
   /** Asks a customer's actor to take another step (activating it if needed). */
   nudge(customerId: string): void {
-    if (this.stopping) {
+    if (this.stopping || this.paused) {
       return;
     }
     const slot = this.slot(customerId);
@@ -91,8 +105,25 @@ export class ActorHost {
     slot.lastActiveAt = this.ctx.clock.now();
     await slot.actor.ensureLoaded();
     const result = await action(slot.actor);
+    if (this.paused) {
+      // Paused, this process holds no customer in memory: the owner's log moves on without it.
+      this.slots.delete(customerId);
+      this.options.onChangedWhilePaused?.(customerId);
+    }
     this.nudge(customerId);
     return result;
+  }
+
+  /**
+   * Another process ran a command on this customer (it appended to the log): an actor in memory
+   * reloads before its next step, so e.g. an endpoint enabled there is not ignored here.
+   */
+  changedElsewhere(customerId: string): void {
+    const slot = this.slots.get(customerId);
+    if (slot !== undefined && !this.paused) {
+      slot.stale = true;
+      this.nudge(customerId);
+    }
   }
 
   /** The live status when the actor is in memory, else the stored projection; null if unknown. */
@@ -106,21 +137,45 @@ export class ActorHost {
     if (snapshot === null) {
       return null;
     }
-    return statusView(customerId, snapshot.state, snapshot.pending, this.ctx.settings);
+    // Paused, the stored pending count may lag (the delivering process writes it on its appends).
+    const pending = this.paused
+      ? await this.ctx.queue.pendingCount(customerId, snapshot.state.cursor)
+      : snapshot.pending;
+    return statusView(customerId, snapshot.state, pending, this.ctx.settings);
   }
 
   /** Stops taking new steps, waits for the ones in flight to be recorded, flushes purges. */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.quiesce();
+    await this.ctx.queue.flush();
+  }
+
+  /**
+   * Stops delivering but not the process: another one holds the delivery lock, or the connection
+   * that held it failed. Steps in flight are recorded first, then every actor leaves memory, so
+   * start() reloads each customer from the log the owner kept writing meanwhile.
+   */
+  async pause(): Promise<void> {
+    this.paused = true;
+    await this.quiesce();
+    this.slots.clear();
+    await this.ctx.queue.flush().catch(() => undefined);
+  }
+
+  /** No new steps: stops the sweeper, the feed and the timers, and waits (a while) for running steps. */
+  private async quiesce(): Promise<void> {
     this.sweeper?.cancel();
-    await this.feed?.stop();
+    this.sweeper = null;
+    const feed = this.feed;
+    this.feed = null;
+    await feed?.stop();
     this.timers.stop();
     const running = [...this.slots.values()].flatMap((slot) => (slot.running ? [slot.running] : []));
     const grace = new Promise<void>((resolve) =>
       this.ctx.clock.setTimer(resolve, this.options.shutdownGraceMs),
     );
     await Promise.race([Promise.all(running), grace]);
-    await this.ctx.queue.flush();
   }
 
   /**
@@ -129,17 +184,20 @@ export class ActorHost {
    */
   private watch(feed: Feed): void {
     void feed.done.then(async (error) => {
-      if (error === undefined || this.stopping) {
+      if (error === undefined || this.stopping || this.paused) {
         return;
       }
       this.ctx.logger.error(
         { err: error.message, lastSeq: feed.lastSeq },
         'queue feed failed; restarting it',
       );
-      for (;;) {
+      let restarted: Feed | null = null;
+      while (restarted === null) {
+        if (this.stopping || this.paused) {
+          return;
+        }
         try {
-          this.feed = await this.ctx.source.feed(feed.lastSeq + 1, (message) => this.onFeed(message));
-          break;
+          restarted = await this.ctx.source.feed(feed.lastSeq + 1, (message) => this.onFeed(message));
         } catch (restartError) {
           this.ctx.logger.error({ err: String(restartError) }, 'queue feed restart failed; trying again');
           await new Promise((resolve) =>
@@ -147,7 +205,12 @@ export class ActorHost {
           );
         }
       }
-      this.watch(this.feed);
+      if (this.stopping || this.paused) {
+        await restarted.stop(); // stopped or paused while it was being restarted
+        return;
+      }
+      this.feed = restarted;
+      this.watch(restarted);
       for (const [customerId, slot] of this.slots) {
         slot.actor.forgetWindow();
         this.nudge(customerId);
@@ -156,11 +219,30 @@ export class ActorHost {
   }
 
   private onFeed(message: WindowMessage): void {
-    if (this.stopping) {
+    if (this.stopping || this.paused || !this.isCustomer(message.customerId)) {
       return;
     }
     this.slot(message.customerId).actor.offer(message);
     this.nudge(message.customerId);
+  }
+
+  /**
+   * A raw JetStream publish can use any subject token; one that is no customerId would make an
+   * actor that fails forever. Such messages are ignored (said once per subject) and left in the stream.
+   */
+  private isCustomer(customerId: string): boolean {
+    const valid: boolean = isCustomerId(customerId); // not a type guard here: the token is a string either way
+    if (valid) {
+      return true;
+    }
+    if (!this.ignored.has(customerId) && this.ignored.size < 1_000) {
+      this.ignored.add(customerId);
+      this.ctx.logger.warn(
+        { subjectToken: customerId.slice(0, 100) },
+        'queue messages on a subject that is not a customerId are ignored (purge them with the nats CLI)',
+      );
+    }
+    return false;
   }
 
   private slot(customerId: string): Slot {
@@ -172,6 +254,7 @@ export class ActorHost {
         again: false,
         lastActiveAt: this.ctx.clock.now(),
         errors: 0,
+        stale: false,
       };
       this.slots.set(customerId, slot);
     }
@@ -180,10 +263,14 @@ export class ActorHost {
 
   private async run(slot: Slot): Promise<void> {
     const { actor } = slot;
-    while (slot.again && !this.stopping) {
+    while (slot.again && !this.stopping && !this.paused) {
       slot.again = false;
       slot.lastActiveAt = this.ctx.clock.now();
       try {
+        if (slot.stale) {
+          slot.stale = false;
+          await actor.reload();
+        }
         const { outcome, wakeAt } = await actor.step();
         slot.errors = 0;
         if (outcome === 'skip' || outcome === 'deliver') {
@@ -243,7 +330,7 @@ export class ActorHost {
   private async resume(customers: readonly string[]): Promise<void> {
     let next = 0;
     const worker = async () => {
-      while (next < customers.length && !this.stopping) {
+      while (next < customers.length && !this.stopping && !this.paused) {
         const customerId = customers[next++]!;
         this.nudge(customerId);
         await this.slots.get(customerId)?.running;

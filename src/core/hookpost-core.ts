@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/app-config.js';
 import type { ServiceSecrets } from '../config/secrets.js';
 import { connectNats, type NatsHandle } from '../infra/embedded-nats.js';
 import { Metrics } from '../metrics/metrics.js';
+import { announceChange, listenForChanges } from './change-notices.js';
 import { deliveryLockFor } from './delivery-lock.js';
 import { DeliveryOwner } from './delivery-owner.js';
 import { packageVersion } from './version.js';
@@ -98,6 +99,7 @@ export class HookpostCore {
         errorRetryMs: 1_000,
         activationConcurrency: 32,
         shutdownGraceMs: 15_000,
+        onChangedWhilePaused: (customerId) => announceChange(nats.connection, config.namespace, customerId),
       },
     );
     return new HookpostCore(config, logger, nats, queue, store, sender, host, regions, metrics);
@@ -111,6 +113,9 @@ export class HookpostCore {
    * the delivery lock; resolves at once, standing by, when another process holds it.
    */
   async startDelivery(): Promise<void> {
+    listenForChanges(this.nats.connection, this.config.namespace, (customerId) =>
+      this.host.changedElsewhere(customerId),
+    );
     this.owner = new DeliveryOwner(deliveryLockFor(this.config), this.host, this.logger);
     await this.owner.start();
   }
@@ -123,7 +128,6 @@ export class HookpostCore {
     await this.sender.close();
     await this.queue.close();
     await this.store.close();
-    this.logger.warn({ stats: this.store.stats }, 'TEMP event store stats');
     await this.nats.connection.drain().catch(() => undefined);
     this.nats.embedded?.kill('SIGTERM');
   }

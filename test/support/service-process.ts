@@ -28,8 +28,16 @@ const liveChildren = new Set<ChildProcess>();
 // Jest's per-file `process` never emits 'exit': atExit registers on the real one.
 atExit(() => liveChildren.forEach((child) => child.kill('SIGKILL')));
 
+/** How to launch the process: `wrap` turns the node command line into another (e.g. `unshare ... node ...`). */
+export interface ServiceOptions {
+  wrap?: (command: string, args: string[]) => [string, string[]];
+}
+
 /** Starts `node dist/src/main.js serve` with test settings plus `env`; waits until /health answers. */
-export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
+export async function startService(
+  env: Record<string, string>,
+  options: ServiceOptions = {},
+): Promise<ServiceProcess> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'hookpost-svc-'));
   const adminToken = `test-admin-${port}`;
@@ -39,7 +47,11 @@ export async function startService(env: Record<string, string>): Promise<Service
   let child: ChildProcess | null = null;
 
   const launch = async () => {
-    child = spawn(process.execPath, ['dist/src/main.js', 'serve'], {
+    const [command, args] = (options.wrap ?? ((c, a) => [c, a]))(process.execPath, [
+      'dist/src/main.js',
+      'serve',
+    ]);
+    child = spawn(command, args, {
       env: {
         PATH: process.env.PATH ?? '',
         PORT: String(port),

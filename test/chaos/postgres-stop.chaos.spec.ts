@@ -1,0 +1,4 @@
+import { chaosTest } from './chaos-test.js';
+import { postgresStop } from './scenarios.js';
+
+chaosTest(postgresStop);
