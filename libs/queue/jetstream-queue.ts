@@ -4,6 +4,7 @@ import { assertCustomerId } from './customer-id.js';
 import { startFeed, type QueueFeed } from './feed.js';
 import type { QueuedMessage, QueueBody } from './message.js';
 import { publishAll, publishOne, type PublishItem, type PublishResult } from './publisher.js';
+import { concurrencyLimit } from './concurrency-limit.js';
 import { Purger } from './purger.js';
 import { countAfter, readAfter, type ReadContext } from './reader.js';
 import {
@@ -18,6 +19,9 @@ import { ensureStream } from './stream.js';
 
 /** Released messages of one customer per purge: purge cost grows with the stream, not with what it removes. */
 export const PURGE_EVERY_MESSAGES = 1_000;
+
+/** Subject purges in flight at once (the server runs them one by one; see concurrency-limit.ts). */
+const PURGE_CONCURRENCY = 4;
 
 /** With a max_msgs cap, delivered messages may hold at most this share of it before all are purged. */
 const UNPURGED_SHARE_OF_CAP = 0.1;
@@ -49,12 +53,15 @@ export class JetStreamQueue {
       subjectPrefix: this.prefix,
       background: (task) => this.track(task),
     };
+    const purges = concurrencyLimit(PURGE_CONCURRENCY);
     this.purger = new Purger(
       async (customerId, keepFrom) => {
-        await this.jsm.streams.purge(this.stream, {
-          filter: queueSubject(settings.namespace, customerId),
-          seq: keepFrom,
-        });
+        await purges(() =>
+          this.jsm.streams.purge(this.stream, {
+            filter: queueSubject(settings.namespace, customerId),
+            seq: keepFrom,
+          }),
+        );
       },
       PURGE_EVERY_MESSAGES,
       unpurgedBudget(settings),

@@ -1,5 +1,6 @@
 import { isCustomerId, statusView, type CustomerStatus } from '../domain/index.js';
 import { CustomerActor, type ActorContext } from './customer-actor.js';
+import { Permits } from './permits.js';
 import type { WindowMessage } from './ports.js';
 import { TimerQueue } from './timer-queue.js';
 
@@ -18,16 +19,21 @@ export interface FeedSource {
 
 /** Tuning of the host; defaults suit one process with many thousands of customers. */
 export interface HostOptions {
-  /** An actor with nothing to do for this long leaves memory (its timer, if any, stays). */
+  /**
+   * An actor with nothing to do for this long leaves memory (its timer, if any, stays); one that
+   * starts waiting at least this long (a backoff) leaves at once and its timer brings it back.
+   */
   readonly idleAfterMs: number;
   /** Delay before a step that threw (NATS or database down) is tried again. */
   readonly errorRetryMs: number;
-  /** Customers activated at once during start-up discovery. */
+  /** Customers activating at once (first step: load, first read, first attempt), at start-up and in bursts. */
   readonly activationConcurrency: number;
   /** Longest wait for in-flight steps on shutdown. */
   readonly shutdownGraceMs: number;
   /** Told after a command ran while paused, so the process that delivers can reload the customer. */
   readonly onChangedWhilePaused?: (customerId: string) => void;
+  /** Told when the last actor has left memory (the process may give memory back then). */
+  readonly onIdle?: () => void;
 }
 
 interface Slot {
@@ -37,8 +43,14 @@ interface Slot {
   lastActiveAt: number;
   /** Consecutive failed steps, for the retry delay. */
   errors: number;
+  /** Called after the actor's next step (start-up discovery paces activations with it). */
+  stepped: Array<() => void> | null;
   /** Another process appended to the customer's log: reload it before the next step. */
   stale: boolean;
+  /** Operator commands in progress: the actor stays in memory while one runs. */
+  commands: number;
+  /** Has taken its first step (activation) since it came into memory. */
+  activated: boolean;
 }
 
 /**
@@ -48,6 +60,7 @@ interface Slot {
 export class ActorHost {
   private readonly slots = new Map<string, Slot>();
   private readonly timers: TimerQueue;
+  private readonly activations: Permits;
   private feed: Feed | null = null;
   private sweeper: { cancel(): void } | null = null;
   private stopping = false;
@@ -64,6 +77,7 @@ export class ActorHost {
     private readonly options: HostOptions,
   ) {
     this.timers = new TimerQueue(ctx.clock, (customerId) => this.nudge(customerId));
+    this.activations = new Permits(options.activationConcurrency);
   }
 
   /** Starts the feed, then resumes every customer that has messages in the stream (again after pause()). */
@@ -103,8 +117,14 @@ export class ActorHost {
   async command<T>(customerId: string, action: (actor: CustomerActor) => Promise<T>): Promise<T> {
     const slot = this.slot(customerId);
     slot.lastActiveAt = this.ctx.clock.now();
-    await slot.actor.ensureLoaded();
-    const result = await action(slot.actor);
+    slot.commands += 1;
+    let result: T;
+    try {
+      await slot.actor.ensureLoaded();
+      result = await action(slot.actor);
+    } finally {
+      slot.commands -= 1;
+    }
     if (this.paused) {
       // Paused, this process holds no customer in memory: the owner's log moves on without it.
       this.slots.delete(customerId);
@@ -254,7 +274,10 @@ export class ActorHost {
         again: false,
         lastActiveAt: this.ctx.clock.now(),
         errors: 0,
+        stepped: null,
         stale: false,
+        commands: 0,
+        activated: false,
       };
       this.slots.set(customerId, slot);
     }
@@ -263,9 +286,17 @@ export class ActorHost {
 
   private async run(slot: Slot): Promise<void> {
     const { actor } = slot;
+    let longWait = false;
     while (slot.again && !this.stopping && !this.paused) {
       slot.again = false;
       slot.lastActiveAt = this.ctx.clock.now();
+      longWait = false;
+      // The first step of an actor new in memory waits for an activation permit.
+      const release = slot.activated ? null : await this.activations.acquire();
+      if (this.stopping || this.paused) {
+        release?.();
+        break;
+      }
       try {
         if (slot.stale) {
           slot.stale = false;
@@ -277,15 +308,43 @@ export class ActorHost {
           slot.again = true;
         } else if (outcome === 'waitUntil' && wakeAt !== undefined) {
           this.timers.schedule(actor.customerId, wakeAt);
+          longWait = wakeAt - this.ctx.clock.now() >= this.options.idleAfterMs;
         } else {
           this.timers.cancel(actor.customerId);
         }
       } catch (error) {
         slot.errors += 1;
         await this.recover(actor, error, slot.errors);
+      } finally {
+        slot.activated = true;
+        release?.();
       }
+      this.notifyStepped(slot);
     }
     slot.running = null;
+    this.notifyStepped(slot);
+    // A backoff at least as long as the idle time: the timer entry is all this customer needs.
+    if (longWait && !this.stopping && !this.paused) {
+      this.passivate(actor.customerId, slot);
+    }
+  }
+
+  private notifyStepped(slot: Slot): void {
+    const waiters = slot.stepped;
+    slot.stepped = null;
+    waiters?.forEach((resolve) => resolve());
+  }
+
+  /** Nudges a customer and resolves once its actor has taken one step (or has nothing to run). */
+  private firstStep(customerId: string): Promise<void> {
+    return new Promise((resolve) => {
+      const slot = this.slot(customerId);
+      (slot.stepped ??= []).push(resolve);
+      this.nudge(customerId);
+      if (slot.running === null) {
+        this.notifyStepped(slot);
+      }
+    });
   }
 
   /** A failed step is tried again later: errorRetryMs, doubling per consecutive failure up to 30 s. */
@@ -314,26 +373,40 @@ export class ActorHost {
   private sweep(): void {
     const idleSince = this.ctx.clock.now() - this.options.idleAfterMs;
     for (const [customerId, slot] of this.slots) {
-      if (slot.running === null && !slot.again && slot.lastActiveAt < idleSince) {
-        this.slots.delete(customerId);
-        const { actor } = slot;
-        void this.ctx.queue.flush(customerId).catch(() => undefined);
-        // Unconfigured customers with messages get a row too, so they are listed as stalled.
-        if (actor.version > 0 || actor.pending > 0) {
-          const queue = actor.status().queue;
-          void this.ctx.store.updatePending(customerId, actor.pending, queue).catch(() => undefined);
-        }
+      if (slot.lastActiveAt < idleSince) {
+        this.passivate(customerId, slot);
       }
     }
   }
 
+  /** Lets an actor with nothing running leave memory: flush its purges, store its pending count. */
+  private passivate(customerId: string, slot: Slot): void {
+    if (slot.running !== null || slot.again || slot.commands > 0 || this.slots.get(customerId) !== slot) {
+      return;
+    }
+    this.slots.delete(customerId);
+    if (this.slots.size === 0) {
+      this.options.onIdle?.();
+    }
+    const { actor } = slot;
+    void this.ctx.queue.flush(customerId).catch(() => undefined);
+    // Unconfigured customers with messages get a row too, so they are listed as stalled.
+    if (actor.version > 0 || actor.pending > 0) {
+      const queue = actor.status().queue;
+      void this.ctx.store.updatePending(customerId, actor.pending, queue).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Activates the customers found at start, activationConcurrency at a time. Each worker waits for
+   * one step only (load, first read, first delivery), not the customer's whole backlog: the
+   * limit paces the snapshot loads and stream reads, while delivery runs for all of them at once.
+   */
   private async resume(customers: readonly string[]): Promise<void> {
     let next = 0;
     const worker = async () => {
       while (next < customers.length && !this.stopping && !this.paused) {
-        const customerId = customers[next++]!;
-        this.nudge(customerId);
-        await this.slots.get(customerId)?.running;
+        await this.firstStep(customers[next++]!);
       }
     };
     await Promise.all(Array.from({ length: this.options.activationConcurrency }, worker));

@@ -10,7 +10,6 @@ import {
   type CustomerStatus,
   type Decision,
   type DeliverySettings,
-  type PendingMessage,
 } from '../domain/index.js';
 import type { Clock } from './clock.js';
 import { PendingWindow } from './pending-window.js';
@@ -114,11 +113,7 @@ export class CustomerActor {
     await this.ensureLoaded();
     await this.fillWindow();
     const now = this.ctx.clock.now();
-    const decision = decide(
-      this.state,
-      { now, pending: this.window.messages.map(toPending) },
-      this.ctx.settings,
-    );
+    const decision = decide(this.state, { now, pending: this.window.pending }, this.ctx.settings);
     switch (decision.kind) {
       case 'idle':
         return { outcome: 'idle' };
@@ -185,6 +180,11 @@ export class CustomerActor {
       (snapshot) => {
         this.state = snapshot?.state ?? initialState();
         this.version = snapshot?.version ?? 0;
+        // The stored count until the first read: a command on a just-loaded actor must not
+        // record (or report) an empty queue.
+        if (!this.window.isComplete) {
+          this.pending = snapshot?.pending ?? 0;
+        }
         this.secret = null;
         this.window.removeThrough(this.state.cursor);
       },
@@ -317,8 +317,4 @@ export class CustomerActor {
     }
     return this.secret;
   }
-}
-
-function toPending(message: WindowMessage): PendingMessage {
-  return { id: message.id, event: message.kind === 'message' ? message.event : null };
 }

@@ -1,3 +1,4 @@
+import type { PendingMessage } from '../domain/index.js';
 import type { WindowMessage } from './ports.js';
 
 /**
@@ -8,15 +9,28 @@ import type { WindowMessage } from './ports.js';
 export class PendingWindow {
   private items: WindowMessage[] = [];
   private complete = false;
-  private reading = true;
+  /**
+   * Not reading until the first beginRead(): what the feed offers before it is dropped, since the
+   * first read (of a stream that already holds those messages) brings it. An actor waiting to
+   * activate holds no message bodies.
+   */
+  private reading = false;
   private arrivedDuringRead: WindowMessage[] = [];
   /** Highest id ever held: the feed may replay older messages after a read, which must not return. */
   private highest = 0;
+  /** `items` as the rules see them, rebuilt only after a change (a held customer steps once per new message). */
+  private pendingView: PendingMessage[] | null = null;
 
   constructor(private readonly capacity: number) {}
 
   get messages(): readonly WindowMessage[] {
     return this.items;
+  }
+
+  /** The messages as `decide` takes them (id and event type), oldest first. */
+  get pending(): readonly PendingMessage[] {
+    this.pendingView ??= this.items.map(toPending);
+    return this.pendingView;
   }
 
   get isComplete(): boolean {
@@ -78,6 +92,7 @@ export class PendingWindow {
   /** Forgets everything: the next fill reads from the cursor again. */
   reset(): void {
     this.items = [];
+    this.pendingView = null;
     this.complete = false;
     this.highest = 0;
   }
@@ -85,11 +100,19 @@ export class PendingWindow {
   /** Drops everything at or below `id` (delivered, skipped or purged). */
   removeThrough(id: number): void {
     const keepFrom = this.items.findIndex((message) => message.id > id);
-    this.items = keepFrom === -1 ? [] : this.items.slice(keepFrom);
+    if (keepFrom !== 0) {
+      this.items = keepFrom === -1 ? [] : this.items.slice(keepFrom);
+      this.pendingView = null;
+    }
   }
 
   private push(message: WindowMessage): void {
     this.items.push(message);
     this.highest = message.id;
+    this.pendingView = null;
   }
+}
+
+function toPending(message: WindowMessage): PendingMessage {
+  return { id: message.id, event: message.kind === 'message' ? message.event : null };
 }

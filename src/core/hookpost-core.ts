@@ -7,6 +7,7 @@ import { ActorHost, systemClock } from '../../libs/runtime/index.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { ServiceSecrets } from '../config/secrets.js';
 import { connectNats, type NatsHandle } from '../infra/embedded-nats.js';
+import { memoryReleaser } from '../infra/release-memory.js';
 import { Metrics } from '../metrics/metrics.js';
 import { announceChange, listenForChanges } from './change-notices.js';
 import { deliveryLockFor } from './delivery-lock.js';
@@ -97,8 +98,9 @@ export class HookpostCore {
       {
         idleAfterMs: config.actorIdleMs,
         errorRetryMs: 1_000,
-        activationConcurrency: 32,
+        activationConcurrency: 128,
         shutdownGraceMs: 15_000,
+        onIdle: memoryReleaser(() => host?.activeCount === 0),
         onChangedWhilePaused: (customerId) => announceChange(nats.connection, config.namespace, customerId),
       },
     );

@@ -1,0 +1,178 @@
+/**
+ * `npm run bench [-- --quick] [-- --only H1,H2] [-- --runs N] [-- --profile]`: the benchmark harness.
+ * Starts its own receiver process, and per workload a private nats-server, a fresh PostgreSQL
+ * database and Hookpost as a separate process; measures the limits (L1, L2), Hookpost (H1-H7) and
+ * the BullMQ baseline (B1); writes bench/results/latest.json, a chart, and (full run) the table
+ * in BENCHMARKS.md. Each figure is the median of several runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { adminUrl } from '../test/support/postgres.js';
+import type { BenchContext, Figure } from './support/figures.js';
+import { startBenchReceiver } from './support/receiver.js';
+import { markdownTable, resultRows, svgChart, type Machine } from './support/report.js';
+import { nowMs } from './support/stats.js';
+import { measureB1 } from './workloads/bullmq.js';
+import { measureH1, measureH2 } from './workloads/backlog.js';
+import { measureH3 } from './workloads/ingest.js';
+import { measureH4 } from './workloads/latency.js';
+import { measureL1, measureL2 } from './workloads/limits.js';
+import { measureH5 } from './workloads/memory.js';
+import { measureH6 } from './workloads/recovery.js';
+import { measureH7 } from './workloads/replay.js';
+
+const WORKLOADS: Array<[string, (ctx: BenchContext) => Promise<Figure[]>]> = [
+  ['L1', measureL1],
+  ['L2', measureL2],
+  ['H1', measureH1],
+  ['H2', measureH2],
+  ['B1', measureB1],
+  ['H3', measureH3],
+  ['H4', measureH4],
+  ['H5', measureH5],
+  ['H6', measureH6],
+  ['H7', measureH7],
+];
+
+const TABLE_START = '<!-- bench:table:start -->';
+const TABLE_END = '<!-- bench:table:end -->';
+
+function option(name: string): string | undefined {
+  const args = process.argv.slice(2);
+  const inline = args.find((arg) => arg.startsWith(`--${name}=`));
+  if (inline !== undefined) {
+    return inline.slice(name.length + 3);
+  }
+  const index = args.indexOf(`--${name}`);
+  return index === -1 ? undefined : args[index + 1];
+}
+
+async function machine(): Promise<Machine> {
+  const nats = spawnSync(process.env.NATS_SERVER_BIN ?? 'nats-server', ['-v'], { encoding: 'utf8' });
+  const natsFallback =
+    nats.status === 0 ? nats : spawnSync('/usr/sbin/nats-server', ['-v'], { encoding: 'utf8' });
+  const client = new pg.Client({ connectionString: adminUrl() });
+  const postgres = await client
+    .connect()
+    .then(() => client.query<{ server_version: string }>('SHOW server_version'))
+    .then((result) => `PostgreSQL ${result.rows[0]?.server_version.split(' ')[0] ?? '?'}`)
+    .finally(() => client.end().catch(() => undefined));
+  const r = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = await r
+    .connect()
+    .then(async () => /redis_version:(\S+)/.exec(await r.info('server'))?.[1] ?? '?')
+    .catch(() => 'not running')
+    .finally(() => r.disconnect());
+  return {
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    natsServer: /v[\d.]+/.exec(natsFallback.stdout)?.[0] ?? 'unknown',
+    postgres,
+    redis,
+  };
+}
+
+/** A workload that fails leaves its figures 'not measured' with the error, and the run goes on. */
+async function measureOrExplain(
+  name: string,
+  measure: (ctx: BenchContext) => Promise<Figure[]>,
+  ctx: BenchContext,
+): Promise<Figure[]> {
+  try {
+    return await measure(ctx);
+  } catch (error) {
+    const reason = `failed: ${error instanceof Error ? error.message : String(error)}`;
+    ctx.log(`${name} ${reason}`);
+    return [{ name, label: name, value: NaN, unit: '', samples: [], notMeasured: reason }];
+  }
+}
+
+async function main(): Promise<void> {
+  // dist/bench/run.js -> the repository root, where dist/src/main.js and BENCHMARKS.md are.
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  process.chdir(root);
+  const quick = process.argv.includes('--quick');
+  const only = option('only')
+    ?.split(',')
+    .map((name) => name.trim().toUpperCase());
+  const runs = Number(option('runs') ?? (quick ? 3 : 5));
+  const profileDir = process.argv.includes('--profile') ? `${root}bench/results/profiles` : null;
+  const started = nowMs();
+  const log = (message: string) =>
+    process.stdout.write(`[${((nowMs() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+  const receiver = await startBenchReceiver();
+  const figures = new Map<string, Figure>();
+  const ordered: Figure[] = [];
+  const ctx: BenchContext = {
+    quick,
+    runs,
+    receiver,
+    nodeArgs: [
+      ...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+      ...(option('node-args')?.split(' ').filter(Boolean) ?? []),
+    ],
+    figures,
+    log,
+  };
+  const info = await machine();
+  log(`machine: ${JSON.stringify(info)}; ${quick ? 'quick' : 'full'} run, ${runs} runs per figure`);
+  try {
+    for (const [name, measure] of WORKLOADS) {
+      if (only !== undefined && !only.includes(name)) {
+        continue;
+      }
+      log(`${name}...`);
+      for (const result of await measureOrExplain(name, measure, ctx)) {
+        figures.set(result.name, result);
+        ordered.push(result);
+        log(
+          `${result.name}: ${result.notMeasured ?? `${result.value.toFixed(2)} ${result.unit}`}${result.ratio ? ` (ratio ${result.ratio.value.toFixed(2)} of ${result.ratio.of})` : ''}`,
+        );
+      }
+    }
+  } finally {
+    await receiver.close();
+  }
+  const rows = resultRows(ordered);
+  const table = markdownTable(rows, info, runs, quick);
+  mkdirSync('bench/results', { recursive: true });
+  const json = `${JSON.stringify({ machine: { ...info, quick, runs }, results: rows }, null, 2)}\n`;
+  if (only !== undefined) {
+    writeFileSync('bench/results/partial.json', json);
+  } else {
+    writeFileSync('bench/results/latest.json', json);
+    const title = `Hookpost benchmarks (${quick ? 'quick' : 'full'} run, ${info.date})`;
+    writeFileSync(
+      quick ? 'bench/results/chart-quick.svg' : 'bench/results/chart.svg',
+      svgChart(rows, ordered, title),
+    );
+    if (!quick) {
+      writeFileSync('bench/results/full.json', json);
+      const doc = readFileSync('BENCHMARKS.md', 'utf8');
+      const from = doc.indexOf(TABLE_START);
+      const to = doc.indexOf(TABLE_END);
+      if (from !== -1 && to > from) {
+        writeFileSync(
+          'BENCHMARKS.md',
+          `${doc.slice(0, from + TABLE_START.length)}\n${table}\n${doc.slice(to)}`,
+        );
+      }
+    }
+  }
+  process.stdout.write(`\n${table}\n\nfinished in ${((nowMs() - started) / 1000).toFixed(0)} s\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${String((error as Error)?.stack ?? error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,51 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU seconds (user + system) a process has used so far, from /proc (0 when it is gone). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/** Pids whose command line contains `needle` (e.g. a database name: its PostgreSQL backends). */
+export function pidsMatching(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** CPU used by groups of processes between start() and stop(), in seconds per group. */
+export function cpuMeter(groups: Record<string, () => number[]>): { stop(): Record<string, number> } {
+  const before = new Map<string, Map<number, number>>();
+  for (const [name, pids] of Object.entries(groups)) {
+    before.set(name, new Map(pids().map((pid) => [pid, cpuSeconds(pid)])));
+  }
+  return {
+    stop() {
+      const used: Record<string, number> = {};
+      for (const [name, pids] of Object.entries(groups)) {
+        const start = before.get(name) ?? new Map<number, number>();
+        used[name] = pids().reduce((sum, pid) => sum + cpuSeconds(pid) - (start.get(pid) ?? 0), 0);
+      }
+      return used;
+    },
+  };
+}
+
+/** CPU seconds per group turned into milliseconds per 1,000 messages, rounded. */
+export function perThousand(used: Record<string, number>, messages: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(used).map(([name, seconds]) => [name, Math.round((seconds * 1_000_000) / messages)]),
+  );
+}
