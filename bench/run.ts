@@ -11,6 +11,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import * as prettier from 'prettier';
 import { adminUrl } from '../test/support/postgres.js';
 import type { BenchContext, Figure } from './support/figures.js';
 import { startBenchReceiver } from './support/receiver.js';
@@ -159,10 +160,10 @@ async function main(): Promise<void> {
       const from = doc.indexOf(TABLE_START);
       const to = doc.indexOf(TABLE_END);
       if (from !== -1 && to > from) {
-        writeFileSync(
-          'BENCHMARKS.md',
-          `${doc.slice(0, from + TABLE_START.length)}\n${table}\n${doc.slice(to)}`,
-        );
+        const updated = `${doc.slice(0, from + TABLE_START.length)}\n${table}\n${doc.slice(to)}`;
+        // Formatted with the repository's Prettier settings, so `prettier --check` stays green.
+        const options = (await prettier.resolveConfig('BENCHMARKS.md')) ?? {};
+        writeFileSync('BENCHMARKS.md', await prettier.format(updated, { ...options, parser: 'markdown' }));
       }
     }
   }

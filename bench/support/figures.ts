@@ -50,7 +50,7 @@ export function figure(
   const ratio =
     ratioTo?.figure !== undefined && base !== undefined && Number.isFinite(base) && base !== 0
       ? {
-          of: ratioTo.figure.name,
+          of: ratioTo.invert ? `${ratioTo.figure.name} / ${fields.name}` : ratioTo.figure.name,
           value: ratioTo.invert ? base / value : value / base,
           ...(ratioTo.goal === undefined ? {} : { goal: ratioTo.goal }),
         }

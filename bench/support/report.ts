@@ -53,6 +53,10 @@ export function resultRows(figures: readonly Figure[]): ResultRow[] {
 
 const fmt = (value: number | null): string => (value === null ? '—' : value.toLocaleString('en'));
 
+/** "0.14 of L2 fetch", or "0.85 = H2 / B1" for an inverted ratio. */
+const ratioText = (ratio: number | null, of: string | null): string =>
+  `${fmt(ratio)} ${of?.includes(' / ') ? '=' : 'of'} ${of ?? ''}`;
+
 /** The markdown table of a run. */
 export function markdownTable(
   rows: readonly ResultRow[],
@@ -61,7 +65,7 @@ export function markdownTable(
   quick: boolean,
 ): string {
   const lines = [
-    `Run ${String(machine.date)}${quick ? ' (quick)' : ''}: each figure is the median of its runs (${runs}; at most 3 for H5, H6 and H7), all samples in the last column. Machine: ${String(machine.cpu)}, ${String(machine.cores)} cores, ${String(machine.memoryGiB)} GiB; Node ${String(machine.node)}, nats-server ${String(machine.natsServer)}, ${String(machine.postgres)}, Redis ${String(machine.redis)}.`,
+    `Run ${String(machine.date)}${quick ? ' (quick)' : ''}: each figure is the median of its runs (${runs}; H5, H6 and H7 at most 3, H5 2 in a quick run), all samples in the last column. Machine: ${String(machine.cpu)}, ${String(machine.cores)} cores, ${String(machine.memoryGiB)} GiB; Node ${String(machine.node)}, nats-server ${String(machine.natsServer)}, ${String(machine.postgres)}, Redis ${String(machine.redis)}.`,
     '',
     '| name | workload | median | goal | ratio | ratio goal | met | runs |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -69,7 +73,7 @@ export function markdownTable(
   for (const row of rows) {
     const median =
       row.notMeasured !== undefined ? `not measured: ${row.notMeasured}` : `${fmt(row.value)} ${row.unit}`;
-    const ratio = row.ratio === null ? '—' : `${row.ratio} of ${row.ratioOf ?? ''}`;
+    const ratio = row.ratio === null ? '—' : ratioText(row.ratio, row.ratioOf);
     const met = row.met === null ? '—' : row.met ? 'yes' : '**no**';
     const note = row.note === undefined ? '' : ` (${row.note})`;
     lines.push(
@@ -114,7 +118,7 @@ export function svgChart(rows: readonly ResultRow[], figures: readonly Figure[],
       const s = score(f.ratio.value, f.ratio.goal);
       bars.push({
         label: `${f.name} ratio`,
-        text: `${fmt(row.ratio)} of ${f.ratio.of} (goal ${row.ratioGoal ?? ''})`,
+        text: `${ratioText(row.ratio, f.ratio.of)} (goal ${row.ratioGoal ?? ''})`,
         score: s,
         met: s >= 1,
       });

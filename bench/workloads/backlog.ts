@@ -79,7 +79,7 @@ async function measureDrain(
 
 /** H1: 100 customers x 2,000 queued messages, batching on, no batch wait. */
 export async function measureH1(ctx: BenchContext): Promise<Figure[]> {
-  const perCustomer = ctx.quick ? 400 : 2_000;
+  const perCustomer = ctx.quick ? 300 : 2_000;
   const { samples, fromSpawn } = await measureDrain(ctx, 'H1', 100, perCustomer, true);
   return [
     figure({
@@ -96,7 +96,7 @@ export async function measureH1(ctx: BenchContext): Promise<Figure[]> {
 
 /** H2: 1,000 customers x 20 queued messages, batching off. */
 export async function measureH2(ctx: BenchContext): Promise<Figure[]> {
-  const customers = 1_000;
+  const customers = ctx.quick ? 500 : 1_000;
   const { samples, fromSpawn } = await measureDrain(ctx, 'H2', customers, 20, false);
   return [
     figure({

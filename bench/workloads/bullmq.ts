@@ -93,7 +93,7 @@ async function oneRun(
 }
 
 export async function measureB1(ctx: BenchContext): Promise<Figure[]> {
-  const customers = 1_000;
+  const customers = ctx.quick ? 500 : 1_000;
   const label = `H2's workload (${customers} customers x ${PER_CUSTOMER}, batching off) through BullMQ on Redis, queue per customer`;
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: true });
   try {

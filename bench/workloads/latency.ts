@@ -11,7 +11,7 @@ const RATE = 200;
 const CUSTOMERS = 200;
 
 export async function measureH4(ctx: BenchContext): Promise<Figure[]> {
-  const seconds = ctx.quick ? 4 : 10;
+  const seconds = ctx.quick ? 3 : 10;
   const world = await startWorld({}, ctx.nodeArgs);
   const p50: number[] = [];
   const p99: number[] = [];

@@ -57,7 +57,7 @@ async function postFor(
 
 /** L1: raw undici POSTs to the receiver process: one connection one at a time, and 64 in flight. */
 export async function measureL1(ctx: BenchContext): Promise<Figure[]> {
-  const durationMs = ctx.quick ? 1_500 : 3_000;
+  const durationMs = ctx.quick ? 1_000 : 3_000;
   await ctx.receiver.reset();
   const single: number[] = [];
   const many: number[] = [];

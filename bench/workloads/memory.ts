@@ -62,14 +62,14 @@ async function peakRss(world: World, work: () => Promise<void>): Promise<number>
 }
 
 export async function measureH5(ctx: BenchContext): Promise<Figure[]> {
-  const configured = ctx.quick ? 20_000 : 100_000;
-  const pendingCustomers = ctx.quick ? 2_000 : 10_000;
+  const configured = ctx.quick ? 10_000 : 100_000;
+  const pendingCustomers = ctx.quick ? 1_000 : 10_000;
   const idleMs = ctx.quick ? 3_000 : 30_000;
   const pending: number[] = [];
   const idle: number[] = [];
   const baseline: number[] = [];
   // A world per run: the idle customers' subject purges of one run would still be running in the next.
-  for (let run = 0; run < Math.min(ctx.runs, 3); run++) {
+  for (let run = 0; run < Math.min(ctx.runs, ctx.quick ? 2 : 3); run++) {
     const world = await startWorld({ HOOKPOST_ACTOR_IDLE_MS: String(idleMs) }, ctx.nodeArgs);
     try {
       await world.hookpost.start();
@@ -116,7 +116,7 @@ export async function measureH5(ctx: BenchContext): Promise<Figure[]> {
       // Polled rarely: a scrape is work, and V8 gives memory back only once the process is quiet.
       await sleep(idleMs);
       await until(async () => (await activeActors(world)) === 0, 60_000, 'no active actor', 2_000);
-      await sleep(10_000);
+      await sleep(ctx.quick ? 5_000 : 10_000);
       const rssIdle = world.hookpost.rssMiB();
       idle.push(rssIdle);
       ctx.log(`H5 run ${run + 1}: idle: ${await heapReport(world)}`);
@@ -125,6 +125,8 @@ export async function measureH5(ctx: BenchContext): Promise<Figure[]> {
       );
     } finally {
       await ctx.receiver.setMode('ok');
+      // SIGKILL: a graceful stop would first run the 10,000 idle customers' purges (minutes).
+      await world.hookpost.kill9();
       await world.close();
     }
   }

@@ -11,7 +11,7 @@ import { publishBacklog, seedCustomers, startWorld } from '../support/world.js';
 const PER_CUSTOMER = 5;
 
 export async function measureH6(ctx: BenchContext): Promise<Figure[]> {
-  const customers = ctx.quick ? 2_000 : 10_000;
+  const customers = ctx.quick ? 1_000 : 10_000;
   const world = await startWorld({}, ctx.nodeArgs);
   const first: number[] = [];
   const resumed: number[] = [];
