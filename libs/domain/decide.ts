@@ -1,6 +1,7 @@
 import { backoffDelay } from './backoff.js';
-import type { SkipReason } from './events.js';
+import type { QueueRecovered, QueueStalled, SkipReason } from './events.js';
 import type { DeliverySettings } from './settings.js';
+import { stallAlertDueAt, stallAlertEvent } from './stall-alert.js';
 import type { CustomerQueueState } from './state.js';
 
 /** A queued message as the rules see it: its id and event type (null when the body is unreadable). */
@@ -12,7 +13,8 @@ export interface PendingMessage {
 /** What a customer's queue should do next. */
 export type Decision =
   | { readonly kind: 'idle'; readonly reason: 'empty' | 'paused' | 'unconfigured' }
-  | { readonly kind: 'waitUntil'; readonly at: number; readonly reason: 'backoff' | 'batch' }
+  | { readonly kind: 'waitUntil'; readonly at: number; readonly reason: 'backoff' | 'batch' | 'stallAlert' }
+  | { readonly kind: 'alert'; readonly event: QueueStalled | QueueRecovered }
   | { readonly kind: 'skip'; readonly ids: readonly number[]; readonly reason: SkipReason }
   | { readonly kind: 'deliver'; readonly ids: readonly number[]; readonly attempt: number };
 
@@ -26,13 +28,18 @@ export interface DecideInput {
 /**
  * The Passfort rules: one message at a time (or the first batchSize when batching), nothing behind
  * a failing head moves, the head waits out its backoff unless a retry was requested, and messages
- * of unsubscribed types or unreadable bodies are passed over in order.
+ * of unsubscribed types or unreadable bodies are passed over in order. A stall alert that is due
+ * is recorded before anything else.
  */
 export function decide(
   state: CustomerQueueState,
   { now, pending }: DecideInput,
   settings: DeliverySettings,
 ): Decision {
+  const alert = stallAlertEvent(state, now, settings);
+  if (alert !== null) {
+    return { kind: 'alert', event: alert };
+  }
   const { settings: endpoint } = state;
   if (endpoint === null) {
     return { kind: 'idle', reason: 'unconfigured' };
@@ -54,7 +61,10 @@ export function decide(
 
   const due = nextAttemptAt(state, settings);
   if (due !== null && now < due) {
-    return { kind: 'waitUntil', at: due, reason: 'backoff' };
+    const alertAt = stallAlertDueAt(state, settings);
+    return alertAt !== null && alertAt < due
+      ? { kind: 'waitUntil', at: alertAt, reason: 'stallAlert' }
+      : { kind: 'waitUntil', at: due, reason: 'backoff' };
   }
 
   const deliverable = leadingRun(queue, (message) => skipReason(message, endpoint.events) === null);

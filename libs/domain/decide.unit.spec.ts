@@ -41,13 +41,14 @@ describe('decide: batching off', () => {
 
   test('nothing behind a failing head moves, through the whole schedule', () => {
     const events = [configured()];
+    const noAlerts = { ...defaultDeliverySettings, stallAlertMs: 0 };
     let at = T0;
     for (let attempt = 1; attempt <= 14; attempt += 1) {
-      const decision = given(events).when(at, pendingIds(5, 7, 9));
+      const decision = given(events, noAlerts).when(at, pendingIds(5, 7, 9));
       expect(decision).toEqual({ kind: 'deliver', ids: [5], attempt });
       events.push(failed(5, 5, attempt, at));
       const wait = backoffDelay(attempt, defaultDeliverySettings);
-      expect(given(events).when(at + wait - 1, pendingIds(5, 7, 9))).toEqual({
+      expect(given(events, noAlerts).when(at + wait - 1, pendingIds(5, 7, 9))).toEqual({
         kind: 'waitUntil',
         at: at + wait,
         reason: 'backoff',

@@ -76,6 +76,19 @@ const history: { readonly [Type in CustomerQueueEventType]: readonly SchemaVersi
   MessagesSkipped: [
     { check: object({ ids, reason: oneOf('unsubscribed', 'unreadable'), detail: optional(str) }) },
   ],
+  QueueStalled: [
+    {
+      check: object({
+        since: nonNegative,
+        thresholdMs: nonNegative,
+        webhookId: int(1),
+        attempts: int(1),
+        statusCode: nullable(int(100)),
+        error: str,
+      }),
+    },
+  ],
+  QueueRecovered: [{ check: object({ since: nonNegative, stalledMs: nonNegative }) }],
 };
 
 /** The schema version each type is written with today (the newest in its history). */

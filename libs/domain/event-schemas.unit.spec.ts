@@ -35,6 +35,8 @@ describe('parseStoredEvent', () => {
 
   test('DeliveryFailed is at v2, every other type at v1', () => {
     expect(eventSchemaVersions).toEqual({
+      QueueStalled: 1,
+      QueueRecovered: 1,
       WebhookConfigured: 1,
       DeliverySucceeded: 1,
       DeliveryFailed: 2,

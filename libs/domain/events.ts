@@ -72,6 +72,26 @@ export type MessagesSkipped = Event<
   { readonly ids: readonly number[]; readonly reason: SkipReason; readonly detail?: string }
 >;
 
+/**
+ * The queue's head has been failing for at least `thresholdMs` (since `since`): an alert for other
+ * systems (email the customer). Recorded once per episode; `QueueRecovered` ends the episode.
+ */
+export type QueueStalled = Event<
+  'QueueStalled',
+  {
+    readonly since: number;
+    readonly thresholdMs: number;
+    /** The failing head and its last outcome. */
+    readonly webhookId: number;
+    readonly attempts: number;
+    readonly statusCode: number | null;
+    readonly error: string;
+  }
+>;
+
+/** The stall that `QueueStalled` announced is over: the head went (delivered, skipped or purged). */
+export type QueueRecovered = Event<'QueueRecovered', { readonly since: number; readonly stalledMs: number }>;
+
 /** Every event of a customer queue stream. */
 export type CustomerQueueEvent =
   | WebhookConfigured
@@ -80,7 +100,9 @@ export type CustomerQueueEvent =
   | RetryRequested
   | FailuresCleared
   | QueuePurged
-  | MessagesSkipped;
+  | MessagesSkipped
+  | QueueStalled
+  | QueueRecovered;
 
 /** The type names, for storage and validation. */
 export type CustomerQueueEventType = CustomerQueueEvent['type'];
@@ -94,4 +116,6 @@ export const customerQueueEventTypes: readonly CustomerQueueEventType[] = [
   'FailuresCleared',
   'QueuePurged',
   'MessagesSkipped',
+  'QueueStalled',
+  'QueueRecovered',
 ];

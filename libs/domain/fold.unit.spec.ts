@@ -13,6 +13,8 @@ const eventSequence = fc
       fc.record({ kind: fc.constant('cleared' as const) }),
       fc.record({ kind: fc.constant('skipped' as const), span: fc.integer({ min: 1, max: 5 }) }),
       fc.record({ kind: fc.constant('purged' as const), span: fc.integer({ min: 1, max: 5 }) }),
+      fc.record({ kind: fc.constant('stalled' as const) }),
+      fc.record({ kind: fc.constant('recovered' as const) }),
     ),
     { maxLength: 60 },
   )
@@ -77,6 +79,16 @@ const eventSequence = fc
           return { type: 'RetryRequested', at, data: {} };
         case 'cleared':
           return { type: 'FailuresCleared', at, data: {} };
+        case 'stalled': {
+          const data = { since: at - 60_000, thresholdMs: 60_000, webhookId: next, statusCode: null };
+          return {
+            type: 'QueueStalled',
+            at,
+            data: { ...data, attempts: Math.max(attempt, 1), error: 'reset' },
+          };
+        }
+        case 'recovered':
+          return { type: 'QueueRecovered', at, data: { since: at - 90_000, stalledMs: 90_000 } };
         case 'skipped':
         case 'purged': {
           const data = ids(step.span);

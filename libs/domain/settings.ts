@@ -14,9 +14,11 @@ export interface DeliverySettings {
   readonly timeoutSingleMs: number;
   /** Response deadline with batching on. */
   readonly timeoutBatchMs: number;
+  /** A head failing this long records QueueStalled (0 = never). */
+  readonly stallAlertMs: number;
 }
 
-/** Passfort's schedule: 30 s doubling for 12 attempts, then daily; batches of 100 within 10 s. */
+/** Passfort's schedule: 30 s doubling for 12 attempts, then daily; batches of 100 within 10 s; alert after 15 min. */
 export const defaultDeliverySettings: DeliverySettings = {
   backoffBaseMs: 30_000,
   backoffAttempts: 12,
@@ -25,4 +27,5 @@ export const defaultDeliverySettings: DeliverySettings = {
   batchIntervalMs: 10_000,
   timeoutSingleMs: 10_000,
   timeoutBatchMs: 5_000,
+  stallAlertMs: 900_000,
 };

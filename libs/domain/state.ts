@@ -20,6 +20,10 @@ export interface CustomerQueueState {
   readonly attempts: number;
   /** First id of the request that is failing, while attempts > 0. */
   readonly failingFrom: number | null;
+  /** When that head first failed: the start of a stall (QueueStalled counts from here). */
+  readonly failingSince: number | null;
+  /** The `since` of the QueueStalled recorded for this episode, until QueueRecovered. */
+  readonly stallAlertSince: number | null;
   readonly lastFailureAt: number | null;
   readonly retryRequestedAt: number | null;
   readonly lastAttemptAt: number | null;
@@ -39,6 +43,8 @@ export function initialState(): CustomerQueueState {
     cursor: 0,
     attempts: 0,
     failingFrom: null,
+    failingSince: null,
+    stallAlertSince: null,
     lastFailureAt: null,
     retryRequestedAt: null,
     lastAttemptAt: null,
@@ -58,6 +64,7 @@ export function evolve(state: CustomerQueueState, event: CustomerQueueEvent): Cu
         ...advance(state, event.data.lastId),
         attempts: 0,
         failingFrom: null,
+        failingSince: null,
         lastFailureAt: null,
         retryRequestedAt: null,
         lastAttemptAt: event.at,
@@ -70,6 +77,10 @@ export function evolve(state: CustomerQueueState, event: CustomerQueueEvent): Cu
       return { ...state, retryRequestedAt: event.at };
     case 'FailuresCleared':
       return { ...state, recentFailures: [] };
+    case 'QueueStalled':
+      return { ...state, stallAlertSince: event.data.since };
+    case 'QueueRecovered':
+      return { ...state, stallAlertSince: null };
     case 'QueuePurged':
     case 'MessagesSkipped':
       return advance(
@@ -100,7 +111,9 @@ function advance(state: CustomerQueueState, through: number): CustomerQueueState
     ...state,
     cursor,
     recentFailures: state.recentFailures.filter((failure) => failure.lastWebhookId > cursor),
-    ...(headPassed ? { attempts: 0, failingFrom: null, lastFailureAt: null, retryRequestedAt: null } : {}),
+    ...(headPassed
+      ? { attempts: 0, failingFrom: null, failingSince: null, lastFailureAt: null, retryRequestedAt: null }
+      : {}),
   };
 }
 
@@ -120,6 +133,8 @@ function recordFailure(state: CustomerQueueState, { at, data }: DeliveryFailed):
     ...state,
     attempts: data.attempt,
     failingFrom: data.firstId,
+    // A retried (or grown) batch keeps its head, so the stall keeps its start.
+    failingSince: state.failingFrom === data.firstId ? (state.failingSince ?? at) : at,
     lastFailureAt: at,
     retryRequestedAt: null,
     lastAttemptAt: at,

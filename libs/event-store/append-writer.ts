@@ -54,6 +54,9 @@ export class AppendWriter {
     this.stats.transactions += 1;
     return this.dialect.writeTransaction(async (manager) => {
       const statements = new GroupStatements(manager, this.dialect);
+      if (this.dialect.orderCommits !== null) {
+        await manager.query(this.dialect.orderCommits);
+      }
       // 1. One SELECT for the group's versions (row locks on PostgreSQL: a second process waits, then conflicts).
       const plan = planGroup(
         requests,

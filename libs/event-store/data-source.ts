@@ -2,8 +2,10 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { CustomerSecretRow } from './entities/customer-secret.entity.js';
 import { CustomerStatusRow } from './entities/customer-status.entity.js';
 import { EventRow } from './entities/event.entity.js';
+import { EventLogMetaRow, RelayCheckpointRow } from './entities/relay-state.entity.js';
 import { CreateEventStore1764000000000 } from './migrations/1764000000000-create-event-store.js';
 import { AddEventSchemaVersion1764600000000 } from './migrations/1764600000000-add-event-schema-version.js';
+import { AddRelayState1764700000000 } from './migrations/1764700000000-add-relay-state.js';
 import type { StoreOptions } from './store-types.js';
 
 /** How long a SQLite write waits for another process's lock before it fails (busy_timeout). */
@@ -12,8 +14,12 @@ const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 /** Opens the log's database and brings its schema up to date with the migrations. */
 export async function openDataSource(options: StoreOptions): Promise<DataSource> {
   const common = {
-    entities: [EventRow, CustomerStatusRow, CustomerSecretRow],
-    migrations: [CreateEventStore1764000000000, AddEventSchemaVersion1764600000000],
+    entities: [EventRow, CustomerStatusRow, CustomerSecretRow, EventLogMetaRow, RelayCheckpointRow],
+    migrations: [
+      CreateEventStore1764000000000,
+      AddEventSchemaVersion1764600000000,
+      AddRelayState1764700000000,
+    ],
     migrationsTableName: 'event_store_migrations',
     migrationsRun: true,
     synchronize: false,

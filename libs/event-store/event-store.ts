@@ -8,6 +8,7 @@ import { CustomerSecretRow } from './entities/customer-secret.entity.js';
 import { EventReader } from './event-reader.js';
 import { GroupCommit } from './group-commit.js';
 import { SecretCipher, type SealedSecret } from './secret-cipher.js';
+import { RelayState } from './relay-state.js';
 import { noLock, SerialLock, type WorkLock } from './serial-lock.js';
 import { SnapshotRepository, type QueueSummary, type SnapshotFilter } from './snapshot-repository.js';
 import { sqlDialect } from './sql-dialect.js';
@@ -30,6 +31,7 @@ const MAX_GROUP_SIZE = 500;
  */
 export class EventStore {
   private closed = false;
+  private readonly committedListeners = new Set<() => void>();
 
   private constructor(
     private readonly dataSource: DataSource,
@@ -40,6 +42,7 @@ export class EventStore {
     private readonly events: EventReader,
     private readonly snapshots: SnapshotRepository,
     private readonly secrets: Repository<CustomerSecretRow>,
+    private readonly relayState: RelayState,
   ) {}
 
   /** Opens the database (PostgreSQL when databaseUrl is set, else SQLite) and migrates its schema. */
@@ -61,6 +64,7 @@ export class EventStore {
       new EventReader(dataSource, lock),
       new SnapshotRepository(dataSource, lock),
       dataSource.getRepository(CustomerSecretRow),
+      new RelayState(dataSource, lock),
     );
   }
 
@@ -90,7 +94,35 @@ export class EventStore {
       refuseLeakedSecret(options.secret, events, projection);
       secret = this.cipher.seal(customerId, options.secret);
     }
-    return this.appends.submit({ customerId, expectedVersion, events: [...events], projection, secret });
+    const result = await this.appends.submit({
+      customerId,
+      expectedVersion,
+      events: [...events],
+      projection,
+      secret,
+    });
+    this.committedListeners.forEach((listener) => listener());
+    return result;
+  }
+
+  /** Calls `listener` after each append commits (the relay wakes up); returns the unsubscribe. */
+  onCommitted(listener: () => void): () => void {
+    this.committedListeners.add(listener);
+    return () => this.committedListeners.delete(listener);
+  }
+
+  /** This database's log id: random, made once, so its positions are never confused with another's. */
+  logId(): Promise<string> {
+    return this.relayState.logId();
+  }
+
+  /** The last position the named relay recorded as published; 0 when none. */
+  readCheckpoint(name: string): Promise<number> {
+    return this.relayState.checkpoint(name);
+  }
+
+  writeCheckpoint(name: string, position: number): Promise<void> {
+    return this.relayState.saveCheckpoint(name, position);
   }
 
   /** The customer's projection row (its snapshot), or null when it has none. */

@@ -8,11 +8,20 @@ export interface SqlDialect {
   list(count: number, offset?: number): string;
   /** Appended to the version SELECT: locks the status rows on PostgreSQL (SQLite locks the whole file). */
   readonly lockRows: string;
+  /**
+   * Run first in every append transaction so positions commit in ascending order across processes
+   * (PostgreSQL hands out BIGSERIAL values before commit; SQLite has one writer at a time anyway).
+   * A reader that sees position p then never later sees a smaller one: the relay can follow the log.
+   */
+  readonly orderCommits: string | null;
   /** True when the error is a UNIQUE / PRIMARY KEY violation (another writer took the version). */
   isUniqueViolation(error: unknown): boolean;
   /** Runs `work` in a write transaction: commits when it resolves, rolls back when it throws. */
   writeTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
 }
+
+/** Advisory lock class "logs" (the delivery lock uses "hook"). */
+const COMMIT_ORDER_LOCK_CLASS = 0x6c6f6773;
 
 /** Parameters per statement stay well under PostgreSQL's 65,535 and SQLite's 32,766. */
 export const MAX_PARAMETERS = 10_000;
@@ -30,6 +39,7 @@ export function sqlDialect(dataSource: DataSource): SqlDialect {
       ),
     list,
     lockRows: postgres ? ' FOR UPDATE' : '',
+    orderCommits: postgres ? `SELECT pg_advisory_xact_lock(${COMMIT_ORDER_LOCK_CLASS}, 0)` : null,
     isUniqueViolation: (error) => {
       const code = driverErrorCode(error);
       return (

@@ -304,7 +304,7 @@ export class ActorHost {
         }
         const { outcome, wakeAt } = await actor.step();
         slot.errors = 0;
-        if (outcome === 'skip' || outcome === 'deliver') {
+        if (outcome === 'skip' || outcome === 'deliver' || outcome === 'alert') {
           slot.again = true;
         } else if (outcome === 'waitUntil' && wakeAt !== undefined) {
           this.timers.schedule(actor.customerId, wakeAt);

@@ -119,6 +119,10 @@ export class CustomerActor {
         return { outcome: 'idle' };
       case 'waitUntil':
         return { outcome: 'waitUntil', wakeAt: decision.at };
+      case 'alert':
+        await this.record([decision.event]);
+        this.ctx.logger.info({ customerId: this.customerId, ...decision.event.data }, decision.event.type);
+        return { outcome: 'alert' };
       case 'skip':
         await this.skip(decision.ids, decision.reason);
         return { outcome: 'skip' };

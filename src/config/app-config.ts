@@ -16,6 +16,10 @@ export interface AppConfig {
   readonly queueMaxMessages: number;
   readonly queueMaxBytes: number;
   readonly regions: string | undefined;
+  /** Publish every committed event to `<NS>_EVENTS` (HOOKPOST_EVENTS_FEED, default on). */
+  readonly eventsFeed: boolean;
+  /** How long `<NS>_EVENTS` keeps an event (HOOKPOST_EVENTS_RETENTION_MS, default 7 days). */
+  readonly eventsRetentionMs: number;
   /** An actor with nothing to do for this long leaves memory (HOOKPOST_ACTOR_IDLE_MS). */
   readonly actorIdleMs: number;
   readonly logLevel: string;
@@ -41,8 +45,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
     return value;
   };
-  const bool = (name: string) => {
-    const raw = (env[name] ?? 'false').toLowerCase();
+  const bool = (name: string, fallback = false) => {
+    const raw = (env[name] || String(fallback)).toLowerCase();
     if (!['true', 'false', '1', '0'].includes(raw)) {
       throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
     }
@@ -76,11 +80,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       batchIntervalMs: int('HOOKPOST_BATCH_INTERVAL_MS', defaultDeliverySettings.batchIntervalMs, 0),
       timeoutSingleMs: int('HOOKPOST_TIMEOUT_SINGLE_MS', defaultDeliverySettings.timeoutSingleMs, 1),
       timeoutBatchMs: int('HOOKPOST_TIMEOUT_BATCH_MS', defaultDeliverySettings.timeoutBatchMs, 1),
+      stallAlertMs: int('HOOKPOST_STALL_ALERT_MS', defaultDeliverySettings.stallAlertMs, 0),
     },
     allowPrivateTargets: bool('HOOKPOST_ALLOW_PRIVATE_TARGETS'),
     queueMaxMessages: int('HOOKPOST_QUEUE_MAX_MESSAGES', -1, -1),
     queueMaxBytes: int('HOOKPOST_QUEUE_MAX_BYTES', -1, -1),
     regions: env.HOOKPOST_REGIONS,
+    eventsFeed: bool('HOOKPOST_EVENTS_FEED', true),
+    eventsRetentionMs: int('HOOKPOST_EVENTS_RETENTION_MS', 7 * 86_400_000, 60_000),
     actorIdleMs: int('HOOKPOST_ACTOR_IDLE_MS', 30_000, 100),
     logLevel: env.LOG_LEVEL ?? 'info',
   };

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HttpSender, parseRegions } from '../../libs/delivery/index.js';
+import { EventRelay } from '../../libs/event-relay/index.js';
 import { EventStore } from '../../libs/event-store/index.js';
 import { JetStreamQueue } from '../../libs/queue/index.js';
 import { ActorHost, systemClock } from '../../libs/runtime/index.js';
@@ -43,6 +44,8 @@ export class HookpostCore {
     /** HOOKPOST_REGIONS parsed: region name -> source addresses. */
     readonly regions: ReadonlyMap<string, string[]>,
     readonly metrics: Metrics,
+    /** Publishes the log to `<NS>_EVENTS` while this process delivers; null when the feed is off. */
+    readonly relay: EventRelay | null,
   ) {}
 
   /** Connects everything; delivery starts only with startDelivery(). */
@@ -104,7 +107,18 @@ export class HookpostCore {
         onChangedWhilePaused: (customerId) => announceChange(nats.connection, config.namespace, customerId),
       },
     );
-    return new HookpostCore(config, logger, nats, queue, store, sender, host, regions, metrics);
+    const relay = config.eventsFeed
+      ? await EventRelay.open(nats.connection, store, {
+          namespace: config.namespace,
+          retentionMs: config.eventsRetentionMs,
+          logger,
+          onPublished: (count) => metrics.eventsRelayed.inc(count),
+        })
+      : null;
+    if (relay !== null) {
+      store.onCommitted(() => relay.nudge());
+    }
+    return new HookpostCore(config, logger, nats, queue, store, sender, host, regions, metrics, relay);
   }
 
   /** Delivery runs only in the process holding the delivery lock; a second process stands by. */
@@ -115,10 +129,23 @@ export class HookpostCore {
    * the delivery lock; resolves at once, standing by, when another process holds it.
    */
   async startDelivery(): Promise<void> {
-    listenForChanges(this.nats.connection, this.config.namespace, (customerId) =>
-      this.host.changedElsewhere(customerId),
-    );
-    this.owner = new DeliveryOwner(deliveryLockFor(this.config), this.host, this.logger);
+    listenForChanges(this.nats.connection, this.config.namespace, (customerId) => {
+      this.host.changedElsewhere(customerId);
+      this.relay?.nudge(); // a standing-by process appended to the log
+    });
+    const { host, relay } = this;
+    // The relay runs beside delivery: one process publishes the feed, so it stays in order.
+    const deliverer = {
+      start: async () => {
+        await host.start();
+        await relay?.start();
+      },
+      pause: async () => {
+        await relay?.stop();
+        await host.pause();
+      },
+    };
+    this.owner = new DeliveryOwner(deliveryLockFor(this.config), deliverer, this.logger);
     await this.owner.start();
   }
 
@@ -126,6 +153,7 @@ export class HookpostCore {
   async close(): Promise<void> {
     await this.owner?.stop();
     await this.host.stop();
+    await this.relay?.stop(); // after the host: the outcomes it recorded last go out too
     await this.owner?.release(); // only now may another process take over: nothing is in flight here
     await this.sender.close();
     await this.queue.close();

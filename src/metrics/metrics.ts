@@ -39,6 +39,11 @@ export class Metrics {
     labelNames: ['via'] as const,
     registers: [this.registry],
   });
+  readonly eventsRelayed = new Counter({
+    name: 'hookpost_events_relayed_total',
+    help: 'Events of the log published to the outbound <NS>_EVENTS stream',
+    registers: [this.registry],
+  });
   readonly appendDuration = new Histogram({
     name: 'hookpost_event_append_duration_seconds',
     help: 'Time to commit an append to the event log (group commit included)',

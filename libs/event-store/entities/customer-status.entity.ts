@@ -1,6 +1,13 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { CustomerQueueState, QueueState } from '../../domain/index.js';
+import { Column, Entity, Index, PrimaryColumn, type ValueTransformer } from 'typeorm';
+import { initialState, type CustomerQueueState, type QueueState } from '../../domain/index.js';
 import { bigintAsNumber, jsonText } from './column-transformers.js';
+
+/** A snapshot stored before a state field existed reads with that field's initial value. */
+const stateText: ValueTransformer = {
+  to: (value: unknown) => jsonText.to(value) as unknown,
+  from: (value: string | null): CustomerQueueState | null =>
+    value === null ? null : { ...initialState(), ...(JSON.parse(value) as Partial<CustomerQueueState>) },
+};
 
 /** A row of `customer_status`: the inline projection (snapshot) of one customer, written with its events. */
 @Entity({ name: 'customer_status' })
@@ -12,7 +19,7 @@ export class CustomerStatusRow {
   @Column({ type: 'integer' })
   version!: number;
 
-  @Column({ type: 'text', transformer: jsonText })
+  @Column({ type: 'text', transformer: stateText })
   state!: CustomerQueueState;
 
   @Column({ type: 'integer' })

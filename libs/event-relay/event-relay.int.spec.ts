@@ -1,0 +1,221 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { startNatsServer, type NatsServerHandle } from '../../test/support/nats-server.js';
+import { configured, failed, succeeded, T0 } from '../domain/spec-support.js';
+import type { CustomerQueueEvent } from '../domain/index.js';
+import type { EventStore } from '../event-store/index.js';
+import { backends, projectionAfter, type Backend } from '../event-store/store-spec-support.js';
+import { EventRelay, eventsStreamName, LOG_HEADER, POSITION_HEADER, type OutboundEvent } from './index.js';
+
+let server: NatsServerHandle;
+let nc: NatsConnection;
+const quietLogger = { info: () => undefined, warn: () => undefined };
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  nc = await connect({ servers: server.url, noAsyncTraces: true });
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await server?.stop();
+});
+
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Everything the stream holds, oldest first, through an ordered consumer (as a subscriber reads it). */
+async function readFeed(namespace: string) {
+  const stream = eventsStreamName(namespace);
+  const { state } = await (await jetstreamManager(nc)).streams.info(stream);
+  const consumer = await jetstream(nc).consumers.get(stream);
+  const messages: Array<{ subject: string; event: OutboundEvent; position: string; log: string }> = [];
+  while (messages.length < state.messages) {
+    const batch = await consumer.fetch({ max_messages: state.messages - messages.length, expires: 1_000 });
+    for await (const message of batch) {
+      messages.push({
+        subject: message.subject,
+        event: message.json<OutboundEvent>(),
+        position: message.headers?.get(POSITION_HEADER) ?? '',
+        log: message.headers?.get(LOG_HEADER) ?? '',
+      });
+    }
+  }
+  return messages;
+}
+
+describe.each(backends)('EventRelay on %s', (_name, createBackend) => {
+  let backend: Backend;
+  let store: EventStore;
+  let namespace = '';
+  let suite = 0;
+
+  beforeEach(async () => {
+    backend = await createBackend();
+    store = await backend.open();
+    suite += 1;
+    namespace = `relay${_name}${suite}`;
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await backend.dispose();
+  });
+
+  async function appendNext(customerId: string, event: CustomerQueueEvent) {
+    const before = await store.load(customerId);
+    const projection = projectionAfter([event], 1, before?.state);
+    return store.append(customerId, before?.version ?? 0, [event], projection);
+  }
+
+  async function appendHistory(customerId: string, from: number) {
+    for (const event of [
+      configured(),
+      failed(from, from, 1, T0 + 1_000),
+      succeeded(from, from, T0 + 31_000),
+    ]) {
+      await appendNext(customerId, event);
+    }
+  }
+
+  const openRelay = () =>
+    EventRelay.open(nc, store, { namespace, retentionMs: 3_600_000, logger: quietLogger, pollMs: 50 });
+
+  /** A first relay publishes acme's history and stops; returns the last position published. */
+  async function publishHistoryAndStop(): Promise<number> {
+    await appendHistory('acme', 1);
+    const first = await openRelay();
+    await first.start();
+    const last = await lastPosition();
+    await until(() => first.publishedThrough === last, 'the first relay');
+    await first.stop();
+    return last;
+  }
+
+  async function lastPosition(): Promise<number> {
+    const rows = await backend.query('SELECT MAX("position") AS "last" FROM "events"');
+    return Number(rows[0]?.last ?? 0);
+  }
+
+  test('every committed event goes out once, in position order, on <ns>.events.<customerId>.<type>', async () => {
+    await appendHistory('acme', 1);
+    await appendHistory('globex', 2);
+    const relay = await openRelay();
+    await relay.start();
+    await appendHistory('acme', 3); // after start: a nudge, not a poll, brings these
+    const last = await lastPosition();
+    await until(() => relay.publishedThrough === last, 'the relay to reach the end of the log');
+    await relay.stop();
+
+    const feed = await readFeed(namespace);
+    expect(feed.map((m) => m.event.position)).toEqual(Array.from({ length: 9 }, (_, i) => last - 8 + i));
+    expect(feed.map((m) => `${m.event.customerId} v${m.event.version} ${m.event.type}`)).toEqual([
+      'acme v1 WebhookConfigured',
+      'acme v2 DeliveryFailed',
+      'acme v3 DeliverySucceeded',
+      'globex v1 WebhookConfigured',
+      'globex v2 DeliveryFailed',
+      'globex v3 DeliverySucceeded',
+      'acme v4 WebhookConfigured',
+      'acme v5 DeliveryFailed',
+      'acme v6 DeliverySucceeded',
+    ]);
+    expect(feed[1]).toMatchObject({
+      subject: `${namespace}.events.acme.DeliveryFailed`,
+      position: String(feed[1]?.event.position),
+      log: await store.logId(),
+      event: {
+        schemaVersion: 2,
+        at: T0 + 1_000,
+        data: { firstId: 1, lastId: 1, attempt: 1, event: 'CHECK_COMPLETED', statusCode: 500 },
+      },
+    });
+    // The settings event carries the last four characters of the secret, never the secret.
+    expect(JSON.stringify(feed[0]?.event)).not.toMatch(/whsec/);
+  });
+
+  test('a relay that died before its checkpoint resumes after the last event in the stream', async () => {
+    const publishedBefore = await publishHistoryAndStop();
+    // As if it had crashed between the publish and the checkpoint.
+    await backend.query('UPDATE "relay_checkpoints" SET "position" = 0');
+    await appendHistory('acme', 2);
+
+    const second = await openRelay();
+    await second.start();
+    expect(second.publishedThrough).toBe(publishedBefore); // resumed from the stream, not from 0
+    const last = await lastPosition();
+    await until(() => second.publishedThrough === last, 'the second relay');
+    await second.stop();
+    const positions = (await readFeed(namespace)).map((m) => m.event.position);
+    expect(positions).toEqual(Array.from({ length: 6 }, (_, i) => last - 5 + i));
+  });
+
+  test('when the stream no longer holds our last event, the database checkpoint says where to resume', async () => {
+    const publishedBefore = await publishHistoryAndStop();
+    await (await jetstreamManager(nc)).streams.purge(eventsStreamName(namespace)); // as if expired
+    await appendNext('acme', failed(2, 2, 1, T0 + 60_000));
+
+    const second = await openRelay();
+    await second.start();
+    expect(second.publishedThrough).toBe(publishedBefore);
+    await until(() => second.publishedThrough === publishedBefore + 1, 'the second relay');
+    await second.stop();
+    expect((await readFeed(namespace)).map((m) => m.event.type)).toEqual(['DeliveryFailed']);
+  });
+});
+
+describe('commit order on PostgreSQL', () => {
+  test('a reader following the log by position from two concurrent writers never skips an event', async () => {
+    const backend = await backends[1][1]();
+    const writers = [await backend.open(), await backend.open()];
+    const seen: number[] = [];
+    let done = false;
+    const follower = (async () => {
+      for (let after = 0; ;) {
+        const finished = done; // read before the query: every append committed by then is visible to it
+        const rows = await writers[0]!.readLog(after, 100);
+        seen.push(...rows.map((row) => row.position));
+        after = rows.at(-1)?.position ?? after;
+        if (rows.length === 0) {
+          if (finished) {
+            break;
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+    })();
+    await Promise.all(
+      writers.map(async (writer, w) => {
+        for (let round = 0; round < 40; round += 1) {
+          await Promise.all(
+            Array.from({ length: 10 }, async (_, c) => {
+              const customerId = `w${w}-c${c}`;
+              const before = await writer.load(customerId);
+              const event = configured({}, T0 + round);
+              await writer.append(
+                customerId,
+                before?.version ?? 0,
+                [event],
+                projectionAfter([event], 0, before?.state),
+              );
+            }),
+          );
+        }
+      }),
+    );
+    done = true;
+    await follower;
+    const all = (await writers[0]!.readLog(0, 10_000)).map((row) => row.position);
+    expect(all).toHaveLength(800);
+    expect(seen).toEqual(all);
+    await Promise.all(writers.map((writer) => writer.close()));
+    await backend.dispose();
+  }, 60_000);
+});

@@ -1,0 +1,224 @@
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { eventSchemaVersions } from '../domain/index.js';
+import type { RawStoredEvent } from '../event-store/index.js';
+import { ensureEventsStream, lastPublishedPosition, LOG_HEADER, POSITION_HEADER } from './events-stream.js';
+import { eventSubject, toOutboundEvent } from './outbound-event.js';
+
+/** What the relay needs from the event log. */
+export interface RelaySource {
+  logId(): Promise<string>;
+  readLog(afterPosition: number, limit: number): Promise<RawStoredEvent[]>;
+  readCheckpoint(name: string): Promise<number>;
+  writeCheckpoint(name: string, position: number): Promise<void>;
+}
+
+/** The few log calls the relay makes (pino's shape). */
+interface RelayLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface RelayOptions {
+  readonly namespace: string;
+  /** How long the stream keeps events (default 7 days). */
+  readonly retentionMs: number;
+  readonly logger: RelayLogger;
+  /** Events read and published per round. */
+  readonly batchSize?: number;
+  /** How often the log is looked at without a nudge: events written by another process. */
+  readonly pollMs?: number;
+  /** Least time between two checkpoint writes. */
+  readonly checkpointEveryMs?: number;
+  /** Pause after a failed round (NATS or the database down), doubled up to 10 s. */
+  readonly retryMs?: number;
+  /** Called with each published event's type (metrics). */
+  readonly onPublished?: (count: number) => void;
+}
+
+const encoder = new TextEncoder();
+const MAX_RETRY_MS = 10_000;
+/** How long stop() keeps publishing what is left before it gives up (the next start resumes). */
+const STOP_DRAIN_MS = 5_000;
+
+/**
+ * Publishes every committed event of the log, in position order, to `<NS>_EVENTS` as
+ * `<ns>.events.<customerId>.<type>`, each with Nats-Msg-Id `<logId>:<position>`.
+ *
+ * Exactly once for subscribers: it resumes after the last position found in the stream itself (or
+ * the database checkpoint when the stream has expired everything), and a repeat after a failed
+ * round is dropped by the stream's duplicate window. Nothing is skipped: positions commit in order
+ * (see the event store's orderCommits), so reading `position > last` never passes one still open.
+ */
+export class EventRelay {
+  private position = 0;
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  private stopBy = 0;
+  private nudged = false;
+  private wake: () => void = () => undefined;
+  private lastCheckpointAt = 0;
+  private checkpointed = 0;
+  private logId = '';
+
+  private constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly stream: string,
+    private readonly source: RelaySource,
+    private readonly options: RelayOptions,
+  ) {}
+
+  /** Creates (or updates) the outbound stream; publishing starts with start(). */
+  static async open(nc: NatsConnection, source: RelaySource, options: RelayOptions): Promise<EventRelay> {
+    const jsm = await jetstreamManager(nc);
+    const stream = await ensureEventsStream(jsm, options.namespace, options.retentionMs);
+    return new EventRelay(jetstream(nc), jsm, stream, source, options);
+  }
+
+  private get checkpointName(): string {
+    return `outbound:${this.options.namespace}`;
+  }
+
+  /** The last position published (and acknowledged by the stream). */
+  get publishedThrough(): number {
+    return this.position;
+  }
+
+  /** Finds where to resume, then publishes in the background until stop(). */
+  async start(): Promise<void> {
+    if (this.running !== null) {
+      return;
+    }
+    this.logId = await this.source.logId();
+    const [inStream, checkpoint] = await Promise.all([
+      lastPublishedPosition(this.jsm, this.stream, this.logId),
+      this.source.readCheckpoint(this.checkpointName),
+    ]);
+    this.position = Math.max(inStream, checkpoint);
+    this.checkpointed = checkpoint;
+    this.stopping = false;
+    this.options.logger.info({ stream: this.stream, after: this.position }, 'event relay started');
+    this.running = this.run();
+  }
+
+  /** Something was committed: look now instead of at the next poll. */
+  nudge(): void {
+    this.nudged = true;
+    this.wake();
+  }
+
+  /** Publishes what is left (for up to 5 s), records the checkpoint and stops. */
+  async stop(): Promise<void> {
+    if (this.running === null) {
+      return;
+    }
+    this.stopping = true;
+    this.stopBy = Date.now() + STOP_DRAIN_MS;
+    this.wake();
+    await this.running;
+    this.running = null;
+    await this.saveCheckpoint(true).catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    const batchSize = this.options.batchSize ?? 500;
+    const pollMs = this.options.pollMs ?? 1_000;
+    const baseRetryMs = this.options.retryMs ?? 1_000;
+    let retryMs = baseRetryMs;
+    while (!this.stopping || Date.now() < this.stopBy) {
+      this.nudged = false;
+      let published: number;
+      try {
+        published = await this.publishBatch(batchSize);
+        await this.saveCheckpoint(false);
+        retryMs = baseRetryMs;
+      } catch (error) {
+        if (this.stopping) {
+          return;
+        }
+        this.options.logger.warn(
+          { err: String(error), after: this.position },
+          'event relay: publishing failed; trying again',
+        );
+        await this.sleep(retryMs);
+        retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
+        continue;
+      }
+      if (published === batchSize || this.nudged) {
+        continue; // more is waiting
+      }
+      if (this.stopping) {
+        return; // drained
+      }
+      await this.sleep(pollMs);
+    }
+  }
+
+  /** Reads the next events and publishes them pipelined; the position moves over the acked prefix. */
+  private async publishBatch(batchSize: number): Promise<number> {
+    const rows = await this.source.readLog(this.position, batchSize);
+    if (rows.length === 0) {
+      return 0;
+    }
+    const acks = await Promise.allSettled(rows.map((row) => this.publish(row)));
+    let published = 0;
+    for (const [index, ack] of acks.entries()) {
+      if (ack.status === 'rejected') {
+        this.options.onPublished?.(published);
+        throw ack.reason; // resume at this row; any later ones already stored are duplicates
+      }
+      this.position = rows[index]?.position ?? this.position;
+      published += 1;
+    }
+    this.options.onPublished?.(published);
+    return published;
+  }
+
+  private publish(row: RawStoredEvent) {
+    const { event, valid } = toOutboundEvent(row, eventSchemaVersions);
+    if (!valid) {
+      this.options.logger.warn(
+        { position: row.position, customerId: row.customerId },
+        'event relay: an invalid event goes out as stored',
+      );
+    }
+    const h = headers();
+    h.set(POSITION_HEADER, String(row.position));
+    h.set(LOG_HEADER, this.logId);
+    return this.js.publish(
+      eventSubject(this.options.namespace, row.customerId, row.type),
+      encoder.encode(JSON.stringify(event)),
+      {
+        msgID: `${this.logId}:${row.position}`,
+        headers: h,
+      },
+    );
+  }
+
+  /** The checkpoint matters only when the stream has lost its last event: written at most once a second. */
+  private async saveCheckpoint(force: boolean): Promise<void> {
+    const every = this.options.checkpointEveryMs ?? 1_000;
+    if (this.position === this.checkpointed || (!force && Date.now() - this.lastCheckpointAt < every)) {
+      return;
+    }
+    const position = this.position;
+    await this.source.writeCheckpoint(this.checkpointName, position);
+    this.checkpointed = position;
+    this.lastCheckpointAt = Date.now();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+      if (this.nudged || this.stopping) {
+        done();
+      }
+    });
+  }
+}

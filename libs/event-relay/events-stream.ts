@@ -1,0 +1,78 @@
+import {
+  DiscardPolicy,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+
+const STREAM_NAME_IN_USE = 10058;
+const NANOS_PER_MS = 1_000_000;
+const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
+
+/** Headers every outbound event carries, so a relay can tell where it left off, and for which log. */
+export const POSITION_HEADER = 'Hookpost-Position';
+export const LOG_HEADER = 'Hookpost-Log';
+
+/** `<NAMESPACE>_EVENTS`, beside the queue stream `<NAMESPACE>_QUEUE`. */
+export function eventsStreamName(namespace: string): string {
+  return `${namespace.toUpperCase().replace(/-/g, '_')}_EVENTS`;
+}
+
+/** The outbound stream's configuration: limits retention, the oldest events leave after `retentionMs`. */
+export function eventsStreamConfig(
+  namespace: string,
+  retentionMs: number,
+): Partial<StreamConfig> & { name: string } {
+  return {
+    name: eventsStreamName(namespace),
+    subjects: [`${namespace}.events.>`],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    // Old events make room: the feed is a window onto the log, which keeps everything.
+    discard: DiscardPolicy.Old,
+    max_age: retentionMs * NANOS_PER_MS,
+    duplicate_window: Math.min(DEFAULT_DUPLICATE_WINDOW_MS, retentionMs) * NANOS_PER_MS,
+  };
+}
+
+/** Creates the stream, or brings an existing one to this configuration (several instances may race). */
+export async function ensureEventsStream(
+  jsm: JetStreamManager,
+  namespace: string,
+  retentionMs: number,
+): Promise<string> {
+  const config = eventsStreamConfig(namespace, retentionMs);
+  try {
+    await jsm.streams.add(config); // the same configuration again is accepted as is
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) {
+      throw error;
+    }
+    const { config: current } = await jsm.streams.info(config.name);
+    await jsm.streams.update(config.name, { ...current, ...config });
+  }
+  return config.name;
+}
+
+/**
+ * The position of the last event this log published to the stream, read from the stream itself so a
+ * crash between a publish and the checkpoint loses nothing; 0 when the stream holds none of ours.
+ */
+export async function lastPublishedPosition(
+  jsm: JetStreamManager,
+  stream: string,
+  logId: string,
+): Promise<number> {
+  const { state } = await jsm.streams.info(stream);
+  if (state.messages === 0) {
+    return 0;
+  }
+  const last = await jsm.streams.getMessage(stream, { seq: state.last_seq }).catch(() => null);
+  if (last === null || last.header.get(LOG_HEADER) !== logId) {
+    return 0;
+  }
+  const position = Number(last.header.get(POSITION_HEADER));
+  return Number.isSafeInteger(position) && position > 0 ? position : 0;
+}
