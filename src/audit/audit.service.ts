@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isCustomerId } from '../../libs/domain/index.js';
+import { isCustomerId, parseStoredEvent } from '../../libs/domain/index.js';
 import type { StoredEvent } from '../../libs/event-store/index.js';
 import { ApiError } from '../core/api-error.js';
 import { HookpostCore } from '../core/hookpost-core.js';
@@ -38,7 +38,12 @@ export class AuditService {
     await this.assertKnown(customerId);
     const events = await this.core.store.readStream(customerId, after, limit);
     return {
-      events: events.map(({ version, type, at, data }) => ({ version, type, at, data })),
+      events: events.map(({ version, type, at, data, schemaVersion }) => ({
+        version,
+        type,
+        at,
+        data: currentShape(type, data, at, schemaVersion),
+      })),
       next: events.length === limit ? (events.at(-1)?.version ?? null) : null,
     };
   }
@@ -87,6 +92,15 @@ export class AuditService {
     }
     return snapshot;
   }
+}
+
+/**
+ * The data in its type's current schema (an event written by an older Hookpost is upcast, as replay
+ * and the outbound feed do); as stored when it does not validate, so an auditor still sees it.
+ */
+function currentShape(type: string, data: unknown, at: number, schemaVersion: number): unknown {
+  const parsed = parseStoredEvent(type, data, at, schemaVersion);
+  return parsed.ok ? parsed.event.data : data;
 }
 
 /** Adds the event to `attempts` when it carried the webhook; returns how it settled it, if it did. */

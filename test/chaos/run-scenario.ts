@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { compareFeed, logEntries, readFeed, waitForFeed, type FeedCheck } from '../support/event-feed.js';
 import type { Answer } from './chaos-receiver.js';
 import { checkDeliveries, firstSuccessTimes, type DeliveryCheck, type FaultWindow } from './invariants.js';
 import { LoadGenerator, type LoadStats } from './load.js';
@@ -83,6 +84,9 @@ export interface ScenarioResult {
   notEmpty: string[];
   replay: ReplayVerify['outcome'];
   replayOutput: string;
+  /** The outbound event feed against the log (absent in results recorded before the feed existed). */
+  feed?: FeedCheck;
+  feedError?: string | null;
   answers: Record<Answer, number>;
   followedRedirects: number;
 }
@@ -166,6 +170,7 @@ export async function runScenario(scenario: Scenario, scale: Scale): Promise<Sce
       answeredAt: (request) => world.receiver.answeredAt(request),
       faults,
     });
+    const { feed, feedError } = await checkFeed(world);
     for (const service of world.services) {
       await service.stop();
     }
@@ -190,11 +195,27 @@ export async function runScenario(scenario: Scenario, scale: Scale): Promise<Sce
       notEmpty,
       replay: replay.outcome,
       replayOutput: replay.output.slice(-2_000),
+      feed,
+      feedError,
       answers: world.receiver.counts(),
       followedRedirects: world.receiver.followedRedirects(),
     };
   } finally {
     await world.close();
+  }
+}
+
+/** Waits for the outbound feed to catch up with the log, then compares them. */
+async function checkFeed(world: World): Promise<{ feed: FeedCheck | undefined; feedError: string | null }> {
+  try {
+    await waitForFeed(world.client, world.namespace, world.databaseUrl, 30_000);
+    const feed = compareFeed(
+      await logEntries(world.databaseUrl),
+      await readFeed(world.client, world.namespace),
+    );
+    return { feed, feedError: null };
+  } catch (error) {
+    return { feed: undefined, feedError: String(error) };
   }
 }
 
@@ -208,6 +229,16 @@ export function summaryLine(result: ScenarioResult): string {
     `duplicates ${c.duplicates} (unexplained ${c.unexplainedDuplicates}), requests ${c.requests} ` +
     `(failed ${c.failedRequests}), faults ${result.faults}, recovery max ${ms(result.recoveryMs.max)}, ` +
     `latency p99 ${ms(result.latencyMs.p99)} max ${ms(result.latencyMs.max)}, ` +
-    `drain ${ms(result.drainMs)}, stuck ${result.notEmpty.length}, replay --verify ${result.replay}\n`
+    `drain ${ms(result.drainMs)}, stuck ${result.notEmpty.length}, replay --verify ${result.replay}, ` +
+    `feed ${feedLine(result)}\n`
   );
+}
+
+/** `N events: M missing, D duplicates, O out of order` (or why it could not be checked). */
+export function feedLine(result: ScenarioResult): string {
+  const { feed } = result;
+  if (feed === undefined) {
+    return result.feedError ?? 'not checked';
+  }
+  return `${feed.events} events: ${feed.missing} missing, ${feed.duplicates} duplicates, ${feed.outOfOrder} out of order`;
 }

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { customerOf, SECRET, startHarness, waitForStatus, type Harness } from './harness.js';
 
 describe('admin API and NATS patterns: the contract', () => {
@@ -112,6 +113,33 @@ describe('admin API and NATS patterns: the contract', () => {
     ]);
     expect(rest.body.next).toBeNull();
     expect(JSON.stringify([audit.body, rest.body])).not.toContain(SECRET);
+  });
+
+  test('the audit trail serves an event written by an older Hookpost in the current shape', async () => {
+    const customerId = 'old-log';
+    await h.configure(customerId);
+    // A v1 DeliveryFailed (before `event` was recorded), as an older Hookpost stored it.
+    const v1 = {
+      firstId: 7,
+      lastId: 7,
+      count: 1,
+      attempt: 1,
+      statusCode: 500,
+      error: 'HTTP 500',
+      durationMs: 3,
+    };
+    const client = new pg.Client({ connectionString: h.db.url });
+    await client.connect();
+    await client.query(
+      `INSERT INTO "events" ("customer_id", "version", "type", "data", "recorded_at", "schema_version")
+       VALUES ($1, 2, 'DeliveryFailed', $2, $3, 1)`,
+      [customerId, JSON.stringify(v1), Date.now()],
+    );
+    await client.end();
+    const audit = await h.service.api('GET', `/v1/customers/${customerId}/audit?after=1`);
+    expect(audit.body.events).toEqual([
+      { version: 2, type: 'DeliveryFailed', at: expect.any(Number), data: { ...v1, event: 'UNKNOWN' } },
+    ]);
   });
 
   test('purge discards pending messages, records their ids, and later messages still go out', async () => {

@@ -1,56 +1,13 @@
 import { spawn } from 'node:child_process';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import pg from 'pg';
-import { eventsStreamName, POSITION_HEADER, type OutboundEvent } from '../../libs/event-relay/index.js';
+import type { OutboundEvent } from '../../libs/event-relay/index.js';
+import {
+  compareFeed,
+  lastPublishedPosition,
+  logEntries,
+  readFeed,
+  waitForFeed,
+} from '../support/event-feed.js';
 import { allDelivered, customerOf, startHarness, type Harness } from './harness.js';
-
-/** A subscriber of the outbound feed: every event the stream holds (optionally one customer's), in order. */
-async function readFeed(h: Harness, filter = `${h.service.namespace}.events.>`): Promise<OutboundEvent[]> {
-  const stream = eventsStreamName(h.service.namespace);
-  const jsm = await jetstreamManager(h.client);
-  const { state } = await jsm.streams.info(stream, { subjects_filter: filter });
-  const count = Object.values(state.subjects ?? {}).reduce((sum, n) => sum + n, 0);
-  const consumer = await jetstream(h.client).consumers.get(stream, { filter_subjects: filter });
-  const events: OutboundEvent[] = [];
-  while (events.length < count) {
-    const batch = await consumer.fetch({ max_messages: count - events.length, expires: 5_000 });
-    for await (const message of batch) {
-      events.push(message.json<OutboundEvent>());
-    }
-  }
-  return events;
-}
-
-/** The position of the last event in the outbound stream (what has been published). */
-async function lastPublished(h: Harness): Promise<number> {
-  const jsm = await jetstreamManager(h.client);
-  const stream = eventsStreamName(h.service.namespace);
-  const { state } = await jsm.streams.info(stream);
-  if (state.messages === 0) {
-    return 0;
-  }
-  const last = await jsm.streams.getMessage(stream, { seq: state.last_seq });
-  return Number(last?.header.get(POSITION_HEADER) ?? 0);
-}
-
-async function logPositions(
-  h: Harness,
-): Promise<Array<{ position: number; customerId: string; version: number }>> {
-  const client = new pg.Client({ connectionString: h.db.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ position: string; customer_id: string; version: number }>(
-      'SELECT "position", "customer_id", "version" FROM "events" ORDER BY "position"',
-    );
-    return rows.map((row) => ({
-      position: Number(row.position),
-      customerId: row.customer_id,
-      version: row.version,
-    }));
-  } finally {
-    await client.end();
-  }
-}
 
 async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
@@ -93,7 +50,7 @@ describe('the outbound event feed', () => {
     await h.publish(customerId, 'CHECK_COMPLETED', { n: 1 });
     await h.publish(customerId, 'CHECK_COMPLETED', { n: 2 });
     const types = async () =>
-      (await readFeed(h, `${h.service.namespace}.events.${customerId}.>`)).map((e) => e.type);
+      (await readFeed(h.client, ns, `${ns}.events.${customerId}.>`)).map((e) => e.type);
     await until(async () => (await types()).includes('QueueStalled'), 'QueueStalled', 15_000);
 
     h.receiver.respondWith(() => ({ status: 200 }));
@@ -103,7 +60,7 @@ describe('the outbound event feed', () => {
       'both delivered',
     );
 
-    const events = await readFeed(h, `${h.service.namespace}.events.${customerId}.>`);
+    const events = await readFeed(h.client, ns, `${ns}.events.${customerId}.>`);
     expect(events.filter((e) => e.type === 'QueueStalled')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'QueueRecovered')).toHaveLength(1);
     const stalled = events.find((e) => e.type === 'QueueStalled')!;
@@ -150,20 +107,19 @@ describe('the outbound event feed', () => {
     await h.receiver.waitFor((all) => all.length >= seenAtNatsKill + 20, 20_000);
     await h.service.kill9();
     await h.nats.restart();
-    const committed = (await logPositions(h)).at(-1)!.position;
-    await until(async () => (await lastPublished(h)) > 0, 'the stream to answer');
-    expect(await lastPublished(h)).toBeLessThan(committed); // the case under test happened
+    const ns = h.service.namespace;
+    const committed = (await logEntries(h.db.url)).at(-1)!.position;
+    await until(async () => (await lastPublishedPosition(h.client, ns)) > 0, 'the stream to answer');
+    expect(await lastPublishedPosition(h.client, ns)).toBeLessThan(committed); // the case under test happened
 
     await h.service.restart();
     await h.receiver.waitFor((all) => allDelivered(all, accepted, () => true), 60_000);
-    await until(
-      async () => (await lastPublished(h)) === (await logPositions(h)).at(-1)!.position,
-      'the feed to catch up',
-    );
+    await waitForFeed(h.client, ns, h.db.url);
 
-    const log = await logPositions(h);
-    const feed = await readFeed(h);
+    const log = await logEntries(h.db.url);
+    const feed = await readFeed(h.client, ns);
     // Every event of the log exactly once, in the log's order; per customer versions 1, 2, 3 ...
+    expect(compareFeed(log, feed)).toEqual({ events: log.length, missing: 0, duplicates: 0, outOfOrder: 0 });
     expect(feed.map((e) => e.position)).toEqual(log.map((e) => e.position));
     for (const customerId of customers) {
       const versions = feed.filter((e) => e.customerId === customerId).map((e) => e.version);
