@@ -52,7 +52,7 @@ const STOP_DRAIN_MS = 5_000;
  */
 export class EventRelay {
   private position = 0;
-  private running: Promise<void> | null = null;
+  private loop: Promise<void> | null = null;
   private stopping = false;
   private stopBy = 0;
   private nudged = false;
@@ -80,6 +80,11 @@ export class EventRelay {
     return `outbound:${this.options.namespace}`;
   }
 
+  /** Whether it publishes now (only in the process that delivers). */
+  get running(): boolean {
+    return this.loop !== null;
+  }
+
   /** The last position published (and acknowledged by the stream). */
   get publishedThrough(): number {
     return this.position;
@@ -87,7 +92,7 @@ export class EventRelay {
 
   /** Finds where to resume, then publishes in the background until stop(). */
   async start(): Promise<void> {
-    if (this.running !== null) {
+    if (this.loop !== null) {
       return;
     }
     this.logId = await this.source.logId();
@@ -99,7 +104,7 @@ export class EventRelay {
     this.checkpointed = checkpoint;
     this.stopping = false;
     this.options.logger.info({ stream: this.stream, after: this.position }, 'event relay started');
-    this.running = this.run();
+    this.loop = this.run();
   }
 
   /** Something was committed: look now instead of at the next poll. */
@@ -110,14 +115,14 @@ export class EventRelay {
 
   /** Publishes what is left (for up to 5 s), records the checkpoint and stops. */
   async stop(): Promise<void> {
-    if (this.running === null) {
+    if (this.loop === null) {
       return;
     }
     this.stopping = true;
     this.stopBy = Date.now() + STOP_DRAIN_MS;
     this.wake();
-    await this.running;
-    this.running = null;
+    await this.loop;
+    this.loop = null;
     await this.saveCheckpoint(true).catch(() => undefined);
   }
 

@@ -40,6 +40,17 @@ export class EventReader {
     return rows.map(toStoredEvent);
   }
 
+  /** The position of the newest event (0 for an empty log). */
+  async lastPosition(): Promise<number> {
+    const rows = await this.lock.run(
+      () =>
+        this.events.query('SELECT MAX("position") AS "last" FROM "events"') as Promise<
+          Array<{ last: unknown }>
+        >,
+    );
+    return Number(rows[0]?.last ?? 0);
+  }
+
   /**
    * Up to `limit` rows after `afterPosition` (of one customer when given), in position order, as
    * stored: unparsed JSON and unchecked type, so replay can report a corrupt row instead of failing.

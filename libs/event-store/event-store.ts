@@ -155,6 +155,11 @@ export class EventStore {
     return this.events.readLog(afterPosition, limit, customerId);
   }
 
+  /** The position of the newest event (0 for an empty log). */
+  lastPosition(): Promise<number> {
+    return this.events.lastPosition();
+  }
+
   /** A page of snapshots in customerId order, optionally only those in one queue state. */
   listSnapshots(filter: SnapshotFilter): Promise<CustomerSnapshot[]> {
     return this.snapshots.list(filter);

@@ -70,11 +70,14 @@ export class HookpostCore {
       userAgent: `Hookpost/${packageVersion}`,
     });
     let host: ActorHost | null = null;
+    let relay: EventRelay | null = null;
     const metrics = new Metrics({
       activeActors: () => host?.activeCount ?? 0,
       waitingActors: () => host?.waitingCount ?? 0,
       customersByQueue: async () => (await store.summary()).customers,
       pendingMessages: async () => (await store.summary()).pending,
+      eventFeedLag: async () =>
+        relay?.running === true ? Math.max(0, (await store.lastPosition()) - relay.publishedThrough) : null,
     });
     host = new ActorHost(
       {
@@ -107,7 +110,7 @@ export class HookpostCore {
         onChangedWhilePaused: (customerId) => announceChange(nats.connection, config.namespace, customerId),
       },
     );
-    const relay = config.eventsFeed
+    relay = config.eventsFeed
       ? await EventRelay.open(nats.connection, store, {
           namespace: config.namespace,
           retentionMs: config.eventsRetentionMs,
@@ -115,9 +118,7 @@ export class HookpostCore {
           onPublished: (count) => metrics.eventsRelayed.inc(count),
         })
       : null;
-    if (relay !== null) {
-      store.onCommitted(() => relay.nudge());
-    }
+    store.onCommitted(() => relay?.nudge());
     return new HookpostCore(config, logger, nats, queue, store, sender, host, regions, metrics, relay);
   }
 

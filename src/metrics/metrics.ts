@@ -7,6 +7,8 @@ export interface MetricsSources {
   waitingActors(): number;
   customersByQueue(): Promise<Record<QueueState, number>>;
   pendingMessages(): Promise<number>;
+  /** Events committed and not yet in the outbound feed; null where no relay runs (standby, feed off). */
+  eventFeedLag(): Promise<number | null>;
 }
 
 /**
@@ -88,6 +90,14 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         this.set(await sources.pendingMessages());
+      },
+    });
+    new Gauge({
+      name: 'hookpost_event_feed_lag',
+      help: 'Events committed to the log and not yet published to <NS>_EVENTS (0 where no relay runs)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await sources.eventFeedLag()) ?? 0);
       },
     });
   }

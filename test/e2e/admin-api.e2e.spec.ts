@@ -228,6 +228,8 @@ describe('admin API and NATS patterns: the contract', () => {
       'hookpost_queue_depth',
       'hookpost_customers',
       'hookpost_actors',
+      'hookpost_events_relayed_total',
+      'hookpost_event_feed_lag',
     ]) {
       expect(metrics).toContain(name);
     }

@@ -125,5 +125,9 @@ describe('the outbound event feed', () => {
       const versions = feed.filter((e) => e.customerId === customerId).map((e) => e.version);
       expect(versions).toEqual(versions.map((_, i) => i + 1));
     }
+    // What an operator watches: nothing left to publish, and this process published some.
+    const metrics = await (await fetch(`${h.service.url}/metrics`)).text();
+    expect(metrics).toMatch(/^hookpost_event_feed_lag 0$/m);
+    expect(metrics).toMatch(/^hookpost_events_relayed_total [1-9]/m);
   }, 120_000);
 });
