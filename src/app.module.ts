@@ -17,6 +17,7 @@ import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { StatusController } from './status/status.controller.js';
 import { StatusService } from './status/status.service.js';
+import { UiController } from './ui/ui.controller.js';
 import { WebhookController } from './webhooks/webhook.controller.js';
 import { WebhookService } from './webhooks/webhook.service.js';
 
@@ -40,6 +41,7 @@ export class AppModule implements NestModule {
         HealthController,
         MetricsController,
         MessagingController,
+        UiController,
       ],
       providers: [
         { provide: HookpostCore, useValue: core },
