@@ -20,7 +20,7 @@ const rendered = new WeakMap<Element, string>();
  * selection, what a screen reader is reading) alone.
  */
 export function renderInto(element: Element, markup: SafeHtml): void {
-  const key = markup.value.replace(/(<time[^>]*>)[^<]*(<\/time>)/g, '$1$2');
+  const key = markup.value.replace(/(<time[^>]*>)[^<]*(<\/time\s*>)/g, '$1$2');
   if (rendered.get(element) !== key) {
     rendered.set(element, key);
     element.innerHTML = markup.value;
