@@ -93,10 +93,7 @@ describe('the webhook status page in a real browser', () => {
     // Last processed ticks every second without a reload...
     const before = await text('#last-processed');
     expect(before).toMatch(/^\d+ s ago$/);
-    await page.waitForFunction(
-      (shown) => document.querySelector('#last-processed')?.textContent?.trim() !== shown,
-      before,
-    );
+    await page.locator('#last-processed', { hasNotText: before }).waitFor({ timeout: 3_000 });
     // ...and a message published meanwhile shows up within a poll.
     await post('/v1/customers/acme/messages', { event: 'CHECK_COMPLETED', data: { n: 3 } });
     await page.locator('#queue', { hasText: '3 messages waiting' }).waitFor({ timeout: 5_000 });
