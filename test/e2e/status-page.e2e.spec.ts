@@ -9,6 +9,7 @@ import { customerOf, startHarness, waitForStatus, type Harness } from './harness
 // HOOKPOST_SCREENSHOTS=1 rewrites the screenshots in docs/ui (tracked files: CI leaves them alone).
 const SCREENSHOTS = process.env.HOOKPOST_SCREENSHOTS === '1';
 const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1100, height: 720 };
 
 describe('the webhook status page in a real browser', () => {
   let h: Harness;
@@ -30,11 +31,21 @@ describe('the webhook status page in a real browser', () => {
       (response) => response.status,
     );
   const text = (selector: string) => page.locator(selector).innerText();
-  const screenshot = async (name: string, target = page) => {
+  const screenshot = async (name: string) => {
     if (SCREENSHOTS) {
       await mkdir('docs/ui', { recursive: true });
-      await target.screenshot({ path: `docs/ui/${name}.png`, fullPage: true });
+      await page.screenshot({ path: `docs/ui/${name}.png`, fullPage: true });
     }
+  };
+  // The page as a phone shows it, made as tall as its content: a full-page shot of a scrolling
+  // page would be laid out with the scrollbar's width and captured without it.
+  const phoneScreenshot = async (name: string) => {
+    await page.setViewportSize(PHONE);
+    const height = Number(await page.evaluate('document.documentElement.scrollHeight'));
+    await page.setViewportSize({ width: PHONE.width, height: Math.max(PHONE.height, height) });
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBe(PHONE.width); // no sideways scrolling
+    await screenshot(name);
+    await page.setViewportSize(DESKTOP);
   };
 
   beforeAll(async () => {
@@ -49,11 +60,11 @@ describe('the webhook status page in a real browser', () => {
     h.receiver.respondWith((request) =>
       down.has(customerOf(request)) ? { status: 503, body: 'upstream unavailable' } : { status: 200 },
     );
-    page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
+    page = await browser.newPage({ viewport: DESKTOP });
   }, 60_000);
   afterAll(async () => {
-    await chromium?.close();
-    await h?.close();
+    // Both, even if one fails: a service left running would keep Jest from exiting.
+    await Promise.allSettled([chromium?.close(), h?.close()]);
   });
 
   test('a customer whose endpoint fails shows Stalled with its failures, and the page keeps itself current', async () => {
@@ -98,9 +109,7 @@ describe('the webhook status page in a real browser', () => {
     await post('/v1/customers/acme/messages', { event: 'CHECK_COMPLETED', data: { n: 3 } });
     await page.locator('#queue', { hasText: '3 messages waiting' }).waitFor({ timeout: 5_000 });
     await screenshot('customer-stalled');
-    await page.setViewportSize(PHONE);
-    await screenshot('customer-stalled-phone');
-    await page.setViewportSize({ width: 1100, height: 720 });
+    await phoneScreenshot('customer-stalled-phone');
   });
 
   test('Refresh empties the recent failures and says so; the queue stays stalled', async () => {
@@ -175,6 +184,7 @@ describe('the webhook status page in a real browser', () => {
 
   test('the operator overview lists customers stalled first, with ages, and opens their pages', async () => {
     down.add('globex');
+    await h.configure('globex');
     await post('/v1/customers/globex/messages', { event: 'CHECK_COMPLETED', data: {} });
     await waitForStatus(h, 'globex', (s) => s.queue === 'stalled');
     const rows = (await h.service.api('GET', '/v1/status?queue=stalled')).body.customers;
@@ -193,9 +203,7 @@ describe('the webhook status page in a real browser', () => {
       /Stalled\s+1\s+Waiting\s+0\s+Empty\s+1/,
     );
     await screenshot('overview');
-    await page.setViewportSize(PHONE);
-    await screenshot('overview-phone');
-    await page.setViewportSize({ width: 1100, height: 720 });
+    await phoneScreenshot('overview-phone');
 
     // The operator's page for a customer uses the admin token kept in the tab.
     await page.getByRole('link', { name: 'globex' }).click();

@@ -37,12 +37,15 @@ export async function startBrowser(): Promise<TestBrowser> {
     'about:blank',
   ]);
   try {
-    const browser = await chromium.connectOverCDP(await debuggingUrl(profile, owned.exited, owned.stderr));
+    const browser = await chromium.connectOverCDP(await debuggingUrl(profile, owned.exited, owned.stderr), {
+      timeout: READY_TIMEOUT_MS,
+    });
     return {
       browser,
       async close() {
-        await browser.close().catch(() => undefined);
+        // The process first: disconnecting from a browser that is gone never waits.
         await owned.terminate('SIGTERM', 5_000);
+        await browser.close().catch(() => undefined);
         await rm(profile, { recursive: true, force: true });
       },
     };
