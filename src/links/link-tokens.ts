@@ -4,10 +4,12 @@ import { signLink, verifyLink, type LinkClaims, type LinkVerdict } from './link-
 export class LinkTokens {
   constructor(private readonly key: Buffer) {}
 
+  /** A token granting `claims`. */
   sign(claims: LinkClaims): string {
     return signLink(this.key, claims);
   }
 
+  /** The token's claims, or why it is refused at `nowMs`. */
   verify(token: string, nowMs = Date.now()): LinkVerdict {
     return verifyLink(this.key, token, nowMs);
   }

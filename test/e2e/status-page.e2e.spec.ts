@@ -113,7 +113,9 @@ describe('the webhook status page in a real browser', () => {
   });
 
   test('Refresh empties the recent failures and says so; the queue stays stalled', async () => {
-    await page.getByRole('button', { name: 'Refresh' }).click();
+    // By keyboard: a real button takes focus and Enter.
+    await page.getByRole('button', { name: 'Refresh' }).focus();
+    await page.keyboard.press('Enter');
     await page.locator('#action-result', { hasText: 'Recent failures cleared.' }).waitFor();
     expect(await text('#failures')).toBe('No recent failures.');
     expect(await text('#queue')).toContain('Stalled');

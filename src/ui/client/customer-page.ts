@@ -38,12 +38,15 @@ function start(main: HTMLElement): void {
   };
 
   const poll = async () => {
-    const reply = await callApi('GET', `${base}/status`, token);
-    if (reply.ok) {
-      show(reply.body as CustomerStatus);
-      announce(connection, 'Updates every 2 seconds while this page is open.', 'ok');
-    } else {
-      announce(connection, `Not updated: ${errorMessage(reply)}`, 'error');
+    // A tab nobody looks at asks nothing; it catches up within a poll of being shown again.
+    if (!document.hidden) {
+      const reply = await callApi('GET', `${base}/status`, token);
+      if (reply.ok) {
+        show(reply.body as CustomerStatus);
+        announce(connection, 'Updates every 2 seconds while this page is open.', 'ok');
+      } else {
+        announce(connection, `Not updated: ${errorMessage(reply)}`, 'error');
+      }
     }
     setTimeout(() => void poll(), POLL_MS);
   };
