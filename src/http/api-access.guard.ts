@@ -4,8 +4,7 @@ import type { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ApiError } from '../core/api-error.js';
 import { linkAllows, type LinkAccess } from '../links/link-scope.js';
-import type { LinkRefusal } from '../links/link-token.js';
-import { looksLikeLink } from '../links/link-token.js';
+import { looksLikeLink, type LinkRefusal } from '../links/link-token.js';
 import type { LinkTokens } from '../links/link-tokens.js';
 import { LINK_ACCESS, OPEN_ROUTE } from './route-access.js';
 
