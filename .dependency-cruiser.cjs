@@ -31,6 +31,14 @@ module.exports = {
       to: { path: '^src/' },
     },
     {
+      name: 'ui-browser-code-is-browser-safe',
+      comment:
+        'src/ui/client and src/ui/views are also served to browsers as built: they import each other and only types from anywhere else.',
+      severity: 'error',
+      from: { path: '^src/ui/(client|views)/', pathNot: '\\.spec\\.ts$' },
+      to: { pathNot: '^src/ui/(client|views)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-unresolvable',
       severity: 'error',
       from: {},

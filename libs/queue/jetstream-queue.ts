@@ -103,6 +103,20 @@ export class JetStreamQueue {
   }
 
   /**
+   * When the oldest message with id > afterId was accepted (ms since the epoch), or null when there is
+   * none: one stream get of the subject's next message, no consumer (the status overview's age column).
+   */
+  async oldestAcceptedAt(customerId: string, afterId: number): Promise<number | null> {
+    assertCustomerId(customerId);
+    // STREAM.MSG.GET takes next_by_subj with seq; the client's type lists only seq and last_by_subj.
+    const query = { seq: afterId + 1, next_by_subj: `${this.prefix}${customerId}` } as unknown as {
+      seq: number;
+    };
+    const message = await this.jsm.streams.getMessage(this.stream, query);
+    return message === null ? null : message.time.getTime();
+  }
+
+  /**
    * The caller has delivered or skipped everything <= throughId; `count` is how many messages this call
    * covers (drives the amortisation only). Removal is amortised: one subject purge per 1,000 released
    * messages of the customer, or at flush(); never past throughId.

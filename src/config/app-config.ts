@@ -23,6 +23,10 @@ export interface AppConfig {
   /** An actor with nothing to do for this long leaves memory (HOOKPOST_ACTOR_IDLE_MS). */
   readonly actorIdleMs: number;
   readonly logLevel: string;
+  /** Base of the status-page links (HOOKPOST_PUBLIC_URL); null: the origin the admin request came to. */
+  readonly publicUrl: string | null;
+  /** CSP frame-ancestors of the status pages (HOOKPOST_UI_FRAME_ANCESTORS): who may embed them. */
+  readonly uiFrameAncestors: string;
 }
 
 /** A setting that cannot be used: the service refuses to start and says which and why. */
@@ -90,5 +94,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventsRetentionMs: int('HOOKPOST_EVENTS_RETENTION_MS', 7 * 86_400_000, 60_000),
     actorIdleMs: int('HOOKPOST_ACTOR_IDLE_MS', 30_000, 100),
     logLevel: env.LOG_LEVEL ?? 'info',
+    publicUrl: publicUrl(env.HOOKPOST_PUBLIC_URL),
+    uiFrameAncestors: frameAncestors(env.HOOKPOST_UI_FRAME_ANCESTORS),
   };
+}
+
+function publicUrl(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) {
+    return null;
+  }
+  if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(value)) {
+    throw new ConfigError(
+      `HOOKPOST_PUBLIC_URL must be an http(s) URL without query or fragment, got "${raw}"`,
+    );
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/** CSP source expressions only: a ';' or a newline would let the setting write other directives. */
+function frameAncestors(raw: string | undefined): string {
+  const value = raw?.trim() || "'self'";
+  if (!/^[A-Za-z0-9'*:/.\-_ ]+$/.test(value)) {
+    throw new ConfigError(
+      `HOOKPOST_UI_FRAME_ANCESTORS must be CSP sources separated by spaces (e.g. "'self' https://portal.example"), got "${raw}"`,
+    );
+  }
+  return value.split(/\s+/).join(' ');
 }

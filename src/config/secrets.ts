@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from './app-config.js';
@@ -7,6 +7,8 @@ import { ConfigError } from './app-config.js';
 export interface ServiceSecrets {
   readonly adminToken: string;
   readonly encryptionKey: Buffer;
+  /** Signs status-page links; derived from the encryption key, so rotating that key revokes every link. */
+  readonly linkSigningKey: Buffer;
   /** Set when the admin token was generated on this start: print it once. */
   readonly generatedAdminToken: boolean;
 }
@@ -23,11 +25,21 @@ export async function loadServiceSecrets(
   const keyText =
     fromEnv.encryptionKey ??
     (await readOrCreate(join(dataDir, 'encryption-key'), () => randomBytes(32).toString('hex'))).value;
+  const encryptionKey = parseKey(keyText);
   return {
     adminToken: typeof token === 'string' ? token : token.value,
-    encryptionKey: parseKey(keyText),
+    encryptionKey,
+    linkSigningKey: deriveLinkSigningKey(encryptionKey),
     generatedAdminToken: typeof token !== 'string' && token.created,
   };
+}
+
+/**
+ * A key of its own for link signatures (HKDF-SHA256), so no new secret has to be configured and a
+ * leaked link key says nothing about the key that seals endpoint secrets.
+ */
+export function deriveLinkSigningKey(encryptionKey: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', encryptionKey, Buffer.alloc(0), 'hookpost status links', 32));
 }
 
 function parseKey(text: string): Buffer {

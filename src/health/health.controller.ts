@@ -3,9 +3,11 @@ import { ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { ApiError } from '../core/api-error.js';
 import { HookpostCore } from '../core/hookpost-core.js';
+import { OpenRoute } from '../http/route-access.js';
 
 /** Readiness: NATS connected and the database answering within a second. No auth. */
 @ApiTags('health')
+@OpenRoute()
 @Controller('health')
 export class HealthController {
   constructor(

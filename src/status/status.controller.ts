@@ -1,9 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { StatusListQueryDto } from './status-list-query.dto.js';
+import type { QueueSummary } from '../../libs/event-store/index.js';
 import { StatusService, type StatusPage } from './status.service.js';
 
-/** Every customer's status row, filterable by queue state, in customerId order, paged by keyset. */
+/** Every customer's status row (with its oldest pending message's age), filterable by queue state, in customerId order, paged by keyset; and the counts per state. */
 @ApiTags('status')
 @ApiBearerAuth()
 @Controller('v1/status')
@@ -16,5 +17,11 @@ export class StatusController {
   @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
   list(@Query() query: StatusListQueryDto): Promise<StatusPage> {
     return this.statuses.list(query);
+  }
+
+  /** `{ customers: { empty, waiting, stalled }, pending }`: the counts of the operator overview. */
+  @Get('summary')
+  summary(): Promise<QueueSummary> {
+    return this.statuses.summary();
   }
 }

@@ -9,6 +9,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { CustomerStatusDto, ErrorBodyDto, WebhookViewDto } from '../http/api-responses.dto.js';
+import { LinkRoute } from '../http/route-access.js';
 import type { CustomerStatus } from '../../libs/domain/index.js';
 import { PurgeDto, WebhookConfigDto } from './webhook-config.dto.js';
 import { WebhookService, type WebhookView } from './webhook.service.js';
@@ -36,12 +37,14 @@ export class WebhookController {
   }
 
   @Get('status')
+  @LinkRoute('read')
   @ApiOkResponse({ type: CustomerStatusDto })
   status(@Param('customerId') customerId: string): Promise<CustomerStatus> {
     return this.webhooks.status(customerId);
   }
 
   @Post('retry')
+  @LinkRoute('act')
   @HttpCode(202)
   @ApiAcceptedResponse({
     type: CustomerStatusDto,
@@ -58,6 +61,7 @@ export class WebhookController {
   }
 
   @Post('refresh')
+  @LinkRoute('act')
   @HttpCode(200)
   @ApiOkResponse({
     type: CustomerStatusDto,

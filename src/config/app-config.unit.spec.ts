@@ -1,0 +1,29 @@
+import { ConfigError, loadConfig } from './app-config.js';
+
+describe('status page settings', () => {
+  test('defaults: links use the address the admin request reached; only this origin may embed the pages', () => {
+    const config = loadConfig({});
+    expect(config.publicUrl).toBeNull();
+    expect(config.uiFrameAncestors).toBe("'self'");
+  });
+
+  test('HOOKPOST_PUBLIC_URL is an http(s) base without a trailing slash', () => {
+    expect(loadConfig({ HOOKPOST_PUBLIC_URL: 'https://status.example/hookpost/' }).publicUrl).toBe(
+      'https://status.example/hookpost',
+    );
+    for (const bad of ['status.example', 'ftp://x', 'https://x/?a=1', 'https://x/#f']) {
+      expect(() => loadConfig({ HOOKPOST_PUBLIC_URL: bad })).toThrow(ConfigError);
+    }
+  });
+
+  test('HOOKPOST_UI_FRAME_ANCESTORS takes CSP sources and nothing that could add a directive', () => {
+    expect(
+      loadConfig({
+        HOOKPOST_UI_FRAME_ANCESTORS: "'self'   https://portal.example https://*.platform.example",
+      }).uiFrameAncestors,
+    ).toBe("'self' https://portal.example https://*.platform.example");
+    for (const bad of ["'self'; script-src *", "'self'\nx: y", '<x>']) {
+      expect(() => loadConfig({ HOOKPOST_UI_FRAME_ANCESTORS: bad })).toThrow(ConfigError);
+    }
+  });
+});
