@@ -42,11 +42,8 @@ export class EventReader {
 
   /** The position of the newest event (0 for an empty log). */
   async lastPosition(): Promise<number> {
-    const rows = await this.lock.run(
-      () =>
-        this.events.query('SELECT MAX("position") AS "last" FROM "events"') as Promise<
-          Array<{ last: unknown }>
-        >,
+    const rows = await this.lock.run(() =>
+      this.events.query<Array<{ last: unknown }>>('SELECT MAX("position") AS "last" FROM "events"'),
     );
     return Number(rows[0]?.last ?? 0);
   }
