@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { assertCustomerId } from './customer-id.js';
-import { startFeed, type QueueFeed } from './feed.js';
+import { startFeed, type BacklogPacing, type QueueFeed } from './feed.js';
 import type { QueuedMessage, QueueBody } from './message.js';
 import { publishAll, publishOne, type PublishItem, type PublishResult } from './publisher.js';
 import { concurrencyLimit } from './concurrency-limit.js';
@@ -125,19 +125,34 @@ export class JetStreamQueue {
    * yet purged: the caller compares with its cursor (pendingCount gives the exact figure).
    */
   async customersWithMessages(): Promise<Map<string, number>> {
-    const info = await this.jsm.streams.info(this.stream, { subjects_filter: `${this.prefix}*` });
-    const counts = new Map<string, number>();
-    for (const [subject, count] of Object.entries(info.state.subjects ?? {})) {
-      if (subject.startsWith(this.prefix) && count > 0) {
-        counts.set(subject.slice(this.prefix.length), count);
-      }
-    }
-    return counts;
+    return (await this.stored()).customers;
   }
 
-  /** Hands every message from fromSeq ('new' = from now) to onMessage in stream order, bodies included. */
-  async feed(fromSeq: number | 'new', onMessage: (m: QueuedMessage) => void): Promise<QueueFeed> {
-    const feed = await startFeed(this.js, this.jsm, this.stream, this.prefix, fromSeq, onMessage);
+  /**
+   * What the stream holds, from one stream info: its first sequence (every message still stored has
+   * this id or a higher one) and the per-customer counts of customersWithMessages.
+   */
+  async stored(): Promise<{ firstSeq: number; customers: Map<string, number> }> {
+    const info = await this.jsm.streams.info(this.stream, { subjects_filter: `${this.prefix}*` });
+    const customers = new Map<string, number>();
+    for (const [subject, count] of Object.entries(info.state.subjects ?? {})) {
+      if (subject.startsWith(this.prefix) && count > 0) {
+        customers.set(subject.slice(this.prefix.length), count);
+      }
+    }
+    return { firstSeq: Math.max(1, info.state.first_seq), customers };
+  }
+
+  /**
+   * Hands every message from fromSeq ('new' = from now) to onMessage in stream order, bodies included;
+   * with `backlog`, the messages already stored are read first at its pace (see startFeed).
+   */
+  async feed(
+    fromSeq: number | 'new',
+    onMessage: (m: QueuedMessage) => void,
+    backlog?: BacklogPacing,
+  ): Promise<QueueFeed> {
+    const feed = await startFeed(this.js, this.jsm, this.stream, this.prefix, fromSeq, onMessage, backlog);
     this.feeds.add(feed);
     return {
       get lastSeq() {

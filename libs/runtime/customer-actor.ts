@@ -57,8 +57,9 @@ export class CustomerActor {
   constructor(
     readonly customerId: string,
     private readonly ctx: ActorContext,
+    window?: PendingWindow,
   ) {
-    this.window = new PendingWindow(ctx.windowSize);
+    this.window = window ?? new PendingWindow(ctx.windowSize);
   }
 
   /** A message the feed saw for this customer. */
@@ -187,6 +188,9 @@ export class CustomerActor {
         }
         this.secret = null;
         this.window.removeThrough(this.state.cursor);
+        if (this.window.isComplete) {
+          this.pending = this.window.messages.length; // a window fed from the start: as offer() counts
+        }
       },
       (error: unknown) => {
         this.loading = null;

@@ -14,6 +14,8 @@ export type WindowMessage =
       readonly acceptedAt: number;
       readonly event: string;
       readonly data: Record<string, unknown>;
+      /** Size of the stored body, when known (window memory budget). */
+      readonly bytes?: number;
     }
   | {
       readonly kind: 'unreadable';
@@ -21,6 +23,7 @@ export type WindowMessage =
       readonly customerId: string;
       readonly acceptedAt: number;
       readonly reason: string;
+      readonly bytes?: number;
     };
 
 export interface QueuePort {
