@@ -177,8 +177,9 @@ export class CustomerActor {
 
   /** Loads the stored snapshot once: restart resumes from the projection, not a replay. */
   ensureLoaded(): Promise<void> {
-    this.loading ??= this.ctx.store.load(this.customerId).then(
-      (snapshot) => {
+    this.loading ??= this.ctx.store.loadWithSecret(this.customerId).then(
+      (loaded) => {
+        const snapshot = loaded?.snapshot;
         this.state = snapshot?.state ?? initialState();
         this.version = snapshot?.version ?? 0;
         // The stored count until the first read: a command on a just-loaded actor must not
@@ -186,7 +187,7 @@ export class CustomerActor {
         if (!this.window.isComplete) {
           this.pending = snapshot?.pending ?? 0;
         }
-        this.secret = null;
+        this.secret = loaded?.secret ?? null;
         this.window.removeThrough(this.state.cursor);
         if (this.window.isComplete) {
           this.pending = this.window.messages.length; // a window fed from the start: as offer() counts

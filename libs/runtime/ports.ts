@@ -50,6 +50,8 @@ export interface SnapshotPort {
 
 export interface StorePort {
   load(customerId: string): Promise<SnapshotPort | null>;
+  /** The snapshot and the secret (null without one) in one look-up; null when there is no snapshot. */
+  loadWithSecret(customerId: string): Promise<{ snapshot: SnapshotPort; secret: string | null } | null>;
   append(
     customerId: string,
     expectedVersion: number,
