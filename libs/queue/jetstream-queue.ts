@@ -120,6 +120,12 @@ export class JetStreamQueue {
     return this.purger.flush(customerId);
   }
 
+  /** Purges the customer's released messages soon, in the background (a customer going idle). */
+  purgeSoon(customerId: string): void {
+    assertCustomerId(customerId);
+    this.purger.purgeSoon(customerId);
+  }
+
   /**
    * Per-customer message counts of the stream (discovery at start). They include delivered messages not
    * yet purged: the caller compares with its cursor (pendingCount gives the exact figure).

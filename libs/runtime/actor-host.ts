@@ -427,7 +427,7 @@ export class ActorHost {
       this.options.onIdle?.();
     }
     const { actor } = slot;
-    void this.ctx.queue.flush(customerId).catch(() => undefined);
+    this.ctx.queue.purgeSoon(customerId);
     // Unconfigured customers with messages get a row too, so they are listed as stalled.
     if (actor.version > 0 || actor.pending > 0) {
       const queue = actor.status().queue;

@@ -33,6 +33,8 @@ export interface QueuePort {
   /** `count` = messages this call covers, so purges can be amortised per customer. */
   release(customerId: string, throughId: number, count: number): void;
   flush(customerId?: string): Promise<void>;
+  /** Purges the customer's released messages soon, in the background (it went idle). */
+  purgeSoon(customerId: string): void;
 }
 
 export interface Projection {
