@@ -4,7 +4,7 @@ import { assertCustomerId } from './customer-id.js';
 import { startFeed, type BacklogPacing, type QueueFeed } from './feed.js';
 import type { QueuedMessage, QueueBody } from './message.js';
 import { publishAll, publishOne, type PublishItem, type PublishResult } from './publisher.js';
-import { concurrencyLimit } from './concurrency-limit.js';
+import { concurrencyLimit, dutyCycle } from './concurrency-limit.js';
 import { Purger } from './purger.js';
 import { countAfter, readAfter, type ReadContext } from './reader.js';
 import {
@@ -22,6 +22,9 @@ export const PURGE_EVERY_MESSAGES = 1_000;
 
 /** Subject purges in flight at once (the server runs them one by one; see concurrency-limit.ts). */
 const PURGE_CONCURRENCY = 4;
+
+/** Share of the time background purges may keep the stream busy (see dutyCycle). */
+const BACKGROUND_PURGE_SHARE = 0.2;
 
 /** With a max_msgs cap, delivered messages may hold at most this share of it before all are purged. */
 const UNPURGED_SHARE_OF_CAP = 0.1;
@@ -65,6 +68,7 @@ export class JetStreamQueue {
       },
       PURGE_EVERY_MESSAGES,
       unpurgedBudget(settings),
+      dutyCycle(BACKGROUND_PURGE_SHARE),
     );
   }
 

@@ -25,11 +25,14 @@ export class Purger {
    * @param budget released-but-unpurged messages of all customers together that trigger a purge of
    *   them all (a capped stream counts them against its cap: without this, a full stream could be
    *   mostly delivered messages waiting for their customer's 1,000th)
+   * @param background runs the purges started in the background (due by count, or purgeSoon), e.g.
+   *   paced by dutyCycle; flush() runs its purges at once
    */
   constructor(
     private readonly purge: PurgeSubject,
     every: number,
     private readonly budget = Number.POSITIVE_INFINITY,
+    private readonly background: <T>(task: () => Promise<T>) => Promise<T> = (task) => task(),
   ) {
     this.plan = new PurgePlan(every);
   }
@@ -103,7 +106,7 @@ export class Purger {
       // A purge in flight may target an older id: let it finish, then purge the rest.
       void (this.running.get(customerId) ?? Promise.resolve())
         .catch(() => undefined)
-        .then(() => this.start(customerId))
+        .then(() => this.background(() => this.start(customerId)))
         .catch(() => undefined)
         .finally(() => {
           this.draining -= 1;
@@ -122,7 +125,7 @@ export class Purger {
 
   private startInBackground(customerId: string): void {
     // A failure leaves the messages counted as unpurged: the next release or flush tries again.
-    this.start(customerId).catch(() => undefined);
+    this.background(() => this.start(customerId)).catch(() => undefined);
   }
 
   private start(customerId: string): Promise<void> {
