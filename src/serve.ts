@@ -13,7 +13,9 @@ import { ErrorFilter } from './http/error.filter.js';
 import { jsonOnly } from './http/json-only.js';
 import { createLogger } from './infra/logger.js';
 import { NestPinoLogger } from './infra/nest-logger.js';
+import { PublishService } from './messages/publish.service.js';
 import { NamespacedNatsServer } from './messaging/namespaced-nats.server.js';
+import { servePublish } from './messaging/publish-subscriber.js';
 
 /** A running service: its address, and a graceful stop. */
 export interface RunningService {
@@ -56,13 +58,18 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
     new DocumentBuilder().setTitle('Hookpost admin API').setVersion(packageVersion).addBearerAuth().build(),
   );
   SwaggerModule.setup('docs', app, document);
+  const queueGroup = `${config.namespace}-api`;
   app.connectMicroservice({
-    strategy: new NamespacedNatsServer(config.namespace, {
-      servers: config.natsUrls,
-      queue: `${config.namespace}-api`,
-    }),
+    strategy: new NamespacedNatsServer(config.namespace, { servers: config.natsUrls, queue: queueGroup }),
   });
   await app.startAllMicroservices();
+  const publishing = servePublish(
+    core.nats.connection,
+    `${config.namespace}.publish`,
+    queueGroup,
+    app.get(PublishService),
+    logger,
+  );
   await core.startDelivery();
   await app.listen(config.port, config.host);
   const url = await app.getUrl();
@@ -75,6 +82,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
     url,
     stop: () =>
       (stopping ??= (async () => {
+        await publishing.drain().catch(() => undefined);
         await core.close();
         await app.close();
         logger.info('hookpost stopped');

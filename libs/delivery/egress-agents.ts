@@ -2,6 +2,14 @@ import { isIP } from 'node:net';
 import { Agent } from 'undici';
 import { createGuardedLookup } from './ssrf-guard.js';
 
+/**
+ * An idle keep-alive connection is closed after at most 10 s, whatever the receiver offers (undici
+ * would keep it up to 10 minutes): a burst over many customers of one origin opens hundreds of
+ * connections, and an idle service should not hold them (docs/performance.md, H5). A customer
+ * with steady traffic keeps its connection.
+ */
+const AGENT_OPTIONS = { keepAliveMaxTimeout: 10_000 } as const;
+
 /** Options shared by every agent: whether the SSRF guard applies. */
 export interface EgressAgentsOptions {
   allowPrivateTargets: boolean;
@@ -23,6 +31,7 @@ export class EgressAgents {
     this.regions = options.regions;
     const guard = !options.allowPrivateTargets;
     this.defaultAgent = new Agent({
+      ...AGENT_OPTIONS,
       connect: guard ? { lookup: createGuardedLookup({ guard }) } : {},
     });
     for (const addresses of options.regions.values()) {
@@ -34,7 +43,11 @@ export class EgressAgents {
         const family = isIP(address) === 6 ? 6 : 4;
         this.byAddress.set(
           address,
-          new Agent({ localAddress: address, connect: { lookup: createGuardedLookup({ guard, family }) } }),
+          new Agent({
+            ...AGENT_OPTIONS,
+            localAddress: address,
+            connect: { lookup: createGuardedLookup({ guard, family }) },
+          }),
         );
       }
     }

@@ -300,6 +300,13 @@ describe.each(backends)('EventStore on %s', (_name, createBackend) => {
     await store.append('acme', 0, [event], projectionAfter([event], 0), { secret: SECRET });
     expect(await store.getSecret('acme')).toBe(SECRET);
     expect(await store.getSecret('other')).toBeNull();
+    expect(await store.loadWithSecret('acme')).toEqual({
+      snapshot: await store.load('acme'),
+      secret: SECRET,
+    });
+    expect(await store.loadWithSecret('other')).toBeNull();
+    await store.updatePending('held', 3, 'stalled'); // a row without a secret (no endpoint yet)
+    expect(await store.loadWithSecret('held')).toEqual({ snapshot: await store.load('held'), secret: null });
 
     const rows = await backend.query('SELECT * FROM customer_secrets');
     expect(rows).toHaveLength(1);

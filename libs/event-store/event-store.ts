@@ -130,6 +130,26 @@ export class EventStore {
     return this.snapshots.load(customerId);
   }
 
+  /**
+   * The customer's snapshot and decrypted secret (null without one, or when it does not open) in
+   * one query, or null when it has no row: what an actor loads when it comes into memory.
+   */
+  async loadWithSecret(
+    customerId: string,
+  ): Promise<{ snapshot: CustomerSnapshot; secret: string | null } | null> {
+    const loaded = await this.snapshots.loadWithSealedSecret(customerId);
+    if (loaded === null) {
+      return null;
+    }
+    let secret: string | null = null;
+    try {
+      secret = loaded.sealed === null ? null : this.cipher.open(customerId, loaded.sealed);
+    } catch {
+      // Sealed with another key: loading still works (status, a new PUT); getSecret reports it.
+    }
+    return { snapshot: loaded.snapshot, secret };
+  }
+
   /** The snapshots of those customers that have one, keyed by customerId. */
   loadMany(customerIds: readonly string[]): Promise<Map<string, CustomerSnapshot>> {
     return this.snapshots.loadMany(customerIds);

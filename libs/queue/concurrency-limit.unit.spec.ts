@@ -1,4 +1,4 @@
-import { concurrencyLimit } from './concurrency-limit.js';
+import { concurrencyLimit, dutyCycle } from './concurrency-limit.js';
 
 test('runs at most limit tasks at once, in arrival order, and passes results and errors through', async () => {
   const limited = concurrencyLimit(2);
@@ -26,4 +26,26 @@ test('runs at most limit tasks at once, in arrival order, and passes results and
     4,
     5,
   ]);
+});
+
+test('dutyCycle runs tasks one at a time and rests after each so they take at most their share', async () => {
+  const paced = dutyCycle(0.5);
+  const spans: Array<[number, number]> = [];
+  const task = (n: number) => async () => {
+    const start = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    spans.push([start, performance.now()]);
+    if (n === 2) {
+      throw new Error('two');
+    }
+    return n;
+  };
+  const results = await Promise.allSettled([1, 2, 3].map((n) => paced(task(n))));
+  expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  for (let i = 1; i < spans.length; i++) {
+    const [start, end] = spans[i - 1]!;
+    // The next task starts no sooner than the previous one's duration after it ended (share 0.5).
+    expect(spans[i]![0] - end).toBeGreaterThanOrEqual((end - start) * 0.9);
+  }
+  expect(() => dutyCycle(0)).toThrow('share');
 });

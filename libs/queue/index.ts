@@ -3,9 +3,9 @@
  * cursor, count, amortised removal of delivered messages, discovery, and a feed of new messages.
  */
 export { JetStreamQueue, PURGE_EVERY_MESSAGES } from './jetstream-queue.js';
-export type { QueueFeed } from './feed.js';
+export type { BacklogPacing, QueueFeed } from './feed.js';
 export { IncompleteReadError } from './reader.js';
-export type { QueuedMessage, QueueBody } from './message.js';
+export { encodeBody, type QueuedMessage, type QueueBody } from './message.js';
 export type { PublishItem, PublishResult } from './publisher.js';
 export { MessageTooLargeError, QueueFullError, QueueSettingsError } from './errors.js';
 export { serverSupportsMaxBytes } from './server-version.js';

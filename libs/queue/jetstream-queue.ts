@@ -1,10 +1,10 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { assertCustomerId } from './customer-id.js';
-import { startFeed, type QueueFeed } from './feed.js';
+import { startFeed, type BacklogPacing, type QueueFeed } from './feed.js';
 import type { QueuedMessage, QueueBody } from './message.js';
 import { publishAll, publishOne, type PublishItem, type PublishResult } from './publisher.js';
-import { concurrencyLimit } from './concurrency-limit.js';
+import { concurrencyLimit, dutyCycle } from './concurrency-limit.js';
 import { Purger } from './purger.js';
 import { countAfter, readAfter, type ReadContext } from './reader.js';
 import {
@@ -22,6 +22,9 @@ export const PURGE_EVERY_MESSAGES = 1_000;
 
 /** Subject purges in flight at once (the server runs them one by one; see concurrency-limit.ts). */
 const PURGE_CONCURRENCY = 4;
+
+/** Share of the time background purges may keep the stream busy (see dutyCycle). */
+const BACKGROUND_PURGE_SHARE = 0.2;
 
 /** With a max_msgs cap, delivered messages may hold at most this share of it before all are purged. */
 const UNPURGED_SHARE_OF_CAP = 0.1;
@@ -65,6 +68,7 @@ export class JetStreamQueue {
       },
       PURGE_EVERY_MESSAGES,
       unpurgedBudget(settings),
+      dutyCycle(BACKGROUND_PURGE_SHARE),
     );
   }
 
@@ -134,24 +138,45 @@ export class JetStreamQueue {
     return this.purger.flush(customerId);
   }
 
+  /** Purges the customer's released messages soon, in the background (a customer going idle). */
+  purgeSoon(customerId: string): void {
+    assertCustomerId(customerId);
+    this.purger.purgeSoon(customerId);
+  }
+
   /**
    * Per-customer message counts of the stream (discovery at start). They include delivered messages not
    * yet purged: the caller compares with its cursor (pendingCount gives the exact figure).
    */
   async customersWithMessages(): Promise<Map<string, number>> {
-    const info = await this.jsm.streams.info(this.stream, { subjects_filter: `${this.prefix}*` });
-    const counts = new Map<string, number>();
-    for (const [subject, count] of Object.entries(info.state.subjects ?? {})) {
-      if (subject.startsWith(this.prefix) && count > 0) {
-        counts.set(subject.slice(this.prefix.length), count);
-      }
-    }
-    return counts;
+    return (await this.stored()).customers;
   }
 
-  /** Hands every message from fromSeq ('new' = from now) to onMessage in stream order, bodies included. */
-  async feed(fromSeq: number | 'new', onMessage: (m: QueuedMessage) => void): Promise<QueueFeed> {
-    const feed = await startFeed(this.js, this.jsm, this.stream, this.prefix, fromSeq, onMessage);
+  /**
+   * What the stream holds, from one stream info: its first sequence (every message still stored has
+   * this id or a higher one) and the per-customer counts of customersWithMessages.
+   */
+  async stored(): Promise<{ firstSeq: number; customers: Map<string, number> }> {
+    const info = await this.jsm.streams.info(this.stream, { subjects_filter: `${this.prefix}*` });
+    const customers = new Map<string, number>();
+    for (const [subject, count] of Object.entries(info.state.subjects ?? {})) {
+      if (subject.startsWith(this.prefix) && count > 0) {
+        customers.set(subject.slice(this.prefix.length), count);
+      }
+    }
+    return { firstSeq: Math.max(1, info.state.first_seq), customers };
+  }
+
+  /**
+   * Hands every message from fromSeq ('new' = from now) to onMessage in stream order, bodies included;
+   * with `backlog`, the messages already stored are read first at its pace (see startFeed).
+   */
+  async feed(
+    fromSeq: number | 'new',
+    onMessage: (m: QueuedMessage) => void,
+    backlog?: BacklogPacing,
+  ): Promise<QueueFeed> {
+    const feed = await startFeed(this.js, this.jsm, this.stream, this.prefix, fromSeq, onMessage, backlog);
     this.feeds.add(feed);
     return {
       get lastSeq() {

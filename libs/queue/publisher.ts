@@ -13,7 +13,8 @@ export interface PublishResult {
 /** One message for publishMany. */
 export interface PublishItem {
   customerId: string;
-  body: QueueBody;
+  /** The body, or its stored bytes already encoded with encodeBody (a caller that checked their size). */
+  body: QueueBody | Uint8Array;
   idempotencyKey?: string;
 }
 
@@ -44,7 +45,7 @@ function prepare(ns: string, maxMessageBytes: number, item: PublishItem): Prepar
   if (item.idempotencyKey !== undefined && !isHeaderSafe(item.idempotencyKey)) {
     throw new Error('idempotencyKey must be 1-256 characters without control characters');
   }
-  const payload = encodeBody(item.body);
+  const payload = item.body instanceof Uint8Array ? item.body : encodeBody(item.body);
   if (payload.length > maxMessageBytes) {
     throw new MessageTooLargeError(
       `message is ${payload.length} bytes, the queue takes at most ${maxMessageBytes}`,

@@ -14,17 +14,25 @@ export class Purger {
   private readonly plan: PurgePlan;
   private readonly running = new Map<string, Promise<void>>();
   private flushingAll: Promise<void> | null = null;
+  /** Customers whose released messages purgeSoon() queued, oldest first: plain ids, no promise each. */
+  private readonly due = new Set<string>();
+  private draining = 0;
+  private drained: Promise<void> = Promise.resolve();
+  private wakeDrained: (() => void) | null = null;
 
   /**
    * @param every released messages of one customer per purge
    * @param budget released-but-unpurged messages of all customers together that trigger a purge of
    *   them all (a capped stream counts them against its cap: without this, a full stream could be
    *   mostly delivered messages waiting for their customer's 1,000th)
+   * @param background runs the purges started in the background (due by count, or purgeSoon), e.g.
+   *   paced by dutyCycle; flush() runs its purges at once
    */
   constructor(
     private readonly purge: PurgeSubject,
     every: number,
     private readonly budget = Number.POSITIVE_INFINITY,
+    private readonly background: <T>(task: () => Promise<T>) => Promise<T> = (task) => task(),
   ) {
     this.plan = new PurgePlan(every);
   }
@@ -66,10 +74,48 @@ export class Purger {
     }
   }
 
-  /** Waits for purges in flight (close). */
+  /**
+   * Purges what the customer released, soon and in the background (FLUSH_CONCURRENCY customers at a
+   * time); failures are retried by a later flush. For customers going idle: 10,000 of them at once
+   * queue 10,000 ids here, where flush(customerId) each would hold an async chain in memory for the
+   * minutes the server takes to run the purges (docs/performance.md, H5).
+   */
+  purgeSoon(customerId: string): void {
+    this.due.add(customerId);
+    this.drain();
+  }
+
+  /** Waits for purges in flight and those purgeSoon() queued (close). */
   async idle(): Promise<void> {
     await this.flushingAll;
+    await this.drained;
     await Promise.allSettled([...this.running.values()]);
+  }
+
+  private drain(): void {
+    while (this.draining < FLUSH_CONCURRENCY && this.due.size > 0) {
+      const customerId: string | undefined = this.due.values().next().value;
+      if (customerId === undefined) {
+        return;
+      }
+      this.due.delete(customerId);
+      if (this.draining === 0) {
+        this.drained = new Promise((resolve) => (this.wakeDrained = resolve));
+      }
+      this.draining += 1;
+      // A purge in flight may target an older id: let it finish, then purge the rest.
+      void (this.running.get(customerId) ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => this.background(() => this.start(customerId)))
+        .catch(() => undefined)
+        .finally(() => {
+          this.draining -= 1;
+          if (this.draining === 0 && this.due.size === 0) {
+            this.wakeDrained?.();
+          }
+          this.drain();
+        });
+    }
   }
 
   /** The highest id released for a customer (0 if none is tracked), for tests and diagnostics. */
@@ -79,7 +125,7 @@ export class Purger {
 
   private startInBackground(customerId: string): void {
     // A failure leaves the messages counted as unpurged: the next release or flush tries again.
-    this.start(customerId).catch(() => undefined);
+    this.background(() => this.start(customerId)).catch(() => undefined);
   }
 
   private start(customerId: string): Promise<void> {

@@ -75,4 +75,28 @@ describe('Purger', () => {
     await purger.flush();
     expect(calls).toEqual([6, 6]);
   });
+
+  test('purgeSoon purges idle customers in the background, a few at a time', async () => {
+    const calls: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const purger = new Purger(async (c) => {
+      calls.push(c);
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight -= 1;
+    }, 1000);
+    for (let i = 0; i < 20; i++) {
+      purger.release(`c${i}`, i + 1, 1);
+      purger.purgeSoon(`c${i}`);
+    }
+    purger.purgeSoon('never-released'); // nothing to purge: no call
+    await purger.idle();
+    expect(calls).toEqual(Array.from({ length: 20 }, (_, i) => `c${i}`));
+    expect(most).toBe(4);
+    purger.purgeSoon('c0'); // already purged: no call
+    await purger.idle();
+    expect(calls).toHaveLength(20);
+  });
 });

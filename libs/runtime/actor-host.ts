@@ -1,5 +1,6 @@
 import { isCustomerId, statusView, type CustomerStatus } from '../domain/index.js';
 import { CustomerActor, type ActorContext } from './customer-actor.js';
+import { PendingWindow, WindowBudget } from './pending-window.js';
 import { Permits } from './permits.js';
 import type { WindowMessage } from './ports.js';
 import { TimerQueue } from './timer-queue.js';
@@ -11,11 +12,39 @@ export interface Feed {
   stop(): Promise<void>;
 }
 
-/** The queue's extra powers the host needs: the live feed and discovery at start. */
-export interface FeedSource {
-  feed(from: number | 'new', onMessage: (message: WindowMessage) => void): Promise<Feed>;
-  customersWithMessages(): Promise<Map<string, number>>;
+/** Paces a feed that starts with the stored backlog (libs/queue's BacklogPacing). */
+export interface BacklogPacing {
+  room(): Promise<number>;
+  caughtUp(): void;
 }
+
+/** The queue's extra powers the host needs: the feed and discovery at start. */
+export interface FeedSource {
+  feed(
+    from: number | 'new',
+    onMessage: (message: WindowMessage) => void,
+    backlog?: BacklogPacing,
+  ): Promise<Feed>;
+  /** The stream's first stored sequence and the customers with messages in it. */
+  stored(): Promise<{ firstSeq: number; customers: Map<string, number> }>;
+}
+
+/**
+ * Message bodies all windows may hold together before the start-up backlog read waits (about
+ * 20-60 MiB of heap for 1 KiB messages), and their stored bytes.
+ */
+const WINDOW_BUDGET_MESSAGES = 20_000;
+const WINDOW_BUDGET_BYTES = 32 * 1024 * 1024;
+/** Capacity of a window fed from the start-up backlog: a customer's share of the budget. */
+const FED_WINDOW_MESSAGES = 2_000;
+/**
+ * The backlog read waits for room at most this long without any window draining (customers stalled
+ * or unconfigured hold their messages): then it reads on, and windows that are full drop what they
+ * cannot hold and read it from the stream later, as any window that overflowed.
+ */
+const BACKLOG_STALL_MS = 2_000;
+const BACKLOG_MIN_ROOM = 1_000;
+const BACKLOG_POLL_MS = 10;
 
 /** Tuning of the host; defaults suit one process with many thousands of customers. */
 export interface HostOptions {
@@ -43,8 +72,6 @@ interface Slot {
   lastActiveAt: number;
   /** Consecutive failed steps, for the retry delay. */
   errors: number;
-  /** Called after the actor's next step (start-up discovery paces activations with it). */
-  stepped: Array<() => void> | null;
   /** Another process appended to the customer's log: reload it before the next step. */
   stale: boolean;
   /** Operator commands in progress: the actor stays in memory while one runs. */
@@ -71,6 +98,15 @@ export class ActorHost {
   private paused = true;
   /** Subject tokens already reported as not a customerId. */
   private readonly ignored = new Set<string>();
+  /** What all windows hold (bounds the start-up backlog read). */
+  private readonly budget = new WindowBudget(WINDOW_BUDGET_MESSAGES, WINDOW_BUDGET_BYTES);
+  /**
+   * While the start-up feed reads the backlog from the stream's first stored message: customers
+   * found then whose actor has not been in memory since. Their first actor gets a fed window (the
+   * feed offers it all their messages, so it reads nothing itself). Null once the feed caught up
+   * or was restarted.
+   */
+  private unfed: Set<string> | null = null;
 
   constructor(
     private readonly ctx: ActorContext & { readonly source: FeedSource },
@@ -80,17 +116,32 @@ export class ActorHost {
     this.activations = new Permits(options.activationConcurrency);
   }
 
-  /** Starts the feed, then resumes every customer that has messages in the stream (again after pause()). */
+  /**
+   * Resumes every customer that has messages in the stream (again after pause()): one feed reads
+   * the stored messages from the first one, in order, into those customers' windows (paced by the
+   * window budget), and then follows new messages. Each message offered activates its customer,
+   * activationConcurrency at a time.
+   */
   async start(): Promise<void> {
     this.paused = false;
-    this.feed = await this.ctx.source.feed('new', (message) => this.onFeed(message));
+    const stored = await this.ctx.source.stored();
+    const customers = [...stored.customers.keys()].filter((customerId) => this.isCustomer(customerId));
+    this.ctx.logger.info({ customers: customers.length }, 'resuming customers with queued messages');
+    const onMessage = (message: WindowMessage) => this.onFeed(message);
+    if (customers.length === 0) {
+      this.feed = await this.ctx.source.feed('new', onMessage);
+    } else {
+      // Every message of these customers still stored has an id >= firstSeq: the feed offers them all.
+      this.unfed = new Set(customers);
+      this.feed = await this.ctx.source.feed(stored.firstSeq, onMessage, {
+        room: () => this.backlogRoom(),
+        caughtUp: () => {
+          this.unfed = null;
+        },
+      });
+    }
     this.watch(this.feed);
     this.armSweeper();
-    const customers = [...(await this.ctx.source.customersWithMessages()).keys()].filter((customerId) =>
-      this.isCustomer(customerId),
-    );
-    this.ctx.logger.info({ customers: customers.length }, 'resuming customers with queued messages');
-    void this.resume(customers);
   }
 
   /** Number of actors in memory. */
@@ -179,12 +230,14 @@ export class ActorHost {
   async pause(): Promise<void> {
     this.paused = true;
     await this.quiesce();
+    this.slots.forEach((slot) => slot.actor.forgetWindow());
     this.slots.clear();
     await this.ctx.queue.flush().catch(() => undefined);
   }
 
   /** No new steps: stops the sweeper, the feed and the timers, and waits (a while) for running steps. */
   private async quiesce(): Promise<void> {
+    this.unfed = null;
     this.sweeper?.cancel();
     this.sweeper = null;
     const feed = this.feed;
@@ -231,6 +284,7 @@ export class ActorHost {
       }
       this.feed = restarted;
       this.watch(restarted);
+      this.unfed = null; // the restarted feed does not start at the first stored message
       for (const [customerId, slot] of this.slots) {
         slot.actor.forgetWindow();
         this.nudge(customerId);
@@ -268,13 +322,17 @@ export class ActorHost {
   private slot(customerId: string): Slot {
     let slot = this.slots.get(customerId);
     if (slot === undefined) {
+      const fed = this.unfed?.delete(customerId) ?? false;
+      const window = new PendingWindow(fed ? FED_WINDOW_MESSAGES : this.ctx.windowSize, {
+        budget: this.budget,
+        fed,
+      });
       slot = {
-        actor: new CustomerActor(customerId, this.ctx),
+        actor: new CustomerActor(customerId, this.ctx, window),
         running: null,
         again: false,
         lastActiveAt: this.ctx.clock.now(),
         errors: 0,
-        stepped: null,
         stale: false,
         commands: 0,
         activated: false,
@@ -319,32 +377,12 @@ export class ActorHost {
         slot.activated = true;
         release?.();
       }
-      this.notifyStepped(slot);
     }
     slot.running = null;
-    this.notifyStepped(slot);
     // A backoff at least as long as the idle time: the timer entry is all this customer needs.
     if (longWait && !this.stopping && !this.paused) {
       this.passivate(actor.customerId, slot);
     }
-  }
-
-  private notifyStepped(slot: Slot): void {
-    const waiters = slot.stepped;
-    slot.stepped = null;
-    waiters?.forEach((resolve) => resolve());
-  }
-
-  /** Nudges a customer and resolves once its actor has taken one step (or has nothing to run). */
-  private firstStep(customerId: string): Promise<void> {
-    return new Promise((resolve) => {
-      const slot = this.slot(customerId);
-      (slot.stepped ??= []).push(resolve);
-      this.nudge(customerId);
-      if (slot.running === null) {
-        this.notifyStepped(slot);
-      }
-    });
   }
 
   /** A failed step is tried again later: errorRetryMs, doubling per consecutive failure up to 30 s. */
@@ -389,26 +427,36 @@ export class ActorHost {
       this.options.onIdle?.();
     }
     const { actor } = slot;
-    void this.ctx.queue.flush(customerId).catch(() => undefined);
+    this.ctx.queue.purgeSoon(customerId);
     // Unconfigured customers with messages get a row too, so they are listed as stalled.
     if (actor.version > 0 || actor.pending > 0) {
       const queue = actor.status().queue;
       void this.ctx.store.updatePending(customerId, actor.pending, queue).catch(() => undefined);
     }
+    actor.forgetWindow(); // gives its messages back to the budget
   }
 
   /**
-   * Activates the customers found at start, activationConcurrency at a time. Each worker waits for
-   * one step only (load, first read, first delivery), not the customer's whole backlog: the
-   * limit paces the snapshot loads and stream reads, while delivery runs for all of them at once.
+   * How many more messages the start-up backlog read may hand over now: it waits for the windows
+   * to drain below the budget, but not for customers that hold their messages (BACKLOG_STALL_MS).
    */
-  private async resume(customers: readonly string[]): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < customers.length && !this.stopping && !this.paused) {
-        await this.firstStep(customers[next++]!);
+  private async backlogRoom(): Promise<number> {
+    let held = this.budget.messages;
+    let progressAt = this.ctx.clock.now();
+    while (!this.stopping && !this.paused) {
+      const room = this.budget.room;
+      if (room >= BACKLOG_MIN_ROOM) {
+        return room;
       }
-    };
-    await Promise.all(Array.from({ length: this.options.activationConcurrency }, worker));
+      const now = this.ctx.clock.now();
+      if (this.budget.messages < held) {
+        progressAt = now;
+      } else if (now - progressAt >= BACKLOG_STALL_MS) {
+        return BACKLOG_MIN_ROOM;
+      }
+      held = this.budget.messages;
+      await new Promise((resolve) => this.ctx.clock.setTimer(() => resolve(undefined), BACKLOG_POLL_MS));
+    }
+    return 0;
   }
 }

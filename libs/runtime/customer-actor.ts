@@ -57,8 +57,9 @@ export class CustomerActor {
   constructor(
     readonly customerId: string,
     private readonly ctx: ActorContext,
+    window?: PendingWindow,
   ) {
-    this.window = new PendingWindow(ctx.windowSize);
+    this.window = window ?? new PendingWindow(ctx.windowSize);
   }
 
   /** A message the feed saw for this customer. */
@@ -180,8 +181,9 @@ export class CustomerActor {
 
   /** Loads the stored snapshot once: restart resumes from the projection, not a replay. */
   ensureLoaded(): Promise<void> {
-    this.loading ??= this.ctx.store.load(this.customerId).then(
-      (snapshot) => {
+    this.loading ??= this.ctx.store.loadWithSecret(this.customerId).then(
+      (loaded) => {
+        const snapshot = loaded?.snapshot;
         this.state = snapshot?.state ?? initialState();
         this.version = snapshot?.version ?? 0;
         // The stored count until the first read: a command on a just-loaded actor must not
@@ -189,8 +191,11 @@ export class CustomerActor {
         if (!this.window.isComplete) {
           this.pending = snapshot?.pending ?? 0;
         }
-        this.secret = null;
+        this.secret = loaded?.secret ?? null;
         this.window.removeThrough(this.state.cursor);
+        if (this.window.isComplete) {
+          this.pending = this.window.messages.length; // a window fed from the start: as offer() counts
+        }
       },
       (error: unknown) => {
         this.loading = null;

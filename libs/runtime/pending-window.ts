@@ -2,6 +2,46 @@ import type { PendingMessage } from '../domain/index.js';
 import type { WindowMessage } from './ports.js';
 
 /**
+ * Messages (and their bytes) held in all windows together. The start-up backlog is read only as
+ * fast as this leaves room, and a window fed from the start refuses messages while it is full.
+ */
+export class WindowBudget {
+  messages = 0;
+  bytes = 0;
+
+  constructor(
+    readonly maxMessages: number,
+    readonly maxBytes: number,
+  ) {}
+
+  get full(): boolean {
+    return this.messages >= this.maxMessages || this.bytes >= this.maxBytes;
+  }
+
+  /** Messages that fit before the budget is full (0 when it is). */
+  get room(): number {
+    return this.bytes >= this.maxBytes ? 0 : Math.max(0, this.maxMessages - this.messages);
+  }
+
+  count(message: WindowMessage, sign: 1 | -1): void {
+    this.messages += sign;
+    this.bytes += sign * (message.bytes ?? 0);
+  }
+}
+
+/** How a window starts. */
+export interface WindowOptions {
+  /** Counts what the window holds (shared by all windows). */
+  budget?: WindowBudget;
+  /**
+   * The feed will offer every message of this customer from the stream's first stored one: the
+   * window starts complete and keeps what the feed offers (while the budget has room) instead of
+   * reading from the stream. Only for a customer's first actor since such a feed started.
+   */
+  fed?: boolean;
+}
+
+/**
  * The oldest pending messages of one customer, held in memory so that most deliveries need no
  * read from the stream. `complete` means the window holds every message the customer has up to
  * the newest one the feed has shown; otherwise the rest must be read from the stream.
@@ -21,7 +61,17 @@ export class PendingWindow {
   /** `items` as the rules see them, rebuilt only after a change (a held customer steps once per new message). */
   private pendingView: PendingMessage[] | null = null;
 
-  constructor(private readonly capacity: number) {}
+  private readonly budget: WindowBudget | undefined;
+  private readonly fed: boolean;
+
+  constructor(
+    private readonly capacity: number,
+    options: WindowOptions = {},
+  ) {
+    this.budget = options.budget;
+    this.fed = options.fed ?? false;
+    this.complete = this.fed;
+  }
 
   get messages(): readonly WindowMessage[] {
     return this.items;
@@ -46,7 +96,7 @@ export class PendingWindow {
     if (message.id <= this.highest) {
       return false;
     }
-    if (!this.complete || this.items.length >= this.capacity) {
+    if (!this.complete || this.items.length >= this.capacity || (this.fed && this.budget?.full === true)) {
       this.complete = false;
       return false;
     }
@@ -91,6 +141,7 @@ export class PendingWindow {
 
   /** Forgets everything: the next fill reads from the cursor again. */
   reset(): void {
+    this.uncount(this.items.length);
     this.items = [];
     this.pendingView = null;
     this.complete = false;
@@ -101,12 +152,23 @@ export class PendingWindow {
   removeThrough(id: number): void {
     const keepFrom = this.items.findIndex((message) => message.id > id);
     if (keepFrom !== 0) {
+      this.uncount(keepFrom === -1 ? this.items.length : keepFrom);
       this.items = keepFrom === -1 ? [] : this.items.slice(keepFrom);
       this.pendingView = null;
     }
   }
 
+  /** The first `count` items leave the budget. */
+  private uncount(count: number): void {
+    if (this.budget !== undefined) {
+      for (let i = 0; i < count; i++) {
+        this.budget.count(this.items[i]!, -1);
+      }
+    }
+  }
+
   private push(message: WindowMessage): void {
+    this.budget?.count(message, 1);
     this.items.push(message);
     this.highest = message.id;
     this.pendingView = null;

@@ -1,4 +1,4 @@
-import { PendingWindow } from './pending-window.js';
+import { PendingWindow, WindowBudget } from './pending-window.js';
 import type { WindowMessage } from './ports.js';
 
 const msg = (id: number): WindowMessage => ({
@@ -48,4 +48,31 @@ test('a message the window already passed is not taken again', () => {
   window.removeThrough(2);
   expect(window.offer(msg(2))).toBe(false);
   expect(ids(window)).toEqual([]);
+});
+
+test('a fed window keeps what the feed offers without a read, within its budget', () => {
+  const budget = new WindowBudget(3, 1_000_000);
+  const fed = new PendingWindow(10, { budget, fed: true });
+  expect(fed.isComplete).toBe(true);
+  expect(fed.needsRead(5)).toBe(false);
+  expect([msg(1), msg(4), msg(6)].map((m) => fed.offer(m))).toEqual([true, true, true]);
+  expect(budget.messages).toBe(3);
+  // The budget is full: the window drops the message and will read from the stream instead.
+  expect(fed.offer(msg(7))).toBe(false);
+  expect(fed.isComplete).toBe(false);
+  expect(fed.needsRead(5)).toBe(true);
+  fed.removeThrough(4);
+  expect(budget.messages).toBe(1);
+  expect(fed.beginRead(4)).toEqual({ afterId: 6, max: 9 });
+  fed.endRead([msg(7)], 9);
+  expect(ids(fed)).toEqual([6, 7]);
+  fed.reset();
+  expect(budget.messages).toBe(0);
+});
+
+test('a window that is not fed still drops what the feed offers before its first read', () => {
+  const budget = new WindowBudget(3, 1_000_000);
+  const window = new PendingWindow(10, { budget });
+  expect(window.offer(msg(1))).toBe(false);
+  expect(budget.messages).toBe(0);
 });

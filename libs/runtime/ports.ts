@@ -14,6 +14,8 @@ export type WindowMessage =
       readonly acceptedAt: number;
       readonly event: string;
       readonly data: Record<string, unknown>;
+      /** Size of the stored body, when known (window memory budget). */
+      readonly bytes?: number;
     }
   | {
       readonly kind: 'unreadable';
@@ -21,6 +23,7 @@ export type WindowMessage =
       readonly customerId: string;
       readonly acceptedAt: number;
       readonly reason: string;
+      readonly bytes?: number;
     };
 
 export interface QueuePort {
@@ -30,6 +33,8 @@ export interface QueuePort {
   /** `count` = messages this call covers, so purges can be amortised per customer. */
   release(customerId: string, throughId: number, count: number): void;
   flush(customerId?: string): Promise<void>;
+  /** Purges the customer's released messages soon, in the background (it went idle). */
+  purgeSoon(customerId: string): void;
 }
 
 export interface Projection {
@@ -47,6 +52,8 @@ export interface SnapshotPort {
 
 export interface StorePort {
   load(customerId: string): Promise<SnapshotPort | null>;
+  /** The snapshot and the secret (null without one) in one look-up; null when there is no snapshot. */
+  loadWithSecret(customerId: string): Promise<{ snapshot: SnapshotPort; secret: string | null } | null>;
   append(
     customerId: string,
     expectedVersion: number,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MAX_MESSAGE_BYTES } from '../../libs/domain/index.js';
+import { encodeBody } from '../../libs/queue/index.js';
 import { ApiError } from '../core/api-error.js';
 import { HookpostCore } from '../core/hookpost-core.js';
 import type { PublishMessageDto } from './publish-message.dto.js';
@@ -23,21 +24,21 @@ export class PublishService {
     messages: readonly PublishMessageDto[],
     via: PublishVia,
   ): Promise<Array<{ webhookId: number }>> {
-    messages.forEach((message, index) => assertSize(message, messages.length > 1 ? index : undefined));
-    const results = await this.core.queue.publishMany(
-      messages.map(({ customerId, event, data, idempotencyKey }) => ({
-        customerId,
-        body: { event, data },
-        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-      })),
-    );
+    // Each body is encoded once: the bytes checked for size are the bytes stored.
+    const items = messages.map(({ customerId, event, data, idempotencyKey }, index) => ({
+      customerId,
+      body: sized(encodeBody({ event, data }), messages.length > 1 ? index : undefined),
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    }));
+    const results = await this.core.queue.publishMany(items);
     this.core.metrics.published.inc({ via }, results.length);
     return results.map(({ webhookId }) => ({ webhookId }));
   }
 }
 
-function assertSize(message: PublishMessageDto, index: number | undefined): void {
-  const bytes = Buffer.byteLength(JSON.stringify({ event: message.event, data: message.data }));
+/** The encoded body, if it is within the contract's limit. */
+function sized(payload: Uint8Array, index: number | undefined): Uint8Array {
+  const bytes = payload.length;
   if (bytes > MAX_MESSAGE_BYTES) {
     const where = index === undefined ? 'the message' : `message ${index}`;
     throw new ApiError(
@@ -46,4 +47,5 @@ function assertSize(message: PublishMessageDto, index: number | undefined): void
       `${where} is ${bytes} bytes; the limit is ${MAX_MESSAGE_BYTES}`,
     );
   }
+  return payload;
 }

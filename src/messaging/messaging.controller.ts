@@ -2,16 +2,14 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { IsString, Matches } from 'class-validator';
 import { CUSTOMER_ID_PATTERN } from '../../libs/domain/index.js';
-import { ApiError } from '../core/api-error.js';
 import { HookpostCore } from '../core/hookpost-core.js';
 import { validateBody } from '../core/validate.js';
-import { PublishBatchDto, PublishMessageDto } from '../messages/publish-message.dto.js';
+import { PublishBatchDto } from '../messages/publish-message.dto.js';
 import { PublishService } from '../messages/publish.service.js';
 import { StatusListQueryDto } from '../status/status-list-query.dto.js';
 import { StatusService } from '../status/status.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
-import { MalformedBody } from './plain-json.js';
-import { rpc } from './rpc.js';
+import { requestBody as parsed, rpc } from './rpc.js';
 
 class CustomerRequestDto {
   @IsString()
@@ -19,7 +17,10 @@ class CustomerRequestDto {
   customerId!: string;
 }
 
-/** NATS request/reply: `<ns>.publish`, `<ns>.publish.batch`, `<ns>.status`, `<ns>.status.list`, `<ns>.retry`, `<ns>.refresh`. */
+/**
+ * NATS request/reply: `<ns>.publish.batch`, `<ns>.status`, `<ns>.status.list`, `<ns>.retry`,
+ * `<ns>.refresh`. `<ns>.publish`, the busiest, has a plain subscription of its own (publish-subscriber.ts).
+ */
 @Controller()
 export class MessagingController {
   constructor(
@@ -28,13 +29,6 @@ export class MessagingController {
     private readonly statuses: StatusService,
     private readonly core: HookpostCore,
   ) {}
-
-  @MessagePattern('publish')
-  publish(@Payload() body: unknown) {
-    return this.handle(async () =>
-      this.publisher.publish(await validateBody(PublishMessageDto, parsed(body)), 'nats'),
-    );
-  }
 
   @MessagePattern('publish.batch')
   publishBatch(@Payload() body: unknown) {
@@ -74,11 +68,4 @@ export class MessagingController {
   private handle<T>(work: () => Promise<T>) {
     return rpc(work, (error) => this.core.logger.error({ err: error }, 'NATS request failed'));
   }
-}
-
-function parsed(body: unknown): unknown {
-  if (body instanceof MalformedBody) {
-    throw new ApiError(400, 'MALFORMED_JSON', `the request is not valid JSON: ${body.reason}`);
-  }
-  return body;
 }

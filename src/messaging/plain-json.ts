@@ -19,12 +19,7 @@ interface NatsMessageLike {
  */
 export class PlainJsonDeserializer implements ConsumerDeserializer {
   deserialize(message: NatsMessageLike, options?: { channel?: string; replyTo?: string }): IncomingRequest {
-    let body: unknown;
-    try {
-      body = JSON.parse(message.string());
-    } catch (error) {
-      body = new MalformedBody(error instanceof Error ? error.message : 'not JSON');
-    }
+    const body = parseRequest(message);
     if (isNestPacket(body)) {
       return body;
     }
@@ -54,6 +49,16 @@ export class PlainJsonSerializer implements ConsumerSerializer {
   }
 }
 
-function isNestPacket(value: unknown): value is IncomingRequest {
+/** The JSON body of a NATS request, or a MalformedBody saying why it is not JSON. */
+export function parseRequest(message: { string(): string }): unknown {
+  try {
+    return JSON.parse(message.string()) as unknown;
+  } catch (error) {
+    return new MalformedBody(error instanceof Error ? error.message : 'not JSON');
+  }
+}
+
+/** A packet from Nest's ClientProxy: `{ pattern, data, id }`. */
+export function isNestPacket(value: unknown): value is IncomingRequest {
   return typeof value === 'object' && value !== null && 'pattern' in value && 'data' in value;
 }

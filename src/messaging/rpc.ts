@@ -1,5 +1,6 @@
-import type { ApiError } from '../core/api-error.js';
+import { ApiError } from '../core/api-error.js';
 import { toApiError } from '../core/to-api-error.js';
+import { MalformedBody } from './plain-json.js';
 
 type ErrorBody = ReturnType<ApiError['toBody']>;
 
@@ -17,4 +18,12 @@ export async function rpc<T>(
     }
     return apiError.toBody();
   }
+}
+
+/** The request body, or the MALFORMED_JSON error when it was not JSON. */
+export function requestBody(body: unknown): unknown {
+  if (body instanceof MalformedBody) {
+    throw new ApiError(400, 'MALFORMED_JSON', `the request is not valid JSON: ${body.reason}`);
+  }
+  return body;
 }
