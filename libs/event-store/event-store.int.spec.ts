@@ -295,6 +295,18 @@ describe.each(backends)('EventStore on %s', (_name, createBackend) => {
     expect(await store.summary()).toEqual({ customers: { empty: 1, waiting: 2, stalled: 1 }, pending: 7 });
   });
 
+  test('a snapshot stored before a state field existed loads with that field at its initial value', async () => {
+    const event = configured();
+    await store.append('acme', 0, [event], projectionAfter([event], 0), { secret: SECRET });
+    const { failingSince: _a, stallAlertSince: _b, ...older } = fold([event]);
+    await backend.query('UPDATE customer_status SET state = ? WHERE customer_id = ?', [
+      JSON.stringify(older),
+      'acme',
+    ]);
+    expect((await store.load('acme'))?.state).toEqual(fold([event]));
+    expect((await store.loadWithSecret('acme'))?.snapshot.state).toEqual(fold([event]));
+  });
+
   test('the secret is sealed at rest and read back decrypted', async () => {
     const event = configured();
     await store.append('acme', 0, [event], projectionAfter([event], 0), { secret: SECRET });

@@ -1,6 +1,6 @@
 import { In, MoreThan, type DataSource, type FindOptionsWhere, type Repository } from 'typeorm';
 import { initialState, type QueueState } from '../domain/index.js';
-import { CustomerStatusRow } from './entities/customer-status.entity.js';
+import { CustomerStatusRow, parseStoredState } from './entities/customer-status.entity.js';
 import type { SealedSecret } from './secret-cipher.js';
 import type { WorkLock } from './serial-lock.js';
 import { chunksFor } from './sql-dialect.js';
@@ -53,7 +53,7 @@ export class SnapshotRepository {
     const snapshot: CustomerSnapshot = {
       customerId,
       version: Number(row.version),
-      state: JSON.parse(row.state) as CustomerSnapshot['state'],
+      state: parseStoredState(row.state),
       pending: Number(row.pending),
       queue: row.queue,
       nextAttemptAt: row.next_attempt_at === null ? null : Number(row.next_attempt_at),

@@ -3,10 +3,14 @@ import { initialState, type CustomerQueueState, type QueueState } from '../../do
 import { bigintAsNumber, jsonText } from './column-transformers.js';
 
 /** A snapshot stored before a state field existed reads with that field's initial value. */
+export function parseStoredState(text: string): CustomerQueueState {
+  return { ...initialState(), ...(JSON.parse(text) as Partial<CustomerQueueState>) };
+}
+
 const stateText: ValueTransformer = {
   to: (value: unknown) => jsonText.to(value) as unknown,
   from: (value: string | null): CustomerQueueState | null =>
-    value === null ? null : { ...initialState(), ...(JSON.parse(value) as Partial<CustomerQueueState>) },
+    value === null ? null : parseStoredState(value),
 };
 
 /** A row of `customer_status`: the inline projection (snapshot) of one customer, written with its events. */
