@@ -1,4 +1,4 @@
-import { isCustomerId, isEventType } from '../../libs/domain/index.js';
+import { IDEMPOTENCY_KEY_PATTERN, isCustomerId, isEventType } from '../../libs/domain/index.js';
 import type { PublishMessageDto } from './publish-message.dto.js';
 
 const FIELDS = new Set(['customerId', 'event', 'data', 'idempotencyKey']);
@@ -28,8 +28,8 @@ export function plainPublishMessage(body: unknown): PublishMessageDto | null {
   if (idempotencyKey === undefined) {
     return { customerId, event, data: data as Record<string, unknown> };
   }
-  // class-validator's Length(1, 200) counts a surrogate pair once: 1-200 UTF-16 units is within it.
-  if (typeof idempotencyKey !== 'string' || idempotencyKey.length < 1 || idempotencyKey.length > 200) {
+  // The pattern counts code points like class-validator's Length(1, 200); anything else goes to the DTO.
+  if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
     return null;
   }
   return { customerId, event, data: data as Record<string, unknown>, idempotencyKey };

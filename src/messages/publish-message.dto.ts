@@ -10,7 +10,7 @@ import {
   Matches,
   ValidateNested,
 } from 'class-validator';
-import { CUSTOMER_ID_PATTERN, EVENT_TYPE_PATTERN } from '../../libs/domain/index.js';
+import { CUSTOMER_ID_PATTERN, EVENT_TYPE_PATTERN, IDEMPOTENCY_KEY_PATTERN } from '../../libs/domain/index.js';
 
 /** A message for one customer, as POST /v1/customers/{id}/messages takes it. */
 export class MessageBodyDto {
@@ -30,6 +30,7 @@ export class MessageBodyDto {
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @Matches(IDEMPOTENCY_KEY_PATTERN, { message: 'idempotencyKey must not contain control characters' })
   idempotencyKey?: string;
 }
 

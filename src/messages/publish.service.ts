@@ -28,7 +28,8 @@ export class PublishService {
     const items = messages.map(({ customerId, event, data, idempotencyKey }, index) => ({
       customerId,
       body: sized(encodeBody({ event, data }), messages.length > 1 ? index : undefined),
-      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      // A null key is no key: class-validator's IsOptional lets null through.
+      ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
     }));
     const results = await this.core.queue.publishMany(items);
     this.core.metrics.published.inc({ via }, results.length);

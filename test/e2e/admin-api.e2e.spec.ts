@@ -209,6 +209,11 @@ describe('admin API and NATS patterns: the contract', () => {
     });
     expect(batch.webhookIds).toHaveLength(2);
     expect(batch.webhookIds[1]).toBeGreaterThan(batch.webhookIds[0]);
+    // An idempotencyKey of null is no key: accepted, and not deduplicated against another null.
+    const nullKey = { customerId: 'stuck', event: 'C', data: {}, idempotencyKey: null };
+    const first = await nats('publish', nullKey);
+    const second = await nats('publish', nullKey);
+    expect(second.webhookId).toBeGreaterThan(first.webhookId);
   });
 
   test('health and metrics are open; docs are served; metrics hold no secret and no customer label', async () => {

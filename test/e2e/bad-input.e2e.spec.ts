@@ -308,6 +308,18 @@ const cases: BadCase[] = [
     code: 'MALFORMED_JSON',
   },
   {
+    name: 'NATS publish: an idempotency key with a control character',
+    send: (h) => nats(h, 'publish', { ...natsMessage, idempotencyKey: 'key\nInjected: header' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'POST message with an idempotency key holding a control character',
+    send: post('known', { ...message, idempotencyKey: 'a\u0000b' }),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  },
+  {
     name: 'NATS publish: no customerId',
     send: (h) => nats(h, 'publish', message),
     status: 400,
