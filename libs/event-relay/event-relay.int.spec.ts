@@ -157,6 +157,29 @@ describe.each(backends)('EventRelay on %s', (_name, createBackend) => {
     expect(positions).toEqual(Array.from({ length: 6 }, (_, i) => last - 5 + i));
   });
 
+  test('a page the stream did not take as sent goes again one acknowledgement each: still every event once', async () => {
+    const warnings: string[] = [];
+    const relay = await EventRelay.open(nc, store, {
+      namespace,
+      retentionMs: 3_600_000,
+      logger: { info: () => undefined, warn: (_obj, msg) => warnings.push(msg ?? '') },
+      pollMs: 50,
+    });
+    await relay.start();
+    await appendHistory('acme', 1);
+    await until(async () => relay.publishedThrough === (await lastPosition()), 'the first page');
+    // Another writer on our subjects: the next page's sequence no longer moves by exactly the page.
+    await jetstream(nc).publish(`${namespace}.events.intruder.Foreign`, '{}');
+    await appendHistory('globex', 2);
+    const last = await lastPosition();
+    await until(() => relay.publishedThrough === last, 'the second page');
+    await relay.stop();
+
+    expect(warnings.some((warning) => warning.includes('did not take the page as sent'))).toBe(true);
+    const ours = (await readFeed(namespace)).filter((m) => m.event.customerId !== undefined);
+    expect(ours.map((m) => m.event.position)).toEqual(Array.from({ length: 6 }, (_, i) => last - 5 + i));
+  });
+
   test('when the stream no longer holds our last event, the database checkpoint says where to resume', async () => {
     const publishedBefore = await publishHistoryAndStop();
     await (await jetstreamManager(nc)).streams.purge(eventsStreamName(namespace)); // as if expired

@@ -2,7 +2,13 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { eventSchemaVersions } from '../domain/index.js';
 import type { RawStoredEvent } from '../event-store/index.js';
-import { ensureEventsStream, lastPublishedPosition, LOG_HEADER, POSITION_HEADER } from './events-stream.js';
+import {
+  ensureEventsStream,
+  lastPublishedPosition,
+  LOG_HEADER,
+  MSG_ID_HEADER,
+  POSITION_HEADER,
+} from './events-stream.js';
 import { eventSubject, toOutboundEvent } from './outbound-event.js';
 
 /** What the relay needs from the event log. */
@@ -60,8 +66,11 @@ export class EventRelay {
   private lastCheckpointAt = 0;
   private checkpointed = 0;
   private logId = '';
+  /** The stream's last sequence as of our last confirmed page; null when not known (after a failure). */
+  private lastSeq: number | null = null;
 
   private constructor(
+    private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly stream: string,
@@ -73,7 +82,7 @@ export class EventRelay {
   static async open(nc: NatsConnection, source: RelaySource, options: RelayOptions): Promise<EventRelay> {
     const jsm = await jetstreamManager(nc);
     const stream = await ensureEventsStream(jsm, options.namespace, options.retentionMs);
-    return new EventRelay(jetstream(nc), jsm, stream, source, options);
+    return new EventRelay(nc, jetstream(nc), jsm, stream, source, options);
   }
 
   private get checkpointName(): string {
@@ -100,7 +109,8 @@ export class EventRelay {
       lastPublishedPosition(this.jsm, this.stream, this.logId),
       this.source.readCheckpoint(this.checkpointName),
     ]);
-    this.position = Math.max(inStream, checkpoint);
+    this.position = Math.max(inStream.position, checkpoint);
+    this.lastSeq = inStream.lastSeq;
     this.checkpointed = checkpoint;
     this.stopping = false;
     this.options.logger.info({ stream: this.stream, after: this.position }, 'event relay started');
@@ -160,27 +170,73 @@ export class EventRelay {
     }
   }
 
-  /** Reads the next events and publishes them pipelined; the position moves over the acked prefix. */
+  /** Reads the next events and publishes them: the quick way, or one acknowledgement each. */
   private async publishBatch(batchSize: number): Promise<number> {
     const rows = await this.source.readLog(this.position, batchSize);
-    if (rows.length === 0) {
+    const last = rows.at(-1);
+    if (last === undefined) {
       return 0;
     }
-    const acks = await Promise.allSettled(rows.map((row) => this.publish(row)));
-    let published = 0;
-    for (const [index, ack] of acks.entries()) {
-      if (ack.status === 'rejected') {
-        this.options.onPublished?.(published);
-        throw ack.reason; // resume at this row; any later ones already stored are duplicates
-      }
-      this.position = rows[index]?.position ?? this.position;
-      published += 1;
+    if (!(await this.publishConfirmedBySequence(rows))) {
+      await this.publishEachAcknowledged(rows);
     }
-    this.options.onPublished?.(published);
-    return published;
+    this.position = last.position;
+    this.options.onPublished?.(rows.length);
+    return rows.length;
   }
 
-  private publish(row: RawStoredEvent) {
+  /**
+   * Publishes all but the last event without waiting, and the last with an acknowledgement. The
+   * stream stores one connection's messages in order, so if its sequence moved by exactly the page,
+   * every event was stored once, in order. Anything else (a message dropped, a duplicate, another
+   * writer) returns false, and the page goes again one acknowledgement each. Saves a request per
+   * event: the relay's CPU per event roughly halves (docs/performance.md).
+   */
+  private async publishConfirmedBySequence(rows: readonly RawStoredEvent[]): Promise<boolean> {
+    const before = this.lastSeq;
+    this.lastSeq = null; // unknown until this page is confirmed
+    if (before === null) {
+      return false;
+    }
+    for (const row of rows.slice(0, -1)) {
+      const { subject, payload, headers } = this.message(row);
+      this.nc.publish(subject, payload, { headers });
+    }
+    const { subject, payload, headers } = this.message(rows.at(-1)!);
+    const ack = await this.js.publish(subject, payload, { headers });
+    if (!ack.duplicate && ack.seq - before === rows.length) {
+      this.lastSeq = ack.seq;
+      return true;
+    }
+    this.options.logger.warn(
+      { after: this.position, expected: before + rows.length, seq: ack.seq },
+      'event relay: the stream did not take the page as sent; publishing it again, one acknowledgement each',
+    );
+    return false;
+  }
+
+  /**
+   * Publishes the page pipelined with one acknowledgement per event; what the stream already holds
+   * is dropped by its duplicate window. Throws at the first event not acknowledged (the page goes
+   * again from the same position).
+   */
+  private async publishEachAcknowledged(rows: readonly RawStoredEvent[]): Promise<void> {
+    const acks = await Promise.allSettled(
+      rows.map((row) => {
+        const { subject, payload, headers } = this.message(row);
+        return this.js.publish(subject, payload, { headers });
+      }),
+    );
+    for (const ack of acks) {
+      if (ack.status === 'rejected') {
+        throw ack.reason;
+      }
+    }
+    this.lastSeq = (await this.jsm.streams.info(this.stream)).state.last_seq;
+  }
+
+  /** The event's subject, body and headers (Nats-Msg-Id `<logId>:<position>` for the duplicate window). */
+  private message(row: RawStoredEvent) {
     const { event, valid } = toOutboundEvent(row, eventSchemaVersions);
     if (!valid) {
       this.options.logger.warn(
@@ -189,16 +245,14 @@ export class EventRelay {
       );
     }
     const h = headers();
+    h.set(MSG_ID_HEADER, `${this.logId}:${row.position}`);
     h.set(POSITION_HEADER, String(row.position));
     h.set(LOG_HEADER, this.logId);
-    return this.js.publish(
-      eventSubject(this.options.namespace, row.customerId, row.type),
-      encoder.encode(JSON.stringify(event)),
-      {
-        msgID: `${this.logId}:${row.position}`,
-        headers: h,
-      },
-    );
+    return {
+      subject: eventSubject(this.options.namespace, row.customerId, row.type),
+      payload: encoder.encode(JSON.stringify(event)),
+      headers: h,
+    };
   }
 
   /** The checkpoint matters only when the stream has lost its last event: written at most once a second. */

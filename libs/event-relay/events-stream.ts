@@ -14,6 +14,8 @@ const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 /** Headers every outbound event carries, so a relay can tell where it left off, and for which log. */
 export const POSITION_HEADER = 'Hookpost-Position';
 export const LOG_HEADER = 'Hookpost-Log';
+/** JetStream's de-duplication header (what the `msgID` publish option sets). */
+export const MSG_ID_HEADER = 'Nats-Msg-Id';
 
 /** `<NAMESPACE>_EVENTS`, beside the queue stream `<NAMESPACE>_QUEUE`. */
 export function eventsStreamName(namespace: string): string {
@@ -58,21 +60,23 @@ export async function ensureEventsStream(
 
 /**
  * The position of the last event this log published to the stream, read from the stream itself so a
- * crash between a publish and the checkpoint loses nothing; 0 when the stream holds none of ours.
+ * crash between a publish and the checkpoint loses nothing (0 when the stream holds none of ours),
+ * and the stream's last sequence.
  */
 export async function lastPublishedPosition(
   jsm: JetStreamManager,
   stream: string,
   logId: string,
-): Promise<number> {
+): Promise<{ position: number; lastSeq: number }> {
   const { state } = await jsm.streams.info(stream);
+  const none = { position: 0, lastSeq: state.last_seq };
   if (state.messages === 0) {
-    return 0;
+    return none;
   }
   const last = await jsm.streams.getMessage(stream, { seq: state.last_seq }).catch(() => null);
   if (last === null || last.header.get(LOG_HEADER) !== logId) {
-    return 0;
+    return none;
   }
   const position = Number(last.header.get(POSITION_HEADER));
-  return Number.isSafeInteger(position) && position > 0 ? position : 0;
+  return Number.isSafeInteger(position) && position > 0 ? { position, lastSeq: state.last_seq } : none;
 }
