@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only H1,H2] [-- --runs N] [-- --profile]`: the benchmark harness.
+ * `npm run bench [-- --quick] [-- --only H1,H2] [-- --runs N] [-- --profile] [-- --env K=V,...]`: the harness.
  * Starts its own receiver process, and per workload a private nats-server, a fresh PostgreSQL
  * database and Hookpost as a separate process; measures the limits (L1, L2), Hookpost (H1-H7) and
  * the BullMQ baseline (B1); writes bench/results/latest.json, a chart, and (full run) the table
@@ -119,6 +119,12 @@ async function main(): Promise<void> {
       ...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
       ...(option('node-args')?.split(' ').filter(Boolean) ?? []),
     ],
+    env: Object.fromEntries(
+      (option('env')?.split(',').filter(Boolean) ?? []).map((pair) => {
+        const at = pair.indexOf('=');
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+    ),
     figures,
     log,
   };

@@ -32,6 +32,8 @@ export interface BenchContext {
   readonly receiver: BenchReceiver;
   /** Node flags for the Hookpost process (e.g. --cpu-prof). */
   readonly nodeArgs: string[];
+  /** Extra Hookpost settings (`--env HOOKPOST_EVENTS_FEED=false`); a workload's own settings win. */
+  readonly env: Readonly<Record<string, string>>;
   /** Figures measured so far, by name (for ratios to the limits). */
   readonly figures: Map<string, Figure>;
   log(message: string): void;

@@ -19,11 +19,26 @@ export interface World {
 /** The secret every benchmark customer gets. */
 export const BENCH_SECRET = 'whsec_bench_secret_0001';
 
+/** How the harness runs Hookpost: Node flags and settings given on the command line. */
+export interface HookpostRunOptions {
+  readonly nodeArgs: string[];
+  /** From `--env KEY=VALUE,...`; the workload's own settings win. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
 /** Starts nats-server and creates the database; Hookpost is prepared with `env` but not started. */
-export async function startWorld(env: Record<string, string>, nodeArgs: string[] = []): Promise<World> {
+export async function startWorld(
+  env: Record<string, string>,
+  run: HookpostRunOptions = { nodeArgs: [], env: {} },
+): Promise<World> {
   const nats = await startNatsServer();
   const db = await createTestDatabase();
-  const hookpost = await hookpostProcess({ natsUrl: nats.url, databaseUrl: db.url, env, nodeArgs });
+  const hookpost = await hookpostProcess({
+    natsUrl: nats.url,
+    databaseUrl: db.url,
+    env: { ...run.env, ...env },
+    nodeArgs: run.nodeArgs,
+  });
   const nc = await connect({ servers: nats.url, noAsyncTraces: true });
   return {
     nats,

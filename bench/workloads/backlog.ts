@@ -51,7 +51,7 @@ async function measureDrain(
   perCustomer: number,
   batching: boolean,
 ): Promise<{ samples: number[]; fromSpawn: number[] }> {
-  const world = await startWorld({ HOOKPOST_BATCH_INTERVAL_MS: '0' }, ctx.nodeArgs);
+  const world = await startWorld({ HOOKPOST_BATCH_INTERVAL_MS: '0' }, ctx);
   const samples: number[] = [];
   const fromSpawn: number[] = [];
   try {

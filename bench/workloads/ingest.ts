@@ -9,7 +9,7 @@ import { startWorld } from '../support/world.js';
 
 export async function measureH3(ctx: BenchContext): Promise<Figure[]> {
   const total = ctx.quick ? 10_000 : 30_000;
-  const world = await startWorld({}, ctx.nodeArgs);
+  const world = await startWorld({}, ctx);
   const samples: number[] = [];
   try {
     await world.hookpost.start();

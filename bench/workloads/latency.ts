@@ -12,7 +12,7 @@ const CUSTOMERS = 200;
 
 export async function measureH4(ctx: BenchContext): Promise<Figure[]> {
   const seconds = ctx.quick ? 3 : 10;
-  const world = await startWorld({}, ctx.nodeArgs);
+  const world = await startWorld({}, ctx);
   const p50: number[] = [];
   const p99: number[] = [];
   try {

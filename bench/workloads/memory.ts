@@ -70,7 +70,7 @@ export async function measureH5(ctx: BenchContext): Promise<Figure[]> {
   const baseline: number[] = [];
   // A world per run: the idle customers' subject purges of one run would still be running in the next.
   for (let run = 0; run < Math.min(ctx.runs, ctx.quick ? 2 : 3); run++) {
-    const world = await startWorld({ HOOKPOST_ACTOR_IDLE_MS: String(idleMs) }, ctx.nodeArgs);
+    const world = await startWorld({ HOOKPOST_ACTOR_IDLE_MS: String(idleMs) }, ctx);
     try {
       await world.hookpost.start();
       await world.hookpost.stop();

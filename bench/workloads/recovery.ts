@@ -12,7 +12,7 @@ const PER_CUSTOMER = 5;
 
 export async function measureH6(ctx: BenchContext): Promise<Figure[]> {
   const customers = ctx.quick ? 1_000 : 10_000;
-  const world = await startWorld({}, ctx.nodeArgs);
+  const world = await startWorld({}, ctx);
   const first: number[] = [];
   const resumed: number[] = [];
   const pendingAtKill: number[] = [];
