@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { adminApi, type ApiReply } from '../../test/support/admin-api.js';
 import { freePort } from '../../test/support/free-port.js';
 import { nowMs, sleep } from './stats.js';
 
@@ -24,7 +25,7 @@ export interface HookpostProcess {
   /** Resident set size of the running process, in MiB (from /proc). */
   rssMiB(): number;
   /** Admin API call with the token; JSON in and out. */
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  api(method: string, path: string, body?: unknown): Promise<ApiReply>;
   /** The last 64 KiB the process wrote. */
   logs(): string;
   /** Stops the process and removes its data dir. */
@@ -120,18 +121,7 @@ export async function hookpostProcess(options: HookpostOptions): Promise<Hookpos
       const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
       return kib / 1024;
     },
-    async api(method, path, body) {
-      const response = await fetch(`${url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${adminToken}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    },
+    api: adminApi(url, adminToken),
     logs: () => output,
     async close() {
       await end('SIGTERM');

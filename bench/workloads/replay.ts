@@ -4,7 +4,6 @@
  * written straight into PostgreSQL (unnest inserts), the projection rows from the same fold that
  * replay runs, so verify must find no difference.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import {
   type CustomerQueueState,
 } from '../../libs/domain/index.js';
 import { createTestDatabase } from '../../test/support/postgres.js';
+import { runCli } from '../../test/support/run-cli.js';
 import { figure, type BenchContext, type Figure } from '../support/figures.js';
 import { nowMs } from '../support/stats.js';
 import { BENCH_SECRET, seedCustomers } from '../support/world.js';
@@ -24,27 +24,11 @@ import { BENCH_SECRET, seedCustomers } from '../support/world.js';
 const KEY = Buffer.alloc(32, 7).toString('hex');
 const INSERT_ROWS = 20_000;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+/** Runs the built CLI and times it, start-up included. */
+async function timedCli(args: string[], env: Record<string, string>) {
   const started = nowMs();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['dist/src/main.js', ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8_192)));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr, ms: nowMs() - started }));
-  });
+  const run = await runCli(args, env, 600_000);
+  return { ...run, ms: nowMs() - started };
 }
 
 /** The events after WebhookConfigured for one customer: deliveries, a failure and retry every 50th. */
@@ -153,7 +137,7 @@ async function writeLog(databaseUrl: string, customers: number, perCustomer: num
 
 export async function measureH7(ctx: BenchContext): Promise<Figure[]> {
   const label = 'hookpost replay --verify over the event log (PostgreSQL)';
-  const help = await runCli(['replay', '--help'], {});
+  const help = await timedCli(['replay', '--help'], {});
   if (help.code !== 0 || !help.stdout.includes('--verify')) {
     return [
       figure({
@@ -182,10 +166,10 @@ export async function measureH7(ctx: BenchContext): Promise<Figure[]> {
       HOOKPOST_ENCRYPTION_KEY: KEY,
       HOOKPOST_ADMIN_TOKEN: 'bench',
     };
-    const empty = await runCli(['--version'], env); // Node's start-up, subtracted below
+    const empty = await timedCli(['--version'], env); // Node's start-up, subtracted below
     for (let run = 0; run < Math.min(ctx.runs, 3); run++) {
       started = nowMs();
-      const result = await runCli(['replay', '--verify', '--json'], env);
+      const result = await timedCli(['replay', '--verify', '--json'], env);
       if (result.code !== 0) {
         throw new Error(
           `replay --verify exited ${result.code}: ${result.stderr}\n${result.stdout.slice(0, 2_000)}`,

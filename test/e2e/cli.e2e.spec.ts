@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, waitForStatus, type Harness } from './harness.js';
-import { runCli } from './run-cli.js';
+import { runCli } from '../support/run-cli.js';
 
 describe('hookpost status / retry / publish against a running service', () => {
   let h: Harness;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { customerOf, startHarness, waitForStatus, type Harness } from './harness.js';
-import { runCli } from './run-cli.js';
+import { runCli } from '../support/run-cli.js';
 
 const KEY = randomBytes(32).toString('hex');
 

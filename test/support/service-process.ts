@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { adminApi, type ApiReply } from './admin-api.js';
 import { freePort } from './free-port.js';
 import { atExit } from './owned-process.js';
 
@@ -15,7 +16,7 @@ export interface ServiceProcess {
   /** Everything the process wrote to stdout and stderr, across restarts. */
   logs(): string;
   /** Calls the admin API with the admin token; JSON in and out. */
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  api(method: string, path: string, body?: unknown): Promise<ApiReply>;
   /** A crash: SIGKILL, no shutdown. */
   kill9(): Promise<void>;
   /** Graceful stop (SIGTERM). */
@@ -102,18 +103,7 @@ export async function startService(
     adminToken,
     namespace,
     logs: () => output,
-    async api(method, path, body) {
-      const response = await fetch(`${url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${adminToken}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    },
+    api: adminApi(url, adminToken),
     kill9: () => end('SIGKILL'),
     async stop() {
       await end('SIGTERM');
