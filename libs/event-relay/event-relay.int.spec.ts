@@ -1,11 +1,13 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { readFeedMessages } from '../../test/support/event-feed.js';
 import { startNatsServer, type NatsServerHandle } from '../../test/support/nats-server.js';
+import { until } from '../../test/support/until.js';
 import { configured, failed, succeeded, T0 } from '../domain/spec-support.js';
 import type { CustomerQueueEvent } from '../domain/index.js';
 import type { EventStore } from '../event-store/index.js';
 import { backends, projectionAfter, type Backend } from '../event-store/store-spec-support.js';
-import { EventRelay, eventsStreamName, LOG_HEADER, POSITION_HEADER, type OutboundEvent } from './index.js';
+import { EventRelay, eventsStreamName } from './index.js';
 
 let server: NatsServerHandle;
 let nc: NatsConnection;
@@ -21,35 +23,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Everything the stream holds, oldest first, through an ordered consumer (as a subscriber reads it). */
-async function readFeed(namespace: string) {
-  const stream = eventsStreamName(namespace);
-  const { state } = await (await jetstreamManager(nc)).streams.info(stream);
-  const consumer = await jetstream(nc).consumers.get(stream);
-  const messages: Array<{ subject: string; event: OutboundEvent; position: string; log: string }> = [];
-  while (messages.length < state.messages) {
-    const batch = await consumer.fetch({ max_messages: state.messages - messages.length, expires: 1_000 });
-    for await (const message of batch) {
-      messages.push({
-        subject: message.subject,
-        event: message.json<OutboundEvent>(),
-        position: message.headers?.get(POSITION_HEADER) ?? '',
-        log: message.headers?.get(LOG_HEADER) ?? '',
-      });
-    }
-  }
-  return messages;
-}
+const readFeed = (namespace: string) => readFeedMessages(nc, namespace);
 
 describe.each(backends)('EventRelay on %s', (_name, createBackend) => {
   let backend: Backend;

@@ -1,20 +1,11 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, type NatsServerHandle } from '../../test/support/nats-server.js';
+import { until } from '../../test/support/until.js';
 import { JetStreamQueue, type QueuedMessage } from './index.js';
 
 let server: NatsServerHandle;
 let nc: NatsConnection;
 const body = (n: number) => ({ event: 'CHECK_COMPLETED', data: { n } });
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 beforeAll(async () => {
   server = await startNatsServer();

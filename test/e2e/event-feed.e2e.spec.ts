@@ -7,22 +7,8 @@ import {
   readFeed,
   waitForFeed,
 } from '../support/event-feed.js';
+import { until } from '../support/until.js';
 import { allDelivered, customerOf, startHarness, type Harness } from './harness.js';
-
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  // A check that throws (NATS still reconnecting) counts as not yet.
-  while (
-    !(await Promise.resolve()
-      .then(check)
-      .catch(() => false))
-  ) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('the outbound event feed', () => {
   let h: Harness;
@@ -58,6 +44,7 @@ describe('the outbound event feed', () => {
     await until(
       async () => (await types()).filter((t) => t === 'DeliverySucceeded').length === 2,
       'both delivered',
+      30_000,
     );
 
     const events = await readFeed(h.client, ns, `${ns}.events.${customerId}.>`);
@@ -74,7 +61,11 @@ describe('the outbound event feed', () => {
     expect(recovered.data).toEqual({ since: firstFailure.at, stalledMs: recovered.at - firstFailure.at });
     expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
 
-    await until(() => printed.includes('QueueRecovered'), 'the example subscriber to print the recovery');
+    await until(
+      () => printed.includes('QueueRecovered'),
+      'the example subscriber to print the recovery',
+      30_000,
+    );
     subscriber.kill();
     const seen = printed
       .trim()
@@ -109,7 +100,7 @@ describe('the outbound event feed', () => {
     await h.nats.restart();
     const ns = h.service.namespace;
     const committed = (await logEntries(h.db.url)).at(-1)!.position;
-    await until(async () => (await lastPublishedPosition(h.client, ns)) > 0, 'the stream to answer');
+    await until(async () => (await lastPublishedPosition(h.client, ns)) > 0, 'the stream to answer', 30_000);
     expect(await lastPublishedPosition(h.client, ns)).toBeLessThan(committed); // the case under test happened
 
     await h.service.restart();

@@ -2,7 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
-import { eventsStreamName, POSITION_HEADER, type OutboundEvent } from '../../libs/event-relay/index.js';
+import {
+  eventsStreamName,
+  LOG_HEADER,
+  POSITION_HEADER,
+  type OutboundEvent,
+} from '../../libs/event-relay/index.js';
 
 /** One row of the log, as the feed should carry it. */
 export interface LogEntry {
@@ -37,23 +42,50 @@ export async function logEntries(databaseUrl: string): Promise<LogEntry[]> {
   }
 }
 
-/** What a subscriber reads: every event the stream holds (on `filter` when given), oldest first. */
-export async function readFeed(nc: NatsConnection, namespace: string, filter = `${namespace}.events.>`) {
+/** One message of the feed as a subscriber receives it. */
+export interface FeedMessage {
+  subject: string;
+  event: OutboundEvent;
+  /** The Hookpost-Position and Hookpost-Log headers. */
+  position: string;
+  log: string;
+}
+
+/** What a subscriber reads: every message the stream holds (on `filter` when given), oldest first. */
+export async function readFeedMessages(
+  nc: NatsConnection,
+  namespace: string,
+  filter = `${namespace}.events.>`,
+): Promise<FeedMessage[]> {
   const stream = eventsStreamName(namespace);
   const { state } = await (await jetstreamManager(nc)).streams.info(stream, { subjects_filter: filter });
   const count = Object.values(state.subjects ?? {}).reduce((sum, n) => sum + n, 0);
   const consumer = await jetstream(nc).consumers.get(stream, { filter_subjects: filter });
-  const events: OutboundEvent[] = [];
-  while (events.length < count) {
+  const messages: FeedMessage[] = [];
+  while (messages.length < count) {
     const batch = await consumer.fetch({
-      max_messages: Math.min(count - events.length, 1_000),
+      max_messages: Math.min(count - messages.length, 1_000),
       expires: 5_000,
     });
     for await (const message of batch) {
-      events.push(message.json<OutboundEvent>());
+      messages.push({
+        subject: message.subject,
+        event: message.json<OutboundEvent>(),
+        position: message.headers?.get(POSITION_HEADER) ?? '',
+        log: message.headers?.get(LOG_HEADER) ?? '',
+      });
     }
   }
-  return events;
+  return messages;
+}
+
+/** The events of {@link readFeedMessages}. */
+export async function readFeed(
+  nc: NatsConnection,
+  namespace: string,
+  filter?: string,
+): Promise<OutboundEvent[]> {
+  return (await readFeedMessages(nc, namespace, filter)).map((message) => message.event);
 }
 
 /** The position of the last event the stream holds (0 when none). */
