@@ -148,3 +148,18 @@ export function parseStoredEvent(
   // The checks above establish the shape the union declares for this type.
   return { ok: true, event: { type, at, data: current } as CustomerQueueEvent };
 }
+
+/**
+ * A stored event's data for readers outside replay (the audit route, the outbound feed): upcast to
+ * the current schema when it validates, else as stored, so a corrupt row is shown rather than hidden
+ * (replay is what reports it).
+ */
+export function currentEventData(
+  type: string,
+  data: unknown,
+  at: number,
+  schemaVersion: number,
+): { readonly valid: boolean; readonly data: unknown } {
+  const parsed = parseStoredEvent(type, data, at, schemaVersion);
+  return parsed.ok ? { valid: true, data: parsed.event.data } : { valid: false, data };
+}

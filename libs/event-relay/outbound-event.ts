@@ -1,4 +1,4 @@
-import { parseStoredEvent } from '../domain/index.js';
+import { currentEventData } from '../domain/index.js';
 import type { RawStoredEvent } from '../event-store/index.js';
 
 /** One event of the log as other systems receive it on `<ns>.events.<customerId>.<type>`. */
@@ -27,17 +27,14 @@ export function eventSubject(namespace: string, customerId: string, type: string
  */
 export function toOutboundEvent(row: RawStoredEvent, currentVersions: Readonly<Record<string, number>>) {
   const base = { position: row.position, customerId: row.customerId, version: row.version, type: row.type };
-  let data: unknown;
+  let stored: unknown;
   try {
-    data = JSON.parse(row.data);
+    stored = JSON.parse(row.data);
   } catch {
     return { event: { ...base, schemaVersion: row.schemaVersion, at: row.at, data: row.data }, valid: false };
   }
-  const parsed = parseStoredEvent(row.type, data, row.at, row.schemaVersion);
-  if (!parsed.ok) {
-    return { event: { ...base, schemaVersion: row.schemaVersion, at: row.at, data }, valid: false };
-  }
-  const schemaVersion = currentVersions[row.type] ?? row.schemaVersion;
-  const event: OutboundEvent = { ...base, schemaVersion, at: row.at, data: parsed.event.data };
-  return { event, valid: true };
+  const { valid, data } = currentEventData(row.type, stored, row.at, row.schemaVersion);
+  const schemaVersion = valid ? (currentVersions[row.type] ?? row.schemaVersion) : row.schemaVersion;
+  const event: OutboundEvent = { ...base, schemaVersion, at: row.at, data };
+  return { event, valid };
 }

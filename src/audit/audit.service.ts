@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isCustomerId, parseStoredEvent } from '../../libs/domain/index.js';
+import { currentEventData, isCustomerId } from '../../libs/domain/index.js';
 import type { StoredEvent } from '../../libs/event-store/index.js';
 import { ApiError } from '../core/api-error.js';
 import { HookpostCore } from '../core/hookpost-core.js';
@@ -42,7 +42,7 @@ export class AuditService {
         version,
         type,
         at,
-        data: currentShape(type, data, at, schemaVersion),
+        data: currentEventData(type, data, at, schemaVersion).data,
       })),
       next: events.length === limit ? (events.at(-1)?.version ?? null) : null,
     };
@@ -92,15 +92,6 @@ export class AuditService {
     }
     return snapshot;
   }
-}
-
-/**
- * The data in its type's current schema (an event written by an older Hookpost is upcast, as replay
- * and the outbound feed do); as stored when it does not validate, so an auditor still sees it.
- */
-function currentShape(type: string, data: unknown, at: number, schemaVersion: number): unknown {
-  const parsed = parseStoredEvent(type, data, at, schemaVersion);
-  return parsed.ok ? parsed.event.data : data;
 }
 
 /** Adds the event to `attempts` when it carried the webhook; returns how it settled it, if it did. */
