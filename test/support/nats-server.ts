@@ -1,8 +1,10 @@
-import { accessSync, constants, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -39,17 +41,35 @@ function removeQuietly(dir: string): void {
   }
 }
 
-function natsServerBin(): string {
+const MINIMUM = { major: 2, minor: 11 };
+let resolvedBin: string | undefined;
+
+/** The modern nats-server every suite runs: never the system's older one by accident. */
+export function natsServerBin(): string {
+  if (resolvedBin !== undefined) {
+    return resolvedBin;
+  }
   const fromEnv = process.env.NATS_SERVER_BIN;
-  if (fromEnv !== undefined && fromEnv !== '') {
-    return fromEnv;
+  // scripts/modern-nats-server.sh picks the first binary new enough (fetching one into a cache when none is).
+  const bin =
+    fromEnv !== undefined && fromEnv !== ''
+      ? fromEnv
+      : execFileSync(fileURLToPath(new URL('../../scripts/modern-nats-server.sh', import.meta.url)), {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+        }).trim();
+  const [major = 0, minor = 0] = (
+    /v(\d+)\.(\d+)/.exec(execFileSync(bin, ['--version'], { encoding: 'utf8' })) ?? []
+  )
+    .slice(1)
+    .map(Number);
+  if (major * 1000 + minor < MINIMUM.major * 1000 + MINIMUM.minor) {
+    throw new Error(
+      `${bin} is nats-server ${major}.${minor}; the tests need ${MINIMUM.major}.${MINIMUM.minor} or newer (set NATS_SERVER_BIN)`,
+    );
   }
-  try {
-    accessSync('/usr/sbin/nats-server', constants.X_OK);
-    return '/usr/sbin/nats-server';
-  } catch {
-    return 'nats-server';
-  }
+  resolvedBin = bin;
+  return bin;
 }
 
 function launch(port: number, storeDir: string): OwnedProcess {
