@@ -74,6 +74,7 @@ export class HookpostCore {
     const metrics = new Metrics({
       activeActors: () => host?.activeCount ?? 0,
       waitingActors: () => host?.waitingCount ?? 0,
+      failingActors: () => host?.failingCount ?? 0,
       customersByQueue: async () => (await store.summary()).customers,
       pendingMessages: async () => (await store.summary()).pending,
       eventFeedLag: async () =>
@@ -99,6 +100,7 @@ export class HookpostCore {
             }
           },
           appended: (durationMs) => metrics.appendDuration.observe(durationMs / 1000),
+          stepFailed: () => metrics.stepFailures.inc(),
         },
       },
       {
