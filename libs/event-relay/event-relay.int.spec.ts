@@ -163,7 +163,7 @@ describe.each(backends)('EventRelay on %s', (_name, createBackend) => {
   }
 
   test.each([
-    ['far past the log (1,000,000)', async () => 1_000_000, () => ({ position: 1_000_000 })],
+    ['far past the log (1,000,000)', () => Promise.resolve(1_000_000), () => ({ position: 1_000_000 })],
     ['at a committed position not yet published, with other content', lastPosition, () => ({ forged: true })],
     [
       'at a committed position, a copy of the event before it',
