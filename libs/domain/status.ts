@@ -2,7 +2,7 @@ import { nextAttemptAt } from './decide.js';
 import type { DeliverySettings } from './settings.js';
 import type { CustomerQueueState, FailureRecord } from './state.js';
 
-/** The three queue states a customer sees (CONTRACT.md "Queue states"). */
+/** The three queue states a customer sees (docs/contract.md, "Queue states"). */
 export type QueueState = 'empty' | 'waiting' | 'stalled';
 
 /** The status view of one customer, as the admin API and the status page show it. */
