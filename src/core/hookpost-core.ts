@@ -78,6 +78,7 @@ export class HookpostCore {
     const metrics = new Metrics({
       activeActors: () => host?.activeCount ?? 0,
       waitingActors: () => host?.waitingCount ?? 0,
+      failingActors: () => host?.failingCount ?? 0,
       customersByQueue: async () => (await store.summary()).customers,
       pendingMessages: async () => (await store.summary()).pending,
       eventFeedLag: async () =>
@@ -103,6 +104,7 @@ export class HookpostCore {
             }
           },
           appended: (durationMs) => metrics.appendDuration.observe(durationMs / 1000),
+          stepFailed: () => metrics.stepFailures.inc(),
         },
       },
       {
