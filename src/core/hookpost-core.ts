@@ -7,7 +7,7 @@ import { JetStreamQueue } from '../../libs/queue/index.js';
 import { ActorHost, systemClock } from '../../libs/runtime/index.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { ServiceSecrets } from '../config/secrets.js';
-import { connectNats, type NatsHandle } from '../infra/embedded-nats.js';
+import { connectNats, stopEmbedded, type NatsHandle } from '../infra/embedded-nats.js';
 import { memoryReleaser } from '../infra/release-memory.js';
 import { Metrics } from '../metrics/metrics.js';
 import { announceChange, listenForChanges } from './change-notices.js';
@@ -167,6 +167,6 @@ export class HookpostCore {
     await this.queue.close();
     await this.store.close();
     await this.nats.connection.drain().catch(() => undefined);
-    this.nats.embedded?.kill('SIGTERM');
+    await stopEmbedded(this.nats.embedded);
   }
 }
