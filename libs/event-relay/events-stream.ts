@@ -7,6 +7,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { streamNameFor } from '../domain/index.js';
+import { withReplicas } from '../queue/index.js';
 
 const STREAM_NAME_IN_USE = 10058;
 const SUBJECTS_OVERLAP = 10065;
@@ -28,6 +29,7 @@ export function eventsStreamName(namespace: string): string {
 export function eventsStreamConfig(
   namespace: string,
   retentionMs: number,
+  replicas = 1,
 ): Partial<StreamConfig> & { name: string } {
   return {
     name: eventsStreamName(namespace),
@@ -38,18 +40,24 @@ export function eventsStreamConfig(
     discard: DiscardPolicy.Old,
     max_age: retentionMs * NANOS_PER_MS,
     duplicate_window: Math.min(DEFAULT_DUPLICATE_WINDOW_MS, retentionMs) * NANOS_PER_MS,
+    num_replicas: replicas,
   };
 }
 
-/** Creates the stream, or brings an existing one to this configuration (several instances may race). */
+/**
+ * Creates the stream, or brings an existing one to this configuration, replicas included (several
+ * instances may race); a replica count the cluster cannot hold is a QueueSettingsError.
+ */
 export async function ensureEventsStream(
   jsm: JetStreamManager,
   namespace: string,
   retentionMs: number,
+  replicas = 1,
 ): Promise<string> {
-  const config = eventsStreamConfig(namespace, retentionMs);
+  const config = eventsStreamConfig(namespace, retentionMs, replicas);
   try {
-    await jsm.streams.add(config); // the same configuration again is accepted as is
+    // The same configuration again is accepted as is.
+    await withReplicas(config.name, replicas, () => jsm.streams.add(config));
   } catch (error) {
     if (error instanceof JetStreamApiError && error.code === SUBJECTS_OVERLAP) {
       // Up to 0.1.0 a namespace with '-' named this stream with '_' (`my-ns` -> MY_NS_EVENTS).
@@ -63,7 +71,9 @@ export async function ensureEventsStream(
       throw error;
     }
     const { config: current } = await jsm.streams.info(config.name);
-    await jsm.streams.update(config.name, { ...current, ...config });
+    await withReplicas(config.name, replicas, () =>
+      jsm.streams.update(config.name, { ...current, ...config }),
+    );
   }
   return config.name;
 }

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/app-config.js';
+import { createLogger } from '../infra/logger.js';
+import { modernNatsServer } from '../infra/nats-server-binary.js';
 import type { RunningService } from '../serve.js';
 import { AdminClient } from './admin-client.js';
 import { CliError } from './cli-error.js';
@@ -39,7 +41,14 @@ async function runDemo({ duration, rate }: { duration?: number; rate: number }):
   try {
     receiver = await startDemoReceiver(FAILURE_RATE);
     const adminToken = randomBytes(18).toString('base64url');
+    // Found (or fetched once into the user's cache) here, so a fetched copy outlives the temp dir.
+    const natsServerBin = await modernNatsServer(
+      process.env.NATS_SERVER_BIN?.trim() || null,
+      undefined,
+      createLogger('warn'),
+    );
     const env = {
+      NATS_SERVER_BIN: natsServerBin,
       NATS_URL: `nats://127.0.0.1:${await freePort()}`, // nothing listens there, so serve() starts its own
       HOOKPOST_DATA_DIR: dataDir,
       HOOKPOST_NAMESPACE: 'demo',

@@ -17,19 +17,6 @@ import { DeliveryOwner } from './delivery-owner.js';
 import { ACTIVATION_PERMITS, shutdownGraceMs, STEP_RETRY_MS, windowSize } from './runtime-tuning.js';
 import { packageVersion } from './version.js';
 
-/** nats-server before 2.10.23 cannot fsync every write: an OS crash may lose acknowledged messages. */
-function warnAboutDurability(version: string | undefined, logger: Logger): void {
-  const [major = 0, minor = 0, patch = 0] = (version ?? '0.0.0')
-    .split('.')
-    .map((part) => Number.parseInt(part, 10));
-  if (major * 1_000_000 + minor * 1_000 + patch < 2_010_023) {
-    logger.warn(
-      { natsServer: version ?? 'unknown', needed: '>= 2.10.23 with sync_interval: always' },
-      'this nats-server cannot sync every write to disk: acknowledged messages can be lost on an OS crash (a process crash is safe)',
-    );
-  }
-}
-
 /** The database must answer a ping this fast for the instance to count as ready (as /health). */
 const READY_PING_MS = 1_000;
 
@@ -68,10 +55,27 @@ export class HookpostCore {
 
   /** Connects everything; delivery starts only with startDelivery(). */
   static async open(config: AppConfig, secrets: ServiceSecrets, logger: Logger): Promise<HookpostCore> {
-    const nats = await connectNats(config.natsUrls, config.dataDir, logger);
-    warnAboutDurability(nats.connection.info?.version, logger);
+    const nats = await connectNats(config, logger);
+    try {
+      return await HookpostCore.build(config, secrets, logger, nats);
+    } catch (error) {
+      // An embedded nats-server must not outlive a start that failed (e.g. a refused setting).
+      await nats.connection.close().catch(() => undefined);
+      await stopEmbedded(nats.embedded);
+      throw error;
+    }
+  }
+
+  private static async build(
+    config: AppConfig,
+    secrets: ServiceSecrets,
+    logger: Logger,
+    nats: NatsHandle,
+  ): Promise<HookpostCore> {
+    // Opening the queue refuses a nats-server older than the minimum (ServerTooOldError).
     const queue = await JetStreamQueue.open(nats.connection, {
       namespace: config.namespace,
+      replicas: config.streamReplicas,
       ...(config.queueMaxMessages > 0 ? { maxMessages: config.queueMaxMessages } : {}),
       ...(config.queueMaxBytes > 0 ? { maxBytes: config.queueMaxBytes } : {}),
     });
@@ -97,6 +101,7 @@ export class HookpostCore {
     const metrics = new Metrics({
       activeActors: () => host?.activeCount ?? 0,
       waitingActors: () => host?.waitingCount ?? 0,
+      failingActors: () => host?.failingCount ?? 0,
       customersByQueue: async () => (await store.summary()).customers,
       pendingMessages: async () => (await store.summary()).pending,
       eventFeedLag: async () =>
@@ -125,6 +130,7 @@ export class HookpostCore {
             }
           },
           appended: (durationMs) => metrics.appendDuration.observe(durationMs / 1000),
+          stepFailed: () => metrics.stepFailures.inc(),
         },
       },
       {
@@ -140,6 +146,7 @@ export class HookpostCore {
       ? await EventRelay.open(nats.connection, store, {
           namespace: config.namespace,
           retentionMs: config.eventsRetentionMs,
+          replicas: config.streamReplicas,
           logger,
           onPublished: (count) => metrics.eventsRelayed.inc(count),
         })
