@@ -7,6 +7,7 @@ export { statusAsOf, type AsOfReport, type StatusAsOf } from './as-of.js';
 export { formatDifference, formatInvalid, formatStatusAsOf, formatSummary } from './format.js';
 export {
   MAX_INVALID_LISTED,
+  parseRawEvent,
   type CustomerFold,
   type FoldOptions,
   type InvalidEvent,
