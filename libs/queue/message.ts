@@ -1,4 +1,4 @@
-import { isEventType, MAX_MESSAGE_BYTES } from '../domain/index.js';
+import { isEventType, jsonTextProblem, MAX_BODY_DEPTH, MAX_MESSAGE_BYTES } from '../domain/index.js';
 
 /**
  * One message read from a customer's queue. `id` is the stream sequence (the webhookId). Unparseable
@@ -49,6 +49,12 @@ function parseBody(data: Uint8Array): QueueBody | string {
     text = utf8.decode(data);
   } catch {
     return 'body is not valid UTF-8';
+  }
+  // What the API refuses with a 400 (too deep to re-serialise, a number that would change) cannot
+  // come in on the fast path either: skipped with the reason, never delivered altered or retried for ever.
+  const problem = jsonTextProblem(data, MAX_BODY_DEPTH);
+  if (problem !== null) {
+    return `body cannot be delivered exactly: ${problem}`;
   }
   let parsed: unknown;
   try {

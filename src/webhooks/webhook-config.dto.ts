@@ -6,26 +6,27 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUrl,
-  Length,
   Matches,
+  Max,
   Min,
 } from 'class-validator';
-import { EVENT_TYPE_PATTERN } from '../../libs/domain/index.js';
+import { EVENT_TYPE_PATTERN, WEBHOOK_SECRET_PATTERN } from '../../libs/domain/index.js';
+import { IsEndpointUrl, IsWebhookSecret } from './webhook-inputs.js';
 
 /** PUT /v1/customers/{id}/webhook: the customer's endpoint. */
 export class WebhookConfigDto {
   @ApiProperty({ example: 'https://hooks.acme.example/passfort' })
-  @IsUrl(
-    { protocols: ['http', 'https'], require_protocol: true, require_tld: false, disallow_auth: true },
-    { message: 'url must be an http(s) URL without credentials' },
-  )
-  @Length(1, 2048)
+  @IsEndpointUrl()
   url!: string;
 
-  @ApiProperty({ example: 'whsec_5f2c8e0d9a', minLength: 8, writeOnly: true })
-  @IsString()
-  @Length(8, 256)
+  @ApiProperty({
+    example: 'whsec_5f2c8e0d9a',
+    minLength: 8,
+    maxLength: 256,
+    pattern: WEBHOOK_SECRET_PATTERN.source,
+    writeOnly: true,
+  })
+  @IsWebhookSecret()
   secret!: string;
 
   @ApiPropertyOptional({ default: true })
@@ -71,5 +72,6 @@ export class PurgeDto {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   throughWebhookId?: number;
 }
