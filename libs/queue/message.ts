@@ -1,4 +1,10 @@
-import { isEventType, jsonTextProblem, MAX_BODY_DEPTH, MAX_MESSAGE_BYTES } from '../domain/index.js';
+import {
+  encodingProblem,
+  isEventType,
+  jsonTextProblem,
+  MAX_BODY_DEPTH,
+  MAX_MESSAGE_BYTES,
+} from '../domain/index.js';
 
 /**
  * One message read from a customer's queue. `id` is the stream sequence (the webhookId). Unparseable
@@ -50,12 +56,6 @@ function parseBody(data: Uint8Array): QueueBody | string {
   } catch {
     return 'body is not valid UTF-8';
   }
-  // What the API refuses with a 400 (too deep to re-serialise, a number that would change) cannot
-  // come in on the fast path either: skipped with the reason, never delivered altered or retried for ever.
-  const problem = jsonTextProblem(data, MAX_BODY_DEPTH);
-  if (problem !== null) {
-    return `body cannot be delivered exactly: ${problem}`;
-  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -71,6 +71,17 @@ function parseBody(data: Uint8Array): QueueBody | string {
   }
   if (!isJsonObject(payload)) {
     return 'data is missing or not a JSON object';
+  }
+  // A body Hookpost could never send (nested too deep to write back) is skipped like any other.
+  const problem = encodingProblem(payload);
+  if (problem !== null) {
+    return `data ${problem}`;
+  }
+  // What the API refuses with a 400 (deeper than a message may nest, a number that would change) is not
+  // delivered from the fast path either: skipped with the reason, never delivered altered or retried for ever.
+  const textProblem = jsonTextProblem(data, MAX_BODY_DEPTH);
+  if (textProblem !== null) {
+    return `body cannot be delivered exactly: ${textProblem}`;
   }
   return { event, data: payload };
 }
