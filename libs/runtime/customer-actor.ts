@@ -13,6 +13,9 @@ import {
   type Decision,
   type DeliverySettings,
   type StepFailure,
+  type EndpointSecrets,
+  type SecretRotated,
+  signingSecrets,
 } from '../domain/index.js';
 import type { Clock } from './clock.js';
 import { PendingWindow } from './pending-window.js';
@@ -41,6 +44,21 @@ export interface ActorContext {
 const PURGE_READ_PAGE = 1_000;
 const PURGE_EVENT_IDS = 10_000;
 
+/** A command that needs an endpoint reached a customer without one. */
+export class NoEndpointError extends Error {
+  constructor(readonly customerId: string) {
+    super(`customer ${customerId} has no webhook configured`);
+    this.name = 'NoEndpointError';
+  }
+}
+
+/** What {@link CustomerActor} appends in one turn of its chain, and what the caller gets back. */
+interface PlannedAppend<T> {
+  readonly events: readonly CustomerQueueEvent[];
+  readonly secrets: EndpointSecrets | undefined;
+  readonly result: T;
+}
+
 /** What a step ended with, for the host to schedule or passivate. */
 export type StepOutcome = Decision['kind'] | 'error';
 
@@ -55,7 +73,7 @@ export class CustomerActor {
   /** Set while steps keep throwing; cleared by the first step that gets through (step-failure.ts). */
   stepFailure: StepFailure | null = null;
   private readonly window: PendingWindow;
-  private secret: string | null = null;
+  private secrets: EndpointSecrets | null = null;
   private appendChain: Promise<unknown> = Promise.resolve();
   private loading: Promise<void> | null = null;
 
@@ -89,8 +107,20 @@ export class CustomerActor {
    * Appends events with the next expected version and the matching projection, then folds them
    * in. Serialised, so a command never races a delivery outcome for a version.
    */
-  record(events: readonly CustomerQueueEvent[], options?: { secret?: string }): Promise<void> {
+  record(events: readonly CustomerQueueEvent[], options?: { secrets?: EndpointSecrets }): Promise<void> {
+    return this.appendPlanned(() =>
+      Promise.resolve({ events, secrets: options?.secrets, result: undefined }),
+    );
+  }
+
+  /**
+   * Appends what `plan` returns, computed in the chain's turn: a command that depends on what the
+   * previous one wrote (a rotation reads the current secret) sees it.
+   */
+  private appendPlanned<T>(plan: () => Promise<PlannedAppend<T>>): Promise<T> {
     const run = this.appendChain.then(async () => {
+      const { events, secrets, result } = await plan();
+      const options = secrets === undefined ? undefined : { secrets };
       const state = events.reduce(evolve, this.state);
       const queue = queueState(state, this.pending);
       const nextAt = this.pending > 0 ? nextAttemptAt(state, this.ctx.settings) : null;
@@ -106,9 +136,10 @@ export class CustomerActor {
       this.ctx.observer?.appended(this.ctx.clock.now() - started);
       this.state = state;
       this.version = version;
-      if (options?.secret !== undefined) {
-        this.secret = options.secret;
+      if (secrets !== undefined) {
+        this.secrets = secrets;
       }
+      return result;
     });
     this.appendChain = run.catch(() => undefined);
     return run;
@@ -216,7 +247,7 @@ export class CustomerActor {
         if (!this.window.isComplete) {
           this.pending = snapshot?.pending ?? 0;
         }
-        this.secret = loaded?.secret ?? null;
+        this.secrets = loaded?.secrets ?? null;
         this.window.removeThrough(this.state.cursor);
         if (this.window.isComplete) {
           this.pending = this.window.messages.length; // a window fed from the start: as offer() counts
@@ -279,11 +310,11 @@ export class CustomerActor {
     if (first === undefined || last === undefined) {
       return;
     }
-    const secret = await this.loadSecret();
+    const secrets = await this.loadSecrets();
     const now = this.ctx.clock.now();
     const result = await this.ctx.sender.send({
       url: endpoint.url,
-      secrets: [secret],
+      secrets: signingSecrets(secrets, now),
       messages,
       batching: endpoint.batching,
       authorizationHeader: endpoint.authorizationHeader,
@@ -368,13 +399,36 @@ export class CustomerActor {
     }
   }
 
-  private async loadSecret(): Promise<string> {
-    if (this.secret === null) {
-      this.secret = await this.ctx.store.getSecret(this.customerId);
+  /**
+   * Rotates the endpoint's secret: `secret` becomes the current one, and the current one signs
+   * after it until `overlapMs` from now. Only the newest two are kept: a rotation during an overlap
+   * drops the oldest. Throws NoEndpointError when the customer has no endpoint.
+   */
+  async rotateSecret(secret: string, overlapMs: number): Promise<SecretRotated['data']> {
+    await this.ensureLoaded();
+    const settings = this.state.settings;
+    if (settings === null) {
+      throw new NoEndpointError(this.customerId);
     }
-    if (this.secret === null) {
+    return this.appendPlanned(async () => {
+      const { current } = await this.loadSecrets();
+      const at = this.ctx.clock.now();
+      const data = {
+        secretLast4: secret.slice(-4),
+        previousSecretLast4: current.slice(-4),
+        previousSecretExpiresAt: at + overlapMs,
+      };
+      const previous = { secret: current, expiresAt: data.previousSecretExpiresAt };
+      const event: SecretRotated = { type: 'SecretRotated', at, data };
+      return { events: [event], secrets: { current: secret, previous }, result: data };
+    });
+  }
+
+  private async loadSecrets(): Promise<EndpointSecrets> {
+    this.secrets ??= await this.ctx.store.getSecrets(this.customerId);
+    if (this.secrets === null) {
       throw new Error(`customer ${this.customerId} has no secret stored`);
     }
-    return this.secret;
+    return this.secrets;
   }
 }

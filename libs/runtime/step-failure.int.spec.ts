@@ -92,7 +92,9 @@ describe('a customer whose steps keep throwing', () => {
   test('shows in status and a metric, raises the stall alert, and recovers once steps get through', async () => {
     const customerId = 'acme';
     await host.command(customerId, (actor) =>
-      actor.record([configured({}, clock.now())], { secret: 'whsec_step_failure_test' }),
+      actor.record([configured({}, clock.now())], {
+        secrets: { current: 'whsec_step_failure_test', previous: null },
+      }),
     );
     const first = await queue.publish(customerId, { event: 'CHECK_COMPLETED', data: { n: 1 } });
     await host.start();

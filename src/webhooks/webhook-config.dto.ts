@@ -10,7 +10,12 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { EVENT_TYPE_PATTERN, WEBHOOK_SECRET_PATTERN } from '../../libs/domain/index.js';
+import {
+  DEFAULT_ROTATION_OVERLAP_SECONDS,
+  EVENT_TYPE_PATTERN,
+  MAX_ROTATION_OVERLAP_SECONDS,
+  WEBHOOK_SECRET_PATTERN,
+} from '../../libs/domain/index.js';
 import { IsEndpointUrl, IsWebhookSecret } from './webhook-inputs.js';
 
 /** PUT /v1/customers/{id}/webhook: the customer's endpoint. */
@@ -74,4 +79,31 @@ export class PurgeDto {
   @Min(1)
   @Max(Number.MAX_SAFE_INTEGER)
   throughWebhookId?: number;
+}
+
+/** POST /v1/customers/{id}/webhook/secret/rotate: a new secret, with the old one signing meanwhile. */
+export class RotateSecretDto {
+  @ApiPropertyOptional({
+    example: 'whsec_9d8c7b6a5f4e3d2c',
+    minLength: 8,
+    maxLength: 256,
+    pattern: WEBHOOK_SECRET_PATTERN.source,
+    writeOnly: true,
+    description: 'the new secret (visible ASCII); absent = a strong one is generated and returned once',
+  })
+  @IsOptional()
+  @IsWebhookSecret()
+  secret?: string;
+
+  @ApiPropertyOptional({
+    default: DEFAULT_ROTATION_OVERLAP_SECONDS,
+    minimum: 0,
+    maximum: MAX_ROTATION_OVERLAP_SECONDS,
+    description: 'how long the previous secret still signs, after the new one',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ROTATION_OVERLAP_SECONDS)
+  overlapSeconds?: number;
 }
