@@ -431,12 +431,26 @@ const cases: BadCase[] = [
     code: 'VALIDATION_FAILED',
   },
   // Secrets that cannot travel in a header, on every path that sets one
-  ...headerUnsafeSecrets.map(([name, secret]): BadCase => ({
-    name: `PUT secret with ${name}`,
-    send: put('known', { ...goodConfig, secret }),
-    status: 400,
-    code: 'VALIDATION_FAILED',
-  })),
+  ...headerUnsafeSecrets.flatMap(([name, secret]): BadCase[] => [
+    {
+      name: `PUT secret with ${name}`,
+      send: put('known', { ...goodConfig, secret }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+    {
+      name: `rotate to a secret with ${name}`,
+      send: (h) => raw(h, 'POST', '/v1/customers/known/webhook/secret/rotate', JSON.stringify({ secret })),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+    {
+      name: `NATS secret.rotate to a secret with ${name}`,
+      send: (h) => nats(h, 'secret.rotate', { customerId: 'known', secret }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+  ]),
   // Malformed or over-long idempotency keys, on REST and NATS
   ...badKeys.flatMap(([name, idempotencyKey]): BadCase[] => [
     {
