@@ -8,6 +8,7 @@ export * from './encodable.js';
 export * from './event-schemas.js';
 export * from './events.js';
 export * from './identifiers.js';
+export * from './json-text.js';
 export * from './secrets.js';
 export * from './settings.js';
 export * from './stall-alert.js';
