@@ -36,7 +36,8 @@ export interface NatsServerOptions {
 
 const READY_TIMEOUT_MS = 10_000;
 
-function removeQuietly(dir: string): void {
+/** Deletes a temp dir, ignoring failures. */
+export function removeQuietly(dir: string): void {
   try {
     rmSync(dir, { recursive: true, force: true });
   } catch {
@@ -89,7 +90,7 @@ async function greetsLikeNats(port: number): Promise<boolean> {
 }
 
 /** Ready means a client connects and the JetStream API answers, not merely that the port is open. */
-async function waitReady(server: OwnedProcess, port: number): Promise<void> {
+export async function waitReady(server: OwnedProcess, port: number): Promise<void> {
   const url = `nats://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError: unknown = 'no NATS greeting';
