@@ -12,6 +12,8 @@ export interface NatsClusterHandle {
   /** Node i's client URL (`nats://127.0.0.1:<port>`); stays the same across kill() and restart(). */
   readonly urls: readonly string[];
   readonly size: number;
+  /** The folder holding every node's config and store. */
+  readonly storeDir: string;
   /** SIGKILL of node i (a crash); its store is kept for restart(). */
   kill(node: number): Promise<void>;
   /** Starts node i again on its ports and store (stopping it gracefully first if running) and waits until ready. */
@@ -94,6 +96,7 @@ export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
     url: urls.join(','),
     urls,
     size,
+    storeDir: root,
     async kill(index) {
       await nodeAt(index).process.terminate('SIGKILL');
     },

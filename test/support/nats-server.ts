@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,8 @@ export interface NatsServerOptions {
   port?: number;
   /** Another binary than natsServerBin(), e.g. an old one to check that Hookpost refuses it. */
   bin?: string;
+  /** `sync_interval: always`: every write on disk before its ack (default: the server's periodic sync). */
+  syncAlways?: boolean;
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -71,8 +73,18 @@ export function natsServerBin(): string {
   return bin;
 }
 
-function launch(port: number, storeDir: string, bin = natsServerBin()): OwnedProcess {
-  return spawnOwned(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir]);
+function launch(port: number, storeDir: string, options: NatsServerOptions): OwnedProcess {
+  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir];
+  if (options.syncAlways === true) {
+    // No command-line flag sets sync_interval; the flags above override the rest of this file.
+    const configFile = join(storeDir, 'nats-server.conf');
+    writeFileSync(
+      configFile,
+      `jetstream { store_dir: ${JSON.stringify(storeDir)}, sync_interval: always }\n`,
+    );
+    args.push('-c', configFile);
+  }
+  return spawnOwned(options.bin ?? natsServerBin(), args);
 }
 
 // nats.js leaks its socket when a non-NATS listener never sends INFO, so look for the greeting ourselves first.
@@ -130,7 +142,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     }
   };
   let port = options.port ?? (await freePort());
-  let current = launch(port, storeDir, options.bin);
+  let current = launch(port, storeDir, options);
   for (let attempt = 1; ; attempt++) {
     try {
       await waitReady(current, port);
@@ -139,7 +151,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       // Someone may grab a "free" port before nats-server binds it: pick another, unless the caller chose it.
       if (options.port === undefined && attempt < 3 && String(err).includes('address already in use')) {
         port = await freePort();
-        current = launch(port, storeDir, options.bin);
+        current = launch(port, storeDir, options);
         continue;
       }
       await removeStore();
@@ -164,7 +176,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
         throw new Error(`nats-server on port ${port} was stopped; start a new one instead`);
       }
       await current.terminate('SIGTERM');
-      current = launch(port, storeDir, options.bin);
+      current = launch(port, storeDir, options);
       await waitReady(current, port);
     },
   };
