@@ -4,11 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { isSupportedServer, MINIMUM_SERVER_VERSION } from '../../libs/queue/index.js';
+import { packageRoot } from '../../src/infra/package-root.js';
 import { freePort } from './free-port.js';
 import { atExit, spawnOwned, type OwnedProcess } from './owned-process.js';
 
@@ -59,7 +59,7 @@ export function natsServerBin(): string {
   const bin =
     fromEnv !== undefined && fromEnv !== ''
       ? fromEnv
-      : execFileSync(fileURLToPath(new URL('../../scripts/modern-nats-server.sh', import.meta.url)), {
+      : execFileSync(join(packageRoot(), 'scripts', 'modern-nats-server.sh'), {
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'inherit'],
         }).trim();
