@@ -11,6 +11,7 @@ export * from './settings.js';
 export * from './stall-alert.js';
 export * from './state.js';
 export * from './status.js';
+export * from './version-conflict.js';
 
 import { decide } from './decide.js';
 import { evolve, initialState } from './state.js';
