@@ -132,7 +132,7 @@ export async function seedCustomers(
             0,
             [event],
             { state, pending: 0, queue: queueState(state, 0), nextAttemptAt: null },
-            { secret: BENCH_SECRET },
+            { secrets: { current: BENCH_SECRET, previous: null } },
           );
         }),
       );

@@ -44,7 +44,7 @@ async function configure(host: ActorHost, customerId: string): Promise<void> {
   const settings = endpointFor(world, customerId);
   await host.command(customerId, (actor) =>
     actor.record([{ type: 'WebhookConfigured', at: world.clock.now(), data: { settings } }], {
-      secret: SECRET,
+      secrets: { current: SECRET, previous: null },
     }),
   );
 }

@@ -98,6 +98,11 @@ export class ActorHost {
     return this.timers.size;
   }
 
+  /** Number of actors whose steps keep failing. */
+  get failingCount(): number {
+    return this.mailboxes.count((box) => box.actor.stepFailure !== null);
+  }
+
   /** Asks a customer's actor to take another step (activating it if needed). */
   nudge(customerId: string): void {
     if (!this.deliveries.on) {
@@ -155,7 +160,7 @@ export class ActorHost {
       }
       // Loaded but not stepped yet (waiting to activate): its stored count may be stale.
       const pending = await this.ctx.queue.pendingCount(customerId, actor.state.cursor);
-      return statusView(customerId, actor.state, pending, this.ctx.settings);
+      return statusView(customerId, actor.state, pending, this.ctx.settings, actor.stepFailure);
     }
     const snapshot = await this.ctx.store.load(customerId);
     const pending = await this.ctx.queue.pendingCount(customerId, snapshot?.state.cursor ?? 0);

@@ -24,7 +24,7 @@ async function configuredActor(customerId: string): Promise<CustomerActor> {
   await actor.ensureLoaded();
   const settings = endpointFor(world, customerId);
   await actor.record([{ type: 'WebhookConfigured', at: world.clock.now(), data: { settings } }], {
-    secret: SECRET,
+    secrets: { current: SECRET, previous: null },
   });
   return actor;
 }

@@ -9,9 +9,17 @@ import {
   IsUrl,
   Length,
   Matches,
+  Max,
   Min,
 } from 'class-validator';
-import { EVENT_TYPE_PATTERN } from '../../libs/domain/index.js';
+import {
+  DEFAULT_ROTATION_OVERLAP_SECONDS,
+  EVENT_TYPE_PATTERN,
+  MAX_ROTATION_OVERLAP_SECONDS,
+} from '../../libs/domain/index.js';
+
+/** Visible ASCII only: a secret goes into an `Authorization` header as it is. */
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 /** PUT /v1/customers/{id}/webhook: the customer's endpoint. */
 export class WebhookConfigDto {
@@ -72,4 +80,31 @@ export class PurgeDto {
   @IsInt()
   @Min(1)
   throughWebhookId?: number;
+}
+
+/** POST /v1/customers/{id}/webhook/secret/rotate: a new secret, with the old one signing meanwhile. */
+export class RotateSecretDto {
+  @ApiPropertyOptional({
+    example: 'whsec_9d8c7b6a5f4e3d2c',
+    minLength: 8,
+    writeOnly: true,
+    description: 'the new secret (visible ASCII); absent = a strong one is generated and returned once',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(8, 256)
+  @Matches(HEADER_SAFE, { message: 'secret must be visible ASCII characters only (no spaces or controls)' })
+  secret?: string;
+
+  @ApiPropertyOptional({
+    default: DEFAULT_ROTATION_OVERLAP_SECONDS,
+    minimum: 0,
+    maximum: MAX_ROTATION_OVERLAP_SECONDS,
+    description: 'how long the previous secret still signs, after the new one',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ROTATION_OVERLAP_SECONDS)
+  overlapSeconds?: number;
 }
