@@ -8,8 +8,10 @@ import { HttpSender } from '../../libs/delivery/index.js';
 import {
   defaultDeliverySettings,
   type DeliverySettings,
+  type WebhookConfigured,
   type WebhookSettings,
 } from '../../libs/domain/index.js';
+import { configured } from '../../libs/domain/spec-support.js';
 import { EventStore } from '../../libs/event-store/index.js';
 import { JetStreamQueue } from '../../libs/queue/index.js';
 import { ManualClock } from './manual-clock.js';
@@ -91,18 +93,10 @@ export function endpointFor(
   world: RuntimeWorld,
   customerId: string,
   overrides: Partial<WebhookSettings> = {},
-) {
-  return {
-    url: `${world.receiver.url}/${customerId}`,
-    enabled: true,
-    batching: false,
-    events: null,
-    authorizationHeader: true,
-    acceptAny2xx: false,
-    region: null,
-    secretLast4: SECRET.slice(-4),
-    ...overrides,
-  } satisfies WebhookSettings;
+): WebhookSettings {
+  const url = `${world.receiver.url}/${customerId}`;
+  const event = configured({ url, secretLast4: SECRET.slice(-4), ...overrides }) as WebhookConfigured;
+  return event.data.settings;
 }
 
 /** Publishes `count` messages for a customer; resolves with their ids. */
