@@ -1,4 +1,11 @@
-import { allDelivered, checkOrder, customerOf, startHarness, type Harness } from './harness.js';
+import {
+  allDelivered,
+  checkOrder,
+  customerOf,
+  startHarness,
+  waitForStatus,
+  type Harness,
+} from './harness.js';
 
 describe('kill -9 in the middle of a run', () => {
   let h: Harness;
@@ -67,7 +74,7 @@ describe('SIGTERM during a delivery', () => {
     await h.receiver.waitFor((all) => all.filter((r) => customerOf(r) === customerId).length >= 2, 10_000);
     const requests = h.receiver.requests.filter((r) => customerOf(r) === customerId);
     expect(requests.map((r) => JSON.parse(r.body).id)).toEqual([webhookId, sentinel.webhookId]);
-    const status = await h.service.api('GET', `/v1/customers/${customerId}/webhook/status`);
-    expect(status.body).toMatchObject({ queue: 'empty', attempts: 0 });
+    const status = await waitForStatus(h, customerId, (s) => s.queue === 'empty');
+    expect(status).toMatchObject({ queue: 'empty', attempts: 0 });
   }, 60_000);
 });
