@@ -431,7 +431,9 @@ export class ActorHost {
     // Unconfigured customers with messages get a row too, so they are listed as stalled.
     if (actor.version > 0 || actor.pending > 0) {
       const queue = actor.status().queue;
-      void this.ctx.store.updatePending(customerId, actor.pending, queue).catch(() => undefined);
+      void this.ctx.store
+        .updatePending(customerId, actor.pending, queue, actor.oldestPendingAt())
+        .catch(() => undefined);
     }
     actor.forgetWindow(); // gives its messages back to the budget
   }

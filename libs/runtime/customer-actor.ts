@@ -93,6 +93,14 @@ export class CustomerActor {
     }
   }
 
+  /**
+   * When the oldest message after `cursor` was accepted, if the window holds it (it holds the
+   * oldest pending ones); null when it holds none, and the stored row keeps its value.
+   */
+  oldestPendingAt(cursor = this.state.cursor): number | null {
+    return this.window.messages.find((message) => message.id > cursor)?.acceptedAt ?? null;
+  }
+
   /** The status view as of now, from memory. */
   status(): CustomerStatus {
     return statusView(this.customerId, this.state, this.pending, this.ctx.settings);
@@ -119,7 +127,8 @@ export class CustomerActor {
       const state = events.reduce(evolve, this.state);
       const queue = queueState(state, this.pending);
       const nextAt = this.pending > 0 ? nextAttemptAt(state, this.ctx.settings) : null;
-      const projection = { state, pending: this.pending, queue, nextAttemptAt: nextAt };
+      const oldestPendingAt = this.oldestPendingAt(state.cursor);
+      const projection = { state, pending: this.pending, queue, nextAttemptAt: nextAt, oldestPendingAt };
       const started = this.ctx.clock.now();
       const { version } = await this.ctx.store.append(
         this.customerId,
