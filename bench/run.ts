@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import * as prettier from 'prettier';
+import { natsServerBin } from '../test/support/nats-server.js';
 import { adminUrl } from '../test/support/postgres.js';
 import type { BenchContext, Figure } from './support/figures.js';
 import { startBenchReceiver } from './support/receiver.js';
@@ -53,9 +54,8 @@ function option(name: string): string | undefined {
 }
 
 async function machine(): Promise<Machine> {
-  const nats = spawnSync(process.env.NATS_SERVER_BIN ?? 'nats-server', ['-v'], { encoding: 'utf8' });
-  const natsFallback =
-    nats.status === 0 ? nats : spawnSync('/usr/sbin/nats-server', ['-v'], { encoding: 'utf8' });
+  // The binary every workload's private server runs (startNatsServer uses the same one).
+  const nats = spawnSync(natsServerBin(), ['-v'], { encoding: 'utf8' });
   const client = new pg.Client({ connectionString: adminUrl() });
   const postgres = await client
     .connect()
@@ -74,7 +74,7 @@ async function machine(): Promise<Machine> {
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
-    natsServer: /v[\d.]+/.exec(natsFallback.stdout)?.[0] ?? 'unknown',
+    natsServer: /v[\d.]+/.exec(nats.stdout)?.[0] ?? 'unknown',
     postgres,
     redis,
   };

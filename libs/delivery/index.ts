@@ -1,7 +1,7 @@
 /** Hookpost delivery: payloads, Standard Webhooks signatures, the SSRF guard, regions and the HTTP sender. */
 export type { DeliveryRequest, DeliveryResult } from './delivery-request.js';
 export { HttpSender, type HttpSenderOptions } from './http-sender.js';
-export { buildBody, webhookIdHeader, type OutgoingMessage } from './payload.js';
+export { buildBody, UnencodableMessageError, webhookIdHeader, type OutgoingMessage } from './payload.js';
 export { parseRegions } from './regions.js';
 export { signPayload } from './signature.js';
 export {

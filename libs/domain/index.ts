@@ -4,6 +4,7 @@
  */
 export * from './backoff.js';
 export * from './decide.js';
+export * from './encodable.js';
 export * from './event-schemas.js';
 export * from './events.js';
 export * from './identifiers.js';
@@ -11,6 +12,7 @@ export * from './secrets.js';
 export * from './settings.js';
 export * from './stall-alert.js';
 export * from './state.js';
+export * from './step-failure.js';
 export * from './status.js';
 
 import { decide } from './decide.js';

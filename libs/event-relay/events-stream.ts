@@ -6,6 +6,7 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
+import { withReplicas } from '../queue/index.js';
 
 const STREAM_NAME_IN_USE = 10058;
 const NANOS_PER_MS = 1_000_000;
@@ -26,6 +27,7 @@ export function eventsStreamName(namespace: string): string {
 export function eventsStreamConfig(
   namespace: string,
   retentionMs: number,
+  replicas = 1,
 ): Partial<StreamConfig> & { name: string } {
   return {
     name: eventsStreamName(namespace),
@@ -36,24 +38,32 @@ export function eventsStreamConfig(
     discard: DiscardPolicy.Old,
     max_age: retentionMs * NANOS_PER_MS,
     duplicate_window: Math.min(DEFAULT_DUPLICATE_WINDOW_MS, retentionMs) * NANOS_PER_MS,
+    num_replicas: replicas,
   };
 }
 
-/** Creates the stream, or brings an existing one to this configuration (several instances may race). */
+/**
+ * Creates the stream, or brings an existing one to this configuration, replicas included (several
+ * instances may race); a replica count the cluster cannot hold is a QueueSettingsError.
+ */
 export async function ensureEventsStream(
   jsm: JetStreamManager,
   namespace: string,
   retentionMs: number,
+  replicas = 1,
 ): Promise<string> {
-  const config = eventsStreamConfig(namespace, retentionMs);
+  const config = eventsStreamConfig(namespace, retentionMs, replicas);
   try {
-    await jsm.streams.add(config); // the same configuration again is accepted as is
+    // The same configuration again is accepted as is.
+    await withReplicas(config.name, replicas, () => jsm.streams.add(config));
   } catch (error) {
     if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) {
       throw error;
     }
     const { config: current } = await jsm.streams.info(config.name);
-    await jsm.streams.update(config.name, { ...current, ...config });
+    await withReplicas(config.name, replicas, () =>
+      jsm.streams.update(config.name, { ...current, ...config }),
+    );
   }
   return config.name;
 }

@@ -6,6 +6,9 @@ export { EventStore } from './event-store.js';
 export type { QueueSummary, SnapshotFilter, SnapshotOrder } from './snapshot-repository.js';
 export type {
   AppendResult,
+  ArchiveCheckpoint,
+  ArchiveChunk,
+  ArchiveProgress,
   CustomerSnapshot,
   Projection,
   RawStoredEvent,

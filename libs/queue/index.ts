@@ -8,7 +8,13 @@ export { IncompleteReadError } from './reader.js';
 export { encodeBody, type QueuedMessage, type QueueBody } from './message.js';
 export type { PublishItem, PublishResult } from './publisher.js';
 export { MessageTooLargeError, QueueFullError, QueueSettingsError } from './errors.js';
-export { serverSupportsMaxBytes } from './server-version.js';
+export {
+  assertSupportedServer,
+  isSupportedServer,
+  MINIMUM_SERVER_VERSION,
+  ServerTooOldError,
+} from './server-version.js';
+export { withReplicas } from './stream-replicas.js';
 export {
   DEFAULT_DUPLICATE_WINDOW_MS,
   DEFAULT_MAX_MESSAGE_BYTES,

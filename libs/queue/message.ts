@@ -1,4 +1,4 @@
-import { isEventType, MAX_MESSAGE_BYTES } from '../domain/index.js';
+import { encodingProblem, isEventType, MAX_MESSAGE_BYTES } from '../domain/index.js';
 
 /**
  * One message read from a customer's queue. `id` is the stream sequence (the webhookId). Unparseable
@@ -65,6 +65,11 @@ function parseBody(data: Uint8Array): QueueBody | string {
   }
   if (!isJsonObject(payload)) {
     return 'data is missing or not a JSON object';
+  }
+  // A body Hookpost could never send (nested too deep to write back) is skipped like any other.
+  const problem = encodingProblem(payload);
+  if (problem !== null) {
+    return `data ${problem}`;
   }
   return { event, data: payload };
 }

@@ -56,6 +56,23 @@ describe('decodeMessage', () => {
     });
   });
 
+  test.each([
+    ['objects', (inner: string) => `{"a":${inner}}`],
+    ['arrays', (inner: string) => `[${inner}]`],
+    ['mixed', (inner: string) => `{"k":[${inner}]}`],
+  ])('data nested %s 10,000 deep parses but cannot be written back: unreadable, with why', (_name, wrap) => {
+    let data = '1';
+    for (let depth = 0; depth < 10_000; depth += 1) {
+      data = wrap(data);
+    }
+    const body = `{"event":"CHECK_COMPLETED","data":{"deep":${data}}}`;
+    expect(body.length).toBeLessThan(256 * 1024);
+    expect(decodeMessage(raw(body), 'hp.queue.')).toMatchObject({
+      kind: 'unreadable',
+      reason: expect.stringMatching(/^data cannot be encoded as JSON again \(.+\)$/),
+    });
+  });
+
   test('the body written is the plain JSON of the contract', () => {
     const text = new TextDecoder().decode(encodeBody({ event: 'A', data: { n: 1 } }));
     expect(JSON.parse(text)).toEqual({ event: 'A', data: { n: 1 } });

@@ -4,15 +4,15 @@ import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from '
 export interface QueueSettings {
   /** Prefix of the stream's subjects, e.g. 'hookpost': subjects `${namespace}.queue.*`. */
   namespace: string;
-  /** Stream max_bytes (-1 = unlimited, the default). Refused on nats-server < 2.10.5, see serverSupportsMaxBytes. */
+  /** Stream max_bytes (-1 = unlimited, the default): with discard new, a full stream refuses publishes. */
   maxBytes?: number;
-  /** Stream max_msgs (-1 = unlimited, the default): an exact cap with discard new, also on 2.9. */
+  /** Stream max_msgs (-1 = unlimited, the default): an exact cap with discard new. */
   maxMessages?: number;
   /** Stream max_msg_size, payload and headers; default 256 KiB (CONTRACT.md) plus 8 KiB for headers. */
   maxMessageBytes?: number;
   /** Window in which a repeated Nats-Msg-Id is a duplicate; default 2 minutes. */
   duplicateWindowMs?: number;
-  /** Stream replicas; default 1 (3 in a production cluster). */
+  /** Stream replicas (HOOKPOST_STREAM_REPLICAS); default 1 (3 in a production cluster). */
   replicas?: number;
 }
 

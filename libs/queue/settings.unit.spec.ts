@@ -1,5 +1,10 @@
 import { queueSubject, resolveSettings, streamConfig, streamName } from './settings.js';
-import { parseServerVersion, serverSupportsMaxBytes } from './server-version.js';
+import {
+  assertSupportedServer,
+  isSupportedServer,
+  parseServerVersion,
+  ServerTooOldError,
+} from './server-version.js';
 
 describe('queue settings', () => {
   test('names the stream and subjects from the namespace', () => {
@@ -44,13 +49,22 @@ describe('server version', () => {
     expect(parseServerVersion('nightly')).toBeUndefined();
   });
 
-  test('max_bytes with discard new is trusted from 2.10.5 on only', () => {
-    expect(serverSupportsMaxBytes('2.9.10')).toBe(false);
-    expect(serverSupportsMaxBytes('2.9.25')).toBe(false);
-    expect(serverSupportsMaxBytes('2.10.4')).toBe(false);
-    expect(serverSupportsMaxBytes('2.10.5')).toBe(true);
-    expect(serverSupportsMaxBytes('2.11.0')).toBe(true);
-    expect(serverSupportsMaxBytes('3.0.0')).toBe(true);
-    expect(serverSupportsMaxBytes(undefined)).toBe(false);
+  test('2.11.0 is the oldest server supported', () => {
+    expect(isSupportedServer('2.9.10')).toBe(false);
+    expect(isSupportedServer('2.10.29')).toBe(false);
+    expect(isSupportedServer('2.11.0-beta.2')).toBe(true);
+    expect(isSupportedServer('2.11.0')).toBe(true);
+    expect(isSupportedServer('2.15.1')).toBe(true);
+    expect(isSupportedServer('3.0.0')).toBe(true);
+    expect(isSupportedServer('nightly')).toBe(false);
+    expect(isSupportedServer(undefined)).toBe(false);
+  });
+
+  test('an older server is refused with one line naming the version found and the minimum', () => {
+    expect(() => assertSupportedServer('2.9.10')).toThrow(ServerTooOldError);
+    expect(() => assertSupportedServer('2.9.10')).toThrow(
+      /^nats-server 2\.9\.10 is too old: Hookpost needs 2\.11\.0 or newer [^\n]*$/,
+    );
+    expect(() => assertSupportedServer('2.11.0')).not.toThrow();
   });
 });

@@ -9,6 +9,7 @@ export { formatDifference, formatInvalid, formatStatusAsOf, formatSummary } from
 export {
   foldLog,
   MAX_INVALID_LISTED,
+  parseRawEvent,
   type CustomerFold,
   type FoldOptions,
   type InvalidEvent,

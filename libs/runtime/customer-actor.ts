@@ -5,11 +5,14 @@ import {
   nextAttemptAt,
   queueState,
   statusView,
+  stepFailed,
+  stepStallAlert,
   type CustomerQueueEvent,
   type CustomerQueueState,
   type CustomerStatus,
   type Decision,
   type DeliverySettings,
+  type StepFailure,
   type EndpointSecrets,
   type SecretRotated,
   signingSecrets,
@@ -67,6 +70,8 @@ export class CustomerActor {
   state: CustomerQueueState = initialState();
   version = 0;
   pending = 0;
+  /** Set while steps keep throwing; cleared by the first step that gets through (step-failure.ts). */
+  stepFailure: StepFailure | null = null;
   private readonly window: PendingWindow;
   private secrets: EndpointSecrets | null = null;
   private appendChain: Promise<unknown> = Promise.resolve();
@@ -103,7 +108,7 @@ export class CustomerActor {
 
   /** The status view as of now, from memory. */
   status(): CustomerStatus {
-    return statusView(this.customerId, this.state, this.pending, this.ctx.settings);
+    return statusView(this.customerId, this.state, this.pending, this.ctx.settings, this.stepFailure);
   }
 
   /**
@@ -149,12 +154,32 @@ export class CustomerActor {
     return run;
   }
 
-  /** Runs one step: load if needed, fill the window, decide, carry it out. */
+  /**
+   * Runs one step. One that throws is rethrown for the host to retry, and noted so a queue that
+   * cannot move shows it (status, metric, stall alert); only a step past the alert clears it.
+   */
   async step(): Promise<{ outcome: StepOutcome; wakeAt?: number }> {
+    try {
+      const result = await this.takeStep();
+      this.stepFailure = result.outcome === 'alert' ? this.stepFailure : null;
+      return result;
+    } catch (error) {
+      await this.noteStepFailure(error);
+      throw error;
+    }
+  }
+
+  /** One step: load if needed, fill the window, decide, carry it out. */
+  private async takeStep(): Promise<{ outcome: StepOutcome; wakeAt?: number }> {
     await this.ensureLoaded();
     await this.fillWindow();
     const now = this.ctx.clock.now();
-    const decision = decide(this.state, { now, pending: this.window.pending }, this.ctx.settings);
+    const stepFailing = this.stepFailure !== null;
+    const decision = decide(
+      this.state,
+      { now, pending: this.window.pending, stepFailing },
+      this.ctx.settings,
+    );
     switch (decision.kind) {
       case 'idle':
         return { outcome: 'idle' };
@@ -307,6 +332,11 @@ export class CustomerActor {
       region: endpoint.region,
       now,
     });
+    if (result.unencodable !== undefined) {
+      // No request can carry it: the next step skips it as unreadable, after what precedes it.
+      this.window.markUnreadable(result.unencodable.webhookId, result.unencodable.reason);
+      return;
+    }
     const at = this.ctx.clock.now();
     this.ctx.observer?.attempted({
       ok: result.ok,
@@ -355,6 +385,27 @@ export class CustomerActor {
     }
     this.window.removeThrough(throughId);
     this.ctx.queue.release(this.customerId, throughId, count);
+  }
+
+  /** Counts a failed step and, once it has lasted the stall threshold, records QueueStalled if it can. */
+  private async noteStepFailure(error: unknown): Promise<void> {
+    const now = this.ctx.clock.now();
+    this.stepFailure = stepFailed(
+      this.stepFailure,
+      error instanceof Error ? error.message : String(error),
+      now,
+    );
+    this.ctx.observer?.stepFailed?.();
+    const headId = this.window.messages[0]?.id ?? null;
+    const alert =
+      this.pending > 0 ? stepStallAlert(this.state, this.stepFailure, headId, now, this.ctx.settings) : null;
+    if (alert !== null) {
+      // The database may be what fails: then this fails too, and the next failed step tries again.
+      await this.record([alert]).then(
+        () => this.ctx.logger.info({ customerId: this.customerId, ...alert.data }, alert.type),
+        () => undefined,
+      );
+    }
   }
 
   /**

@@ -91,4 +91,6 @@ export interface RuntimeLogger {
 export interface RuntimeObserver {
   attempted(outcome: { ok: boolean; batching: boolean; count: number; durationMs: number }): void;
   appended(durationMs: number): void;
+  /** A step threw (before any outcome was recorded); it will be tried again. */
+  stepFailed?(): void;
 }

@@ -4,7 +4,12 @@ import { defaultDeliverySettings, type DeliverySettings } from '../../libs/domai
 export interface AppConfig {
   readonly port: number;
   readonly host: string;
+  /** NATS_URL split at commas: several servers of one cluster, tried in turn and on reconnect. */
   readonly natsUrls: string[];
+  /** Copies of the queue and events streams (HOOKPOST_STREAM_REPLICAS, default 1; 3 in a cluster). */
+  readonly streamReplicas: number;
+  /** The nats-server the embedded default starts (NATS_SERVER_BIN); null: look on the PATH, else fetch one. */
+  readonly natsServerBin: string | null;
   readonly databaseUrl: string | null;
   readonly dataDir: string;
   readonly namespace: string;
@@ -71,6 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .split(',')
       .map((url) => url.trim())
       .filter(Boolean),
+    streamReplicas: int('HOOKPOST_STREAM_REPLICAS', 1, 1, 5),
+    natsServerBin: env.NATS_SERVER_BIN?.trim() || null,
     databaseUrl,
     dataDir: env.HOOKPOST_DATA_DIR ?? './var',
     namespace,

@@ -27,3 +27,18 @@ describe('status page settings', () => {
     }
   });
 });
+
+describe('NATS settings', () => {
+  test('NATS_URL lists the servers of a cluster, separated by commas', () => {
+    const config = loadConfig({ NATS_URL: 'nats://a:4222, nats://b:4222,,nats://c:4222' });
+    expect(config.natsUrls).toEqual(['nats://a:4222', 'nats://b:4222', 'nats://c:4222']);
+  });
+
+  test('HOOKPOST_STREAM_REPLICAS is 1 by default and 1 to 5', () => {
+    expect(loadConfig({}).streamReplicas).toBe(1);
+    expect(loadConfig({ HOOKPOST_STREAM_REPLICAS: '3' }).streamReplicas).toBe(3);
+    for (const bad of ['0', '6', '2.5', 'three']) {
+      expect(() => loadConfig({ HOOKPOST_STREAM_REPLICAS: bad })).toThrow(ConfigError);
+    }
+  });
+});

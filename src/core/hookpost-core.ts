@@ -7,26 +7,13 @@ import { JetStreamQueue } from '../../libs/queue/index.js';
 import { ActorHost, systemClock } from '../../libs/runtime/index.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { ServiceSecrets } from '../config/secrets.js';
-import { connectNats, type NatsHandle } from '../infra/embedded-nats.js';
+import { connectNats, stopEmbedded, type NatsHandle } from '../infra/embedded-nats.js';
 import { memoryReleaser } from '../infra/release-memory.js';
 import { Metrics } from '../metrics/metrics.js';
 import { announceChange, listenForChanges } from './change-notices.js';
 import { deliveryLockFor } from './delivery-lock.js';
 import { DeliveryOwner } from './delivery-owner.js';
 import { packageVersion } from './version.js';
-
-/** nats-server before 2.10.23 cannot fsync every write: an OS crash may lose acknowledged messages. */
-function warnAboutDurability(version: string | undefined, logger: Logger): void {
-  const [major = 0, minor = 0, patch = 0] = (version ?? '0.0.0')
-    .split('.')
-    .map((part) => Number.parseInt(part, 10));
-  if (major * 1_000_000 + minor * 1_000 + patch < 2_010_023) {
-    logger.warn(
-      { natsServer: version ?? 'unknown', needed: '>= 2.10.23 with sync_interval: always' },
-      'this nats-server cannot sync every write to disk: acknowledged messages can be lost on an OS crash (a process crash is safe)',
-    );
-  }
-}
 
 /**
  * The parts every entry point shares (the way Immich builds API and worker from one set):
@@ -50,10 +37,27 @@ export class HookpostCore {
 
   /** Connects everything; delivery starts only with startDelivery(). */
   static async open(config: AppConfig, secrets: ServiceSecrets, logger: Logger): Promise<HookpostCore> {
-    const nats = await connectNats(config.natsUrls, config.dataDir, logger);
-    warnAboutDurability(nats.connection.info?.version, logger);
+    const nats = await connectNats(config, logger);
+    try {
+      return await HookpostCore.build(config, secrets, logger, nats);
+    } catch (error) {
+      // An embedded nats-server must not outlive a start that failed (e.g. a refused setting).
+      await nats.connection.close().catch(() => undefined);
+      nats.embedded?.kill('SIGTERM');
+      throw error;
+    }
+  }
+
+  private static async build(
+    config: AppConfig,
+    secrets: ServiceSecrets,
+    logger: Logger,
+    nats: NatsHandle,
+  ): Promise<HookpostCore> {
+    // Opening the queue refuses a nats-server older than the minimum (ServerTooOldError).
     const queue = await JetStreamQueue.open(nats.connection, {
       namespace: config.namespace,
+      replicas: config.streamReplicas,
       ...(config.queueMaxMessages > 0 ? { maxMessages: config.queueMaxMessages } : {}),
       ...(config.queueMaxBytes > 0 ? { maxBytes: config.queueMaxBytes } : {}),
     });
@@ -74,6 +78,7 @@ export class HookpostCore {
     const metrics = new Metrics({
       activeActors: () => host?.activeCount ?? 0,
       waitingActors: () => host?.waitingCount ?? 0,
+      failingActors: () => host?.failingCount ?? 0,
       customersByQueue: async () => (await store.summary()).customers,
       pendingMessages: async () => (await store.summary()).pending,
       eventFeedLag: async () =>
@@ -99,6 +104,7 @@ export class HookpostCore {
             }
           },
           appended: (durationMs) => metrics.appendDuration.observe(durationMs / 1000),
+          stepFailed: () => metrics.stepFailures.inc(),
         },
       },
       {
@@ -114,6 +120,7 @@ export class HookpostCore {
       ? await EventRelay.open(nats.connection, store, {
           namespace: config.namespace,
           retentionMs: config.eventsRetentionMs,
+          replicas: config.streamReplicas,
           logger,
           onPublished: (count) => metrics.eventsRelayed.inc(count),
         })
@@ -160,6 +167,6 @@ export class HookpostCore {
     await this.queue.close();
     await this.store.close();
     await this.nats.connection.drain().catch(() => undefined);
-    this.nats.embedded?.kill('SIGTERM');
+    await stopEmbedded(this.nats.embedded);
   }
 }

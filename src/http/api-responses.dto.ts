@@ -61,6 +61,13 @@ export class FailureRecordDto {
   @ApiProperty({ example: 1764000000000, description: 'epoch ms' }) failedAt!: number;
 }
 
+export class StepFailureDto {
+  @ApiProperty({ example: 1764000000000, description: 'epoch ms: the first of the failed steps' })
+  since!: number;
+  @ApiProperty({ example: 4, description: 'consecutive failed steps' }) count!: number;
+  @ApiProperty({ example: 'Connection terminated unexpectedly' }) error!: string;
+}
+
 export class CustomerStatusDto {
   @ApiProperty({ example: 'acme' }) customerId!: string;
   @ApiProperty({ enum: ['empty', 'waiting', 'stalled'], example: 'stalled' }) queue!: string;
@@ -71,6 +78,12 @@ export class CustomerStatusDto {
   @ApiProperty({ example: 3 }) attempts!: number;
   @ApiProperty({ type: [FailureRecordDto], description: 'at most 10, newest first' })
   recentFailures!: FailureRecordDto[];
+  @ApiProperty({
+    type: StepFailureDto,
+    nullable: true,
+    description: 'set while the queue cannot take a step (database or NATS failing); null otherwise',
+  })
+  stepFailure!: StepFailureDto | null;
 }
 
 export class PublishedDto {

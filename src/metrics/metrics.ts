@@ -5,6 +5,8 @@ import type { QueueState } from '../../libs/domain/index.js';
 export interface MetricsSources {
   activeActors(): number;
   waitingActors(): number;
+  /** Actors whose steps keep failing (StepFailure). */
+  failingActors(): number;
   customersByQueue(): Promise<Record<QueueState, number>>;
   pendingMessages(): Promise<number>;
   /** Events committed and not yet in the outbound feed; null where no relay runs (standby, feed off). */
@@ -52,6 +54,11 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+  readonly stepFailures = new Counter({
+    name: 'hookpost_step_failures_total',
+    help: 'Customer steps that threw before an outcome was recorded (tried again after a pause)',
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'hookpost_http_request_duration_seconds',
     help: 'Admin API request duration',
@@ -64,12 +71,13 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'hookpost_process_' });
     new Gauge({
       name: 'hookpost_actors',
-      help: 'Customer actors in memory, and customers waiting on a timer',
+      help: 'Customer actors in memory, customers waiting on a timer, and actors whose steps keep failing',
       labelNames: ['kind'] as const,
       registers: [this.registry],
       collect() {
         this.set({ kind: 'active' }, sources.activeActors());
         this.set({ kind: 'waiting' }, sources.waitingActors());
+        this.set({ kind: 'failing' }, sources.failingActors());
       },
     });
     new Gauge({

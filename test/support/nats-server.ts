@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { isSupportedServer, MINIMUM_SERVER_VERSION } from '../../libs/queue/index.js';
 import { freePort } from './free-port.js';
 import { atExit, spawnOwned, type OwnedProcess } from './owned-process.js';
 
@@ -29,6 +30,8 @@ export interface NatsServerHandle {
 export interface NatsServerOptions {
   storeDir?: string;
   port?: number;
+  /** Another binary than natsServerBin(), e.g. an old one to check that Hookpost refuses it. */
+  bin?: string;
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -41,7 +44,6 @@ function removeQuietly(dir: string): void {
   }
 }
 
-const MINIMUM = { major: 2, minor: 11 };
 let resolvedBin: string | undefined;
 
 /** The modern nats-server every suite runs: never the system's older one by accident. */
@@ -58,22 +60,18 @@ export function natsServerBin(): string {
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'inherit'],
         }).trim();
-  const [major = 0, minor = 0] = (
-    /v(\d+)\.(\d+)/.exec(execFileSync(bin, ['--version'], { encoding: 'utf8' })) ?? []
-  )
-    .slice(1)
-    .map(Number);
-  if (major * 1000 + minor < MINIMUM.major * 1000 + MINIMUM.minor) {
+  const version = /v(\d+\.\d+\.\d+)/.exec(execFileSync(bin, ['--version'], { encoding: 'utf8' }))?.[1];
+  if (!isSupportedServer(version)) {
     throw new Error(
-      `${bin} is nats-server ${major}.${minor}; the tests need ${MINIMUM.major}.${MINIMUM.minor} or newer (set NATS_SERVER_BIN)`,
+      `${bin} is nats-server ${version ?? '(unknown)'}; the tests need ${MINIMUM_SERVER_VERSION} or newer (set NATS_SERVER_BIN)`,
     );
   }
   resolvedBin = bin;
   return bin;
 }
 
-function launch(port: number, storeDir: string): OwnedProcess {
-  return spawnOwned(natsServerBin(), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir]);
+function launch(port: number, storeDir: string, bin = natsServerBin()): OwnedProcess {
+  return spawnOwned(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir]);
 }
 
 // nats.js leaks its socket when a non-NATS listener never sends INFO, so look for the greeting ourselves first.
@@ -131,7 +129,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     }
   };
   let port = options.port ?? (await freePort());
-  let current = launch(port, storeDir);
+  let current = launch(port, storeDir, options.bin);
   for (let attempt = 1; ; attempt++) {
     try {
       await waitReady(current, port);
@@ -140,7 +138,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       // Someone may grab a "free" port before nats-server binds it: pick another, unless the caller chose it.
       if (options.port === undefined && attempt < 3 && String(err).includes('address already in use')) {
         port = await freePort();
-        current = launch(port, storeDir);
+        current = launch(port, storeDir, options.bin);
         continue;
       }
       await removeStore();
@@ -165,7 +163,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
         throw new Error(`nats-server on port ${port} was stopped; start a new one instead`);
       }
       await current.terminate('SIGTERM');
-      current = launch(port, storeDir);
+      current = launch(port, storeDir, options.bin);
       await waitReady(current, port);
     },
   };
