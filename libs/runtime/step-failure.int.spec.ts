@@ -8,7 +8,7 @@ import type { EventStore } from '../event-store/index.js';
 import { postgresBackend, type Backend } from '../event-store/store-spec-support.js';
 import { JetStreamQueue } from '../queue/index.js';
 import { ActorHost } from './actor-host.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 
 const SECOND = 1_000;
 const settings: DeliverySettings = { ...defaultDeliverySettings, stallAlertMs: 60 * SECOND };
@@ -92,7 +92,9 @@ describe('a customer whose steps keep throwing', () => {
   test('shows in status and a metric, raises the stall alert, and recovers once steps get through', async () => {
     const customerId = 'acme';
     await host.command(customerId, (actor) =>
-      actor.record([configured({}, clock.now())], { secret: 'whsec_step_failure_test' }),
+      actor.record([configured({}, clock.now())], {
+        secrets: { current: 'whsec_step_failure_test', previous: null },
+      }),
     );
     const first = await queue.publish(customerId, { event: 'CHECK_COMPLETED', data: { n: 1 } });
     await host.start();

@@ -36,6 +36,20 @@ export class WebhookViewDto {
   secretLast4!: string;
 }
 
+export class RotationViewDto {
+  @ApiProperty({ example: 'Xk2Q', description: "the new secret's last four characters" })
+  secretLast4!: string;
+  @ApiProperty({ example: '8e0d', description: "the replaced secret's last four characters" })
+  previousSecretLast4!: string;
+  @ApiProperty({ example: 1764086400000, description: 'epoch ms: until then the replaced secret signs too' })
+  previousSecretExpiresAt!: number;
+  @ApiPropertyOptional({
+    example: 'whsec_3q2-7wZ1cVbX0aYzQe4sKf9LmN8pRt6uGh5jDi2oWvA',
+    description: 'only when generated: the new secret, returned this once',
+  })
+  secret?: string;
+}
+
 export class FailureRecordDto {
   @ApiProperty({ example: 1041 }) webhookId!: number;
   @ApiProperty({ example: 1041, description: 'last id of the request (batches carry a range)' })
