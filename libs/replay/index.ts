@@ -4,6 +4,7 @@
  * projections, or reports every customer's status as of a time.
  */
 export { statusAsOf, type AsOfReport, type StatusAsOf } from './as-of.js';
+export { projectionDifferences } from './differences.js';
 export { formatDifference, formatInvalid, formatStatusAsOf, formatSummary } from './format.js';
 export {
   MAX_INVALID_LISTED,
