@@ -16,7 +16,6 @@ export {
   type ReplayProgress,
   type ReplaySource,
 } from './log-fold.js';
-export { projectionDifferences } from './differences.js';
 export type { ReplaySummary } from './summary.js';
 export {
   rebuild,
