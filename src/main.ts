@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { archiveCommand } from './cli/archive.command.js';
 import { CliError } from './cli/cli-error.js';
 import { demoCommand } from './cli/demo.command.js';
 import { publishCommand } from './cli/publish.command.js';
@@ -32,6 +33,7 @@ program
 
 program
   .addCommand(replayCommand())
+  .addCommand(archiveCommand())
   .addCommand(statusCommand())
   .addCommand(retryCommand())
   .addCommand(publishCommand())

@@ -9,7 +9,16 @@ export interface MetricsSources {
   pendingMessages(): Promise<number>;
   /** Events committed and not yet in the outbound feed; null where no relay runs (standby, feed off). */
   eventFeedLag(): Promise<number | null>;
+  /** Events moved into the archive over all runs (from the database). */
+  archivedEvents(): Promise<number>;
+  /** Files listed in the archive's manifest. */
+  archiveFiles(): Promise<number>;
+  /** Events stored in the database (a COUNT: read at most once a minute). */
+  storedEvents(): Promise<number>;
 }
+
+/** COUNT(*) over `events` walks the table: a scrape every few seconds reuses the last count for a minute. */
+const STORED_EVENTS_MAX_AGE_MS = 60_000;
 
 /**
  * Hookpost's Prometheus metrics. No per-customer label (cardinality), never a secret.
@@ -98,6 +107,34 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         this.set((await sources.eventFeedLag()) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'hookpost_archived_events',
+      help: 'Events moved out of the database into archive files (hookpost archive)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await sources.archivedEvents());
+      },
+    });
+    new Gauge({
+      name: 'hookpost_archive_files',
+      help: 'Archive files listed in the manifest of HOOKPOST_ARCHIVE_DIR',
+      registers: [this.registry],
+      async collect() {
+        this.set(await sources.archiveFiles());
+      },
+    });
+    let counted = { value: 0, at: -Infinity };
+    new Gauge({
+      name: 'hookpost_event_log_events',
+      help: 'Events stored in the database (counted at most once a minute)',
+      registers: [this.registry],
+      async collect() {
+        if (Date.now() - counted.at >= STORED_EVENTS_MAX_AGE_MS) {
+          counted = { value: await sources.storedEvents(), at: Date.now() };
+        }
+        this.set(counted.value);
       },
     });
   }
