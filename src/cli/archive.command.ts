@@ -10,6 +10,7 @@ interface ArchiveCommandOptions {
   before: string;
   dir?: string;
   json?: boolean;
+  fileEvents: number;
 }
 
 const EXAMPLES = `
@@ -28,6 +29,7 @@ export function archiveCommand(): Command {
     .description('move the events recorded before a cutoff into compressed, checksummed archive files')
     .requiredOption('--before <iso-time|duration>', 'the cutoff: an ISO time, or an age such as 90d, 12h')
     .option('--dir <dir>', 'the archive directory (default HOOKPOST_ARCHIVE_DIR)')
+    .option('--file-events <n>', 'most events per archive file', parseFileEvents, 100_000)
     .option('--json', 'print the report as JSON')
     .addHelpText('after', EXAMPLES)
     .action(run);
@@ -42,6 +44,7 @@ async function run(options: ArchiveCommandOptions): Promise<void> {
     const report = await runArchive(store, config, {
       before,
       now,
+      fileEvents: options.fileEvents,
       ...(options.dir === undefined ? {} : { dir: options.dir }),
       onStep: pauseHook(process.env.HOOKPOST_ARCHIVE_PAUSE_AT),
     });
@@ -65,6 +68,14 @@ async function run(options: ArchiveCommandOptions): Promise<void> {
   } finally {
     await store.close();
   }
+}
+
+function parseFileEvents(value: string): number {
+  const events = Number(value);
+  if (!Number.isInteger(events) || events < 1 || events > 1_000_000) {
+    throw new InvalidArgumentError('an integer from 1 to 1000000');
+  }
+  return events;
 }
 
 /** An ISO time, or an age (`90d`) counted back from now. */

@@ -11,6 +11,8 @@ export interface ArchiveRequest {
   readonly now: number;
   /** Default: HOOKPOST_ARCHIVE_DIR. */
   readonly dir?: string;
+  /** Most events per file (default 100,000). */
+  readonly fileEvents?: number;
   readonly onStep?: (step: ArchiveStep, detail: string) => Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function runArchive(
     now: request.now,
     publishedThrough,
     lock: archiveLockFor(config),
+    ...(request.fileEvents === undefined ? {} : { fileEvents: request.fileEvents }),
     ...(request.onStep === undefined ? {} : { onStep: request.onStep }),
   });
 }
