@@ -13,7 +13,8 @@ const stream = `${namespace.toUpperCase().replace(/-/g, '_')}_EVENTS`;
 const subjects = process.argv[2] ?? `${namespace}.events.>`;
 const name = process.env.CONSUMER_NAME ?? 'example-subscriber';
 
-const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+// NATS_URL may list several servers of a cluster, separated by commas.
+const nc = await connect({ servers: (process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',') });
 const jsm = await jetstreamManager(nc);
 await jsm.consumers.add(stream, {
   durable_name: name,

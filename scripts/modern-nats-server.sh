@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # Prints the path of a nats-server binary new enough for Hookpost (2.11 or newer), fetching one when needed.
 #
-# Order: $NATS_SERVER_BIN, then `nats-server` on the PATH, then a cached copy, each used only when its
+# Order: $NATS_SERVER_BIN, then `nats-server` on the PATH, then a cached copy (CACHE_DIR, then the
+# default cache), each used only when its
 # version is at least the minimum. Otherwise Debian's unstable suite's nats-server package (a static
 # binary) is downloaded with apt into a cache folder and unpacked there: the system's packages and apt
 # state are not touched. The mirror is the one this machine's apt sources already name.
 #
-# Usage: scripts/modern-nats-server.sh [CACHE_DIR]   (default ${XDG_CACHE_HOME:-$HOME/.cache}/hookpost/nats-server)
-# Exit 1 with one line on stderr when no modern server can be found or fetched.
+# Usage: scripts/modern-nats-server.sh [--no-fetch] [CACHE_DIR]   (default ${XDG_CACHE_HOME:-$HOME/.cache}/hookpost/nats-server)
+# Exit 1 with one line on stderr when no modern server can be found or fetched (with --no-fetch: found).
 set -euo pipefail
 
-minimum="2.11.0"
-cache=${1:-${HOOKPOST_NATS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hookpost/nats-server}}
+minimum="2.11.0" # MINIMUM_SERVER_VERSION in libs/queue/server-version.ts
+fetch=1
+if [ "${1:-}" = "--no-fetch" ]; then
+  fetch=0
+  shift
+fi
+default_cache=${HOOKPOST_NATS_CACHE:-${XDG_CACHE_HOME:-${HOME:-.}/.cache}/hookpost/nats-server}
+cache=${1:-$default_cache}
 
 version_of() { "$1" --version 2>/dev/null | sed -n 's/.*v\([0-9][0-9.]*\).*/\1/p' | head -n 1; }
 modern() {
@@ -20,7 +27,8 @@ modern() {
   [ -n "$v" ] && [ "$(printf '%s\n%s\n' "$minimum" "$v" | sort -V | head -n 1)" = "$minimum" ]
 }
 
-for candidate in "${NATS_SERVER_BIN:-}" "$(command -v nats-server 2>/dev/null || true)" "$cache/usr/sbin/nats-server"; do
+for candidate in "${NATS_SERVER_BIN:-}" "$(command -v nats-server 2>/dev/null || true)" "$cache/usr/sbin/nats-server" \
+  "$default_cache/usr/sbin/nats-server"; do
   if [ -n "$candidate" ] && [ -x "$candidate" ] && modern "$candidate"; then
     echo "$candidate"
     exit 0
@@ -32,6 +40,7 @@ fail() {
   exit 1
 }
 
+[ "$fetch" = 1 ] || fail "none on the PATH or in $cache"
 command -v apt-get >/dev/null 2>&1 || fail "apt-get is not available to fetch one"
 sources=/etc/apt/sources.list.d/debian.sources
 uri=""

@@ -29,6 +29,8 @@ export interface RelayOptions {
   readonly namespace: string;
   /** How long the stream keeps events (default 7 days). */
   readonly retentionMs: number;
+  /** Copies of the stream in a cluster (HOOKPOST_STREAM_REPLICAS, default 1). */
+  readonly replicas?: number;
   readonly logger: RelayLogger;
   /** Events read and published per round. */
   readonly batchSize?: number;
@@ -86,7 +88,7 @@ export class EventRelay {
   /** Creates (or updates) the outbound stream; publishing starts with start(). */
   static async open(nc: NatsConnection, source: RelaySource, options: RelayOptions): Promise<EventRelay> {
     const jsm = await jetstreamManager(nc);
-    const stream = await ensureEventsStream(jsm, options.namespace, options.retentionMs);
+    const stream = await ensureEventsStream(jsm, options.namespace, options.retentionMs, options.replicas);
     return new EventRelay(nc, jetstream(nc), jsm, stream, source, options);
   }
 

@@ -6,8 +6,11 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
+import { streamNameFor } from '../domain/index.js';
+import { withReplicas } from '../queue/index.js';
 
 const STREAM_NAME_IN_USE = 10058;
+const SUBJECTS_OVERLAP = 10065;
 const NANOS_PER_MS = 1_000_000;
 const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 
@@ -19,13 +22,14 @@ export const MSG_ID_HEADER = 'Nats-Msg-Id';
 
 /** `<NAMESPACE>_EVENTS`, beside the queue stream `<NAMESPACE>_QUEUE`. */
 export function eventsStreamName(namespace: string): string {
-  return `${namespace.toUpperCase().replace(/-/g, '_')}_EVENTS`;
+  return streamNameFor(namespace, 'EVENTS');
 }
 
 /** The outbound stream's configuration: limits retention, the oldest events leave after `retentionMs`. */
 export function eventsStreamConfig(
   namespace: string,
   retentionMs: number,
+  replicas = 1,
 ): Partial<StreamConfig> & { name: string } {
   return {
     name: eventsStreamName(namespace),
@@ -36,24 +40,40 @@ export function eventsStreamConfig(
     discard: DiscardPolicy.Old,
     max_age: retentionMs * NANOS_PER_MS,
     duplicate_window: Math.min(DEFAULT_DUPLICATE_WINDOW_MS, retentionMs) * NANOS_PER_MS,
+    num_replicas: replicas,
   };
 }
 
-/** Creates the stream, or brings an existing one to this configuration (several instances may race). */
+/**
+ * Creates the stream, or brings an existing one to this configuration, replicas included (several
+ * instances may race); a replica count the cluster cannot hold is a QueueSettingsError.
+ */
 export async function ensureEventsStream(
   jsm: JetStreamManager,
   namespace: string,
   retentionMs: number,
+  replicas = 1,
 ): Promise<string> {
-  const config = eventsStreamConfig(namespace, retentionMs);
+  const config = eventsStreamConfig(namespace, retentionMs, replicas);
   try {
-    await jsm.streams.add(config); // the same configuration again is accepted as is
+    // The same configuration again is accepted as is.
+    await withReplicas(config.name, replicas, () => jsm.streams.add(config));
   } catch (error) {
+    if (error instanceof JetStreamApiError && error.code === SUBJECTS_OVERLAP) {
+      // Up to 0.1.0 a namespace with '-' named this stream with '_' (`my-ns` -> MY_NS_EVENTS).
+      throw new Error(
+        `the subjects ${namespace}.events.> belong to another stream than ${config.name} ` +
+          `(${namespace.toUpperCase().replace(/-/g, '_')}_EVENTS in older versions): delete or rename that stream`,
+        { cause: error },
+      );
+    }
     if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) {
       throw error;
     }
     const { config: current } = await jsm.streams.info(config.name);
-    await jsm.streams.update(config.name, { ...current, ...config });
+    await withReplicas(config.name, replicas, () =>
+      jsm.streams.update(config.name, { ...current, ...config }),
+    );
   }
   return config.name;
 }

@@ -7,6 +7,7 @@ import { CreateEventStore1764000000000 } from './migrations/1764000000000-create
 import { AddEventSchemaVersion1764600000000 } from './migrations/1764600000000-add-event-schema-version.js';
 import { AddRelayState1764700000000 } from './migrations/1764700000000-add-relay-state.js';
 import { AddArchiveCheckpoints1764800000000 } from './migrations/1764800000000-add-archive-checkpoints.js';
+import { AddPreviousSecret1765100000000 } from './migrations/1765100000000-add-previous-secret.js';
 import type { StoreOptions } from './store-types.js';
 
 /** How long a SQLite write waits for another process's lock before it fails (busy_timeout). */
@@ -21,6 +22,7 @@ export async function openDataSource(options: StoreOptions): Promise<DataSource>
       AddEventSchemaVersion1764600000000,
       AddRelayState1764700000000,
       AddArchiveCheckpoints1764800000000,
+      AddPreviousSecret1765100000000,
     ],
     migrationsTableName: 'event_store_migrations',
     migrationsRun: true,

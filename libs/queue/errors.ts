@@ -15,7 +15,7 @@ export class MessageTooLargeError extends Error {
 
 /** The queue cannot be opened with these settings on this server or this existing stream. */
 export class QueueSettingsError extends Error {
-  override readonly name = 'QueueSettingsError';
+  override readonly name: string = 'QueueSettingsError';
 }
 
 // JetStream API error codes (nats-server errors.json) that mean "no room" or "too big".

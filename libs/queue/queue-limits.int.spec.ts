@@ -6,7 +6,6 @@ import {
   MessageTooLargeError,
   QueueFullError,
   QueueSettingsError,
-  serverSupportsMaxBytes,
   streamName,
 } from './index.js';
 
@@ -35,7 +34,7 @@ test('a full stream refuses with QueueFullError and keeps every earlier message'
   );
   expect((await queue.read('a', 0, 100)).map((m) => m.id)).toEqual([1, 2, 3, 4, 5]);
 
-  queue.release('a', 2, 2);
+  queue.release('a', 2);
   await queue.flush();
   expect((await queue.publish('a', body(7))).webhookId).toBe(6); // room again after the purge
   await queue.close();
@@ -47,7 +46,7 @@ test('with a cap, delivered messages are purged before they can fill the stream'
     Array.from({ length: 20 }, (_, i) => ({ customerId: 'a', body: body(i) })),
   );
   await expect(queue.publish('a', body(20))).rejects.toBeInstanceOf(QueueFullError);
-  ids.forEach(({ webhookId }) => queue.release('a', webhookId, 1)); // delivered, no flush, no idle customer
+  ids.forEach(({ webhookId }) => queue.release('a', webhookId)); // delivered, no flush
   const deadline = Date.now() + 5_000;
   while ((await jsm.streams.info(streamName('capped'))).state.messages > 2 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -57,14 +56,8 @@ test('with a cap, delivered messages are purged before they can fill the stream'
   await queue.close();
 });
 
-test('maxBytes is refused where the server would drop old messages instead (nats-server < 2.10.5)', async () => {
-  const version = nc.info?.version;
-  const open = JetStreamQueue.open(nc, { namespace: 'bytes', maxBytes: 4_096 });
-  if (!serverSupportsMaxBytes(version)) {
-    await expect(open).rejects.toBeInstanceOf(QueueSettingsError);
-    return;
-  }
-  const queue = await open;
+test('a stream full by maxBytes refuses the next message and keeps every one it took', async () => {
+  const queue = await JetStreamQueue.open(nc, { namespace: 'bytes', maxBytes: 4_096 });
   const results: number[] = [];
   await expect(
     (async () => {
@@ -96,5 +89,18 @@ test('a message above maxMessageBytes is refused before it is sent', async () =>
     MessageTooLargeError,
   );
   expect((await jsm.streams.info(streamName('big'))).state.messages).toBe(0);
+  await queue.close();
+});
+
+test('more replicas than a single server can hold is a clear error, and the stream stays as it was', async () => {
+  const queue = await JetStreamQueue.open(nc, { namespace: 'solo' });
+  await queue.publish('a', body(1));
+  const refused: unknown = await JetStreamQueue.open(nc, { namespace: 'solo', replicas: 3 }).catch((e) => e);
+  expect(refused).toBeInstanceOf(QueueSettingsError);
+  expect((refused as Error).message).toBe(
+    'stream SOLO_QUEUE cannot have 3 replicas here (HOOKPOST_STREAM_REPLICAS): replicas > 1 not supported in non-clustered mode; it needs a cluster of at least 3 JetStream servers',
+  );
+  const { config, state } = await jsm.streams.info(streamName('solo'));
+  expect([config.num_replicas, state.messages]).toEqual([1, 1]);
   await queue.close();
 });

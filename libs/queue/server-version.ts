@@ -1,5 +1,16 @@
-/** nats-server versions from which a feature works as documented (release tags, x.y.z). */
-const FIXED_DISCARD_NEW_MAX_BYTES = [2, 10, 5] as const;
+import { QueueSettingsError } from './errors.js';
+
+/**
+ * The oldest nats-server Hookpost runs on (see docs/architecture.md, "Which nats-server"). Older
+ * servers lack what the queue relies on: max_bytes with discard new that refuses instead of evicting
+ * (2.10.5), `sync_interval: always` (2.10), and the 2.11 JetStream API (batch direct get).
+ */
+export const MINIMUM_SERVER_VERSION = '2.11.0';
+
+/** The connected nats-server is older than MINIMUM_SERVER_VERSION (or did not say its version). */
+export class ServerTooOldError extends QueueSettingsError {
+  override readonly name = 'ServerTooOldError';
+}
 
 /** Parses 'x.y.z' (ignoring any '-beta' suffix) into numbers; undefined when it is not a version. */
 export function parseServerVersion(version: string): [number, number, number] | undefined {
@@ -21,12 +32,17 @@ function atLeast(version: readonly number[], min: readonly number[]): boolean {
   return true;
 }
 
-/**
- * True when max_bytes with discard new refuses publishes instead of silently dropping the oldest
- * messages: before 2.10.5 the file store checked the payload size but evicted by the stored size
- * (nats-server#4771, fixed by #4772). Seen here on 2.9.10: small messages never got refused at all.
- */
-export function serverSupportsMaxBytes(version: string | undefined): boolean {
+/** True when `version` (as the server's INFO reports it) is MINIMUM_SERVER_VERSION or newer. */
+export function isSupportedServer(version: string | undefined): boolean {
   const parsed = version === undefined ? undefined : parseServerVersion(version);
-  return parsed !== undefined && atLeast(parsed, FIXED_DISCARD_NEW_MAX_BYTES);
+  return parsed !== undefined && atLeast(parsed, parseServerVersion(MINIMUM_SERVER_VERSION)!);
+}
+
+/** Throws ServerTooOldError, one line naming the version found and the minimum, for an older server. */
+export function assertSupportedServer(version: string | undefined): void {
+  if (!isSupportedServer(version)) {
+    throw new ServerTooOldError(
+      `nats-server ${version ?? '(version unknown)'} is too old: Hookpost needs ${MINIMUM_SERVER_VERSION} or newer (your distribution's nats-server package, the release binary, or the nats:2.12 container image)`,
+    );
+  }
 }

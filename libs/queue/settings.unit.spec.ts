@@ -1,10 +1,21 @@
+import { eventsStreamName } from '../event-relay/index.js';
 import { queueSubject, resolveSettings, streamConfig, streamName } from './settings.js';
-import { parseServerVersion, serverSupportsMaxBytes } from './server-version.js';
+import {
+  assertSupportedServer,
+  isSupportedServer,
+  parseServerVersion,
+  ServerTooOldError,
+} from './server-version.js';
 
 describe('queue settings', () => {
   test('names the stream and subjects from the namespace', () => {
     expect(streamName('hookpost')).toBe('HOOKPOST_QUEUE');
     expect(queueSubject('hookpost', 'acme')).toBe('hookpost.queue.acme');
+  });
+
+  test("a namespace's queue and events streams are named alike, '-' kept so my-ns and my_ns stay apart", () => {
+    expect([streamName('my-ns'), eventsStreamName('my-ns')]).toEqual(['MY-NS_QUEUE', 'MY-NS_EVENTS']);
+    expect([streamName('my_ns'), eventsStreamName('my_ns')]).toEqual(['MY_NS_QUEUE', 'MY_NS_EVENTS']);
   });
 
   test('defaults: unlimited, 256 KiB + headroom per message, 2 minute dedupe window, 1 replica', () => {
@@ -28,6 +39,10 @@ describe('queue settings', () => {
   test.each([
     [{ namespace: 'a.b' }],
     [{ namespace: '' }],
+    // the same rule as HOOKPOST_NAMESPACE: lower case (upper-cased stream names stay distinct), at most 32
+    [{ namespace: 'Hp' }],
+    [{ namespace: '1hp' }],
+    [{ namespace: 'h'.repeat(33) }],
     [{ namespace: 'hp', maxBytes: 0 }],
     [{ namespace: 'hp', maxMessages: -2 }],
     [{ namespace: 'hp', duplicateWindowMs: 0 }],
@@ -44,13 +59,22 @@ describe('server version', () => {
     expect(parseServerVersion('nightly')).toBeUndefined();
   });
 
-  test('max_bytes with discard new is trusted from 2.10.5 on only', () => {
-    expect(serverSupportsMaxBytes('2.9.10')).toBe(false);
-    expect(serverSupportsMaxBytes('2.9.25')).toBe(false);
-    expect(serverSupportsMaxBytes('2.10.4')).toBe(false);
-    expect(serverSupportsMaxBytes('2.10.5')).toBe(true);
-    expect(serverSupportsMaxBytes('2.11.0')).toBe(true);
-    expect(serverSupportsMaxBytes('3.0.0')).toBe(true);
-    expect(serverSupportsMaxBytes(undefined)).toBe(false);
+  test('2.11.0 is the oldest server supported', () => {
+    expect(isSupportedServer('2.9.10')).toBe(false);
+    expect(isSupportedServer('2.10.29')).toBe(false);
+    expect(isSupportedServer('2.11.0-beta.2')).toBe(true);
+    expect(isSupportedServer('2.11.0')).toBe(true);
+    expect(isSupportedServer('2.15.1')).toBe(true);
+    expect(isSupportedServer('3.0.0')).toBe(true);
+    expect(isSupportedServer('nightly')).toBe(false);
+    expect(isSupportedServer(undefined)).toBe(false);
+  });
+
+  test('an older server is refused with one line naming the version found and the minimum', () => {
+    expect(() => assertSupportedServer('2.9.10')).toThrow(ServerTooOldError);
+    expect(() => assertSupportedServer('2.9.10')).toThrow(
+      /^nats-server 2\.9\.10 is too old: Hookpost needs 2\.11\.0 or newer [^\n]*$/,
+    );
+    expect(() => assertSupportedServer('2.11.0')).not.toThrow();
   });
 });

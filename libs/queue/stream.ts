@@ -5,7 +5,8 @@ import {
   type StreamInfo,
 } from '@nats-io/jetstream';
 import { QueueSettingsError } from './errors.js';
-import { serverSupportsMaxBytes } from './server-version.js';
+import { assertSupportedServer } from './server-version.js';
+import { withReplicas } from './stream-replicas.js';
 import { streamConfig, type ResolvedQueueSettings } from './settings.js';
 
 const STREAM_NOT_FOUND = 10059;
@@ -21,6 +22,7 @@ const COMPARED = [
   'max_msg_size',
   'duplicate_window',
   'num_replicas',
+  'allow_direct',
 ] as const satisfies ReadonlyArray<keyof StreamConfig>;
 
 async function infoOrNull(jsm: JetStreamManager, name: string): Promise<StreamInfo | null> {
@@ -59,24 +61,21 @@ function refuseShrinking(info: StreamInfo, wanted: WantedConfig): void {
 
 /**
  * Creates the queue stream, or brings an existing one to these settings (idempotent; several instances
- * may race). Refuses settings that would lose messages: maxBytes on a server that evicts instead of
- * refusing, a limit below the current content, or an existing stream with other storage or retention.
+ * may race), replicas included. Refuses a server older than MINIMUM_SERVER_VERSION, settings that would
+ * lose messages (a limit below the current content, an existing stream with other storage or
+ * retention), and a replica count the cluster cannot hold.
  */
 export async function ensureStream(
   jsm: JetStreamManager,
   serverVersion: string | undefined,
   settings: ResolvedQueueSettings,
 ): Promise<void> {
-  if (settings.maxBytes > 0 && !serverSupportsMaxBytes(serverVersion)) {
-    throw new QueueSettingsError(
-      `maxBytes needs nats-server >= 2.10.5 (this is ${serverVersion ?? 'unknown'}): older servers silently drop the oldest messages instead of refusing new ones; use maxMessages or upgrade`,
-    );
-  }
+  assertSupportedServer(serverVersion);
   const wanted = streamConfig(settings);
   let info = await infoOrNull(jsm, wanted.name);
   if (info === null) {
     try {
-      await jsm.streams.add(wanted);
+      await withReplicas(wanted.name, settings.replicas, () => jsm.streams.add(wanted));
       return;
     } catch (err) {
       if (!(err instanceof JetStreamApiError && err.code === STREAM_NAME_IN_USE)) {
@@ -92,6 +91,9 @@ export async function ensureStream(
   }
   if (differs(info.config, wanted)) {
     refuseShrinking(info, wanted);
-    await jsm.streams.update(wanted.name, { ...info.config, ...wanted });
+    // A changed num_replicas moves the stream to that many copies (the servers copy it over).
+    await withReplicas(wanted.name, settings.replicas, () =>
+      jsm.streams.update(wanted.name, { ...info.config, ...wanted }),
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { ManualClock } from '../../libs/runtime/manual-clock.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import { ArchiveSchedule } from './archive-schedule.js';
 
 const DAY = 86_400_000;

@@ -7,8 +7,9 @@ import { JetStreamQueue } from '../../libs/queue/index.js';
 import { ActorHost, systemClock } from '../../libs/runtime/index.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { ServiceSecrets } from '../config/secrets.js';
-import { connectNats, type NatsHandle } from '../infra/embedded-nats.js';
+import { connectNats, stopEmbedded, type NatsHandle } from '../infra/embedded-nats.js';
 import { memoryReleaser } from '../infra/release-memory.js';
+import { BacklogScan } from '../metrics/backlog-scan.js';
 import { Metrics } from '../metrics/metrics.js';
 import { ArchiveReader } from '../../libs/archive/index.js';
 import { runArchive } from './archive-run.js';
@@ -16,18 +17,22 @@ import { ArchiveSchedule } from './archive-schedule.js';
 import { announceChange, listenForChanges } from './change-notices.js';
 import { deliveryLockFor } from './delivery-lock.js';
 import { DeliveryOwner } from './delivery-owner.js';
+import { ACTIVATION_PERMITS, shutdownGraceMs, STEP_RETRY_MS, windowSize } from './runtime-tuning.js';
 import { packageVersion } from './version.js';
 
-/** nats-server before 2.10.23 cannot fsync every write: an OS crash may lose acknowledged messages. */
-function warnAboutDurability(version: string | undefined, logger: Logger): void {
-  const [major = 0, minor = 0, patch = 0] = (version ?? '0.0.0')
-    .split('.')
-    .map((part) => Number.parseInt(part, 10));
-  if (major * 1_000_000 + minor * 1_000 + patch < 2_010_023) {
-    logger.warn(
-      { natsServer: version ?? 'unknown', needed: '>= 2.10.23 with sync_interval: always' },
-      'this nats-server cannot sync every write to disk: acknowledged messages can be lost on an OS crash (a process crash is safe)',
-    );
+/** The database must answer a ping this fast for the instance to count as ready (as /health). */
+const READY_PING_MS = 1_000;
+
+/** True when `work` resolves within `ms`; false when it rejects or takes longer. */
+async function answersWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -61,10 +66,27 @@ export class HookpostCore {
 
   /** Connects everything; delivery starts only with startDelivery(). */
   static async open(config: AppConfig, secrets: ServiceSecrets, logger: Logger): Promise<HookpostCore> {
-    const nats = await connectNats(config.natsUrls, config.dataDir, logger);
-    warnAboutDurability(nats.connection.info?.version, logger);
+    const nats = await connectNats(config, logger);
+    try {
+      return await HookpostCore.build(config, secrets, logger, nats);
+    } catch (error) {
+      // An embedded nats-server must not outlive a start that failed (e.g. a refused setting).
+      await nats.connection.close().catch(() => undefined);
+      await stopEmbedded(nats.embedded);
+      throw error;
+    }
+  }
+
+  private static async build(
+    config: AppConfig,
+    secrets: ServiceSecrets,
+    logger: Logger,
+    nats: NatsHandle,
+  ): Promise<HookpostCore> {
+    // Opening the queue refuses a nats-server older than the minimum (ServerTooOldError).
     const queue = await JetStreamQueue.open(nats.connection, {
       namespace: config.namespace,
+      replicas: config.streamReplicas,
       ...(config.queueMaxMessages > 0 ? { maxMessages: config.queueMaxMessages } : {}),
       ...(config.queueMaxBytes > 0 ? { maxBytes: config.queueMaxBytes } : {}),
     });
@@ -82,9 +104,15 @@ export class HookpostCore {
     });
     let host: ActorHost | null = null;
     let relay: EventRelay | null = null;
+    let core: HookpostCore | null = null;
+    const backlog = new BacklogScan({
+      listSnapshots: (filter) => store.listSnapshots(filter),
+      oldestPending: (customerId, afterId) => queue.oldestPending(customerId, afterId),
+    });
     const metrics = new Metrics({
       activeActors: () => host?.activeCount ?? 0,
       waitingActors: () => host?.waitingCount ?? 0,
+      failingActors: () => host?.failingCount ?? 0,
       customersByQueue: async () => (await store.summary()).customers,
       pendingMessages: async () => (await store.summary()).pending,
       eventFeedLag: async () =>
@@ -92,6 +120,9 @@ export class HookpostCore {
       archivedEvents: async () => (await store.archiveProgress()).events,
       archiveFiles: async () => (await ArchiveReader.open(config.archiveDir))?.manifest.files.length ?? 0,
       storedEvents: () => store.countEvents(),
+      backlog: () => backlog.figures(),
+      ready: async () => !nats.connection.isClosed() && (await answersWithin(store.ping(), READY_PING_MS)),
+      delivering: () => core?.owner?.delivering ?? false,
     });
     host = new ActorHost(
       {
@@ -102,7 +133,7 @@ export class HookpostCore {
         store,
         sender,
         logger,
-        windowSize: Math.max(config.delivery.batchSize * 2, 100),
+        windowSize: windowSize(config.delivery),
         observer: {
           attempted: ({ ok, batching, count, durationMs }) => {
             const outcome = ok ? 'success' : 'failure';
@@ -113,13 +144,14 @@ export class HookpostCore {
             }
           },
           appended: (durationMs) => metrics.appendDuration.observe(durationMs / 1000),
+          stepFailed: () => metrics.stepFailures.inc(),
         },
       },
       {
         idleAfterMs: config.actorIdleMs,
-        errorRetryMs: 1_000,
-        activationConcurrency: 128,
-        shutdownGraceMs: 15_000,
+        errorRetryMs: STEP_RETRY_MS,
+        activationConcurrency: ACTIVATION_PERMITS,
+        shutdownGraceMs: shutdownGraceMs(config.delivery),
         onIdle: memoryReleaser(() => host?.activeCount === 0),
         onChangedWhilePaused: (customerId) => announceChange(nats.connection, config.namespace, customerId),
       },
@@ -128,12 +160,14 @@ export class HookpostCore {
       ? await EventRelay.open(nats.connection, store, {
           namespace: config.namespace,
           retentionMs: config.eventsRetentionMs,
+          replicas: config.streamReplicas,
           logger,
           onPublished: (count) => metrics.eventsRelayed.inc(count),
         })
       : null;
     store.onCommitted(() => relay?.nudge());
-    return new HookpostCore(config, logger, nats, queue, store, sender, host, regions, metrics, relay);
+    core = new HookpostCore(config, logger, nats, queue, store, sender, host, regions, metrics, relay);
+    return core;
   }
 
   /** Delivery runs only in the process holding the delivery lock; a second process stands by. */
@@ -188,6 +222,6 @@ export class HookpostCore {
     await this.queue.close();
     await this.store.close();
     await this.nats.connection.drain().catch(() => undefined);
-    this.nats.embedded?.kill('SIGTERM');
+    await stopEmbedded(this.nats.embedded);
   }
 }

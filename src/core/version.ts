@@ -1,15 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** Finds the package root by walking up, so the same code works from src/ and from dist/. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) {
-    dir = dirname(dir);
-  }
-  return dir;
-}
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../infra/package-root.js';
 
 /** The package version, for the User-Agent and the CLI. */
 export const packageVersion: string = (

@@ -1,10 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueState } from '../../libs/domain/index.js';
+import type { BacklogFigures } from './backlog-scan.js';
 
 /** Where gauges read their values at scrape time. */
 export interface MetricsSources {
   activeActors(): number;
   waitingActors(): number;
+  /** Actors whose steps keep failing (StepFailure). */
+  failingActors(): number;
   customersByQueue(): Promise<Record<QueueState, number>>;
   pendingMessages(): Promise<number>;
   /** Events committed and not yet in the outbound feed; null where no relay runs (standby, feed off). */
@@ -15,6 +18,27 @@ export interface MetricsSources {
   archiveFiles(): Promise<number>;
   /** Events stored in the database (a COUNT: read at most once a minute). */
   storedEvents(): Promise<number>;
+  /** The oldest pending message and the open stall alerts, over all customers. */
+  backlog(): Promise<BacklogFigures>;
+  /** True while this instance's NATS connection and database answer. */
+  ready(): Promise<boolean>;
+  /** True in the instance that holds the delivery lock. */
+  delivering(): boolean;
+}
+
+/**
+ * Sets a gauge from a source that reads NATS or the database. When that fails the gauge keeps its
+ * last value and the scrape goes on, so /metrics still answers (with `hookpost_ready` 0) while a
+ * dependency is down.
+ */
+async function setFrom<T>(read: () => Promise<T>, set: (value: T) => void): Promise<void> {
+  let value: T;
+  try {
+    value = await read();
+  } catch {
+    return;
+  }
+  set(value);
 }
 
 /** COUNT(*) over `events` walks the table: a scrape every few seconds reuses the last count for a minute. */
@@ -61,6 +85,11 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+  readonly stepFailures = new Counter({
+    name: 'hookpost_step_failures_total',
+    help: 'Customer steps that threw before an outcome was recorded (tried again after a pause)',
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'hookpost_http_request_duration_seconds',
     help: 'Admin API request duration',
@@ -73,12 +102,13 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'hookpost_process_' });
     new Gauge({
       name: 'hookpost_actors',
-      help: 'Customer actors in memory, and customers waiting on a timer',
+      help: 'Customer actors in memory, customers waiting on a timer, and actors whose steps keep failing',
       labelNames: ['kind'] as const,
       registers: [this.registry],
       collect() {
         this.set({ kind: 'active' }, sources.activeActors());
         this.set({ kind: 'waiting' }, sources.waitingActors());
+        this.set({ kind: 'failing' }, sources.failingActors());
       },
     });
     new Gauge({
@@ -87,10 +117,14 @@ export class Metrics {
       labelNames: ['queue'] as const,
       registers: [this.registry],
       async collect() {
-        const counts = await sources.customersByQueue();
-        for (const [queue, count] of Object.entries(counts)) {
-          this.set({ queue }, count);
-        }
+        await setFrom(
+          () => sources.customersByQueue(),
+          (counts) => {
+            for (const [queue, count] of Object.entries(counts)) {
+              this.set({ queue }, count);
+            }
+          },
+        );
       },
     });
     new Gauge({
@@ -98,7 +132,10 @@ export class Metrics {
       help: 'Messages pending over all customers (from the status projection)',
       registers: [this.registry],
       async collect() {
-        this.set(await sources.pendingMessages());
+        await setFrom(
+          () => sources.pendingMessages(),
+          (pending) => this.set(pending),
+        );
       },
     });
     new Gauge({
@@ -106,7 +143,49 @@ export class Metrics {
       help: 'Events committed to the log and not yet published to <NS>_EVENTS (0 where no relay runs)',
       registers: [this.registry],
       async collect() {
-        this.set((await sources.eventFeedLag()) ?? 0);
+        await setFrom(
+          () => sources.eventFeedLag(),
+          (lag) => this.set(lag ?? 0),
+        );
+      },
+    });
+    new Gauge({
+      name: 'hookpost_oldest_pending_age_seconds',
+      help: 'Age of the oldest pending message over all customers (0 when none is pending)',
+      registers: [this.registry],
+      async collect() {
+        await setFrom(
+          () => sources.backlog(),
+          ({ oldestPendingAt }) =>
+            this.set(oldestPendingAt === null ? 0 : Math.max(0, (Date.now() - oldestPendingAt) / 1000)),
+        );
+      },
+    });
+    new Gauge({
+      name: 'hookpost_customers_stall_alerted',
+      help: 'Customers whose head has failed for HOOKPOST_STALL_ALERT_MS (an open QueueStalled)',
+      registers: [this.registry],
+      async collect() {
+        await setFrom(
+          () => sources.backlog(),
+          ({ stallAlerted }) => this.set(stallAlerted),
+        );
+      },
+    });
+    new Gauge({
+      name: 'hookpost_ready',
+      help: "1 while this instance's NATS connection and database answer, else 0",
+      registers: [this.registry],
+      async collect() {
+        this.set((await sources.ready().catch(() => false)) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'hookpost_delivering',
+      help: '1 in the instance that holds the delivery lock and delivers, 0 in one standing by',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.delivering() ? 1 : 0);
       },
     });
     new Gauge({
@@ -114,7 +193,10 @@ export class Metrics {
       help: 'Events moved out of the database into archive files (hookpost archive)',
       registers: [this.registry],
       async collect() {
-        this.set(await sources.archivedEvents());
+        await setFrom(
+          () => sources.archivedEvents(),
+          (events) => this.set(events),
+        );
       },
     });
     new Gauge({
@@ -122,7 +204,10 @@ export class Metrics {
       help: 'Archive files listed in the manifest of HOOKPOST_ARCHIVE_DIR',
       registers: [this.registry],
       async collect() {
-        this.set(await sources.archiveFiles());
+        await setFrom(
+          () => sources.archiveFiles(),
+          (files) => this.set(files),
+        );
       },
     });
     let counted = { value: 0, at: -Infinity };
@@ -132,7 +217,10 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         if (Date.now() - counted.at >= STORED_EVENTS_MAX_AGE_MS) {
-          counted = { value: await sources.storedEvents(), at: Date.now() };
+          await setFrom(
+            () => sources.storedEvents(),
+            (value) => (counted = { value, at: Date.now() }),
+          );
         }
         this.set(counted.value);
       },

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, waitForStatus, type Harness } from './harness.js';
+import { natsServerBin } from '../support/nats-server.js';
 import { runCli } from '../support/run-cli.js';
 
 describe('hookpost status / retry / publish against a running service', () => {
@@ -95,7 +96,7 @@ describe('hookpost status / retry / publish against a running service', () => {
 
 describe('hookpost demo', () => {
   test('runs embedded for --duration seconds, delivers, and stops by itself', async () => {
-    const run = await runCli(['demo', '--duration', '5'], {}, 40_000);
+    const run = await runCli(['demo', '--duration', '5'], { NATS_SERVER_BIN: natsServerBin() }, 40_000);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('CUSTOMER  QUEUE');
     const delivered = Number(/demo stopped: \d+ published, (\d+) delivered/.exec(run.stdout)?.[1]);

@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { isSupportedServer, MINIMUM_SERVER_VERSION } from '../../libs/queue/index.js';
+import { packageRoot } from '../../src/infra/package-root.js';
 import { freePort } from './free-port.js';
 import { atExit, spawnOwned, type OwnedProcess } from './owned-process.js';
 
@@ -29,11 +30,16 @@ export interface NatsServerHandle {
 export interface NatsServerOptions {
   storeDir?: string;
   port?: number;
+  /** Another binary than natsServerBin(), e.g. an old one to check that Hookpost refuses it. */
+  bin?: string;
+  /** `sync_interval: always`: every write on disk before its ack (default: the server's periodic sync). */
+  syncAlways?: boolean;
 }
 
 const READY_TIMEOUT_MS = 10_000;
 
-function removeQuietly(dir: string): void {
+/** Deletes a temp dir, ignoring failures. */
+export function removeQuietly(dir: string): void {
   try {
     rmSync(dir, { recursive: true, force: true });
   } catch {
@@ -41,7 +47,6 @@ function removeQuietly(dir: string): void {
   }
 }
 
-const MINIMUM = { major: 2, minor: 11 };
 let resolvedBin: string | undefined;
 
 /** The modern nats-server every suite runs: never the system's older one by accident. */
@@ -54,26 +59,32 @@ export function natsServerBin(): string {
   const bin =
     fromEnv !== undefined && fromEnv !== ''
       ? fromEnv
-      : execFileSync(fileURLToPath(new URL('../../scripts/modern-nats-server.sh', import.meta.url)), {
+      : execFileSync(join(packageRoot(), 'scripts', 'modern-nats-server.sh'), {
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'inherit'],
         }).trim();
-  const [major = 0, minor = 0] = (
-    /v(\d+)\.(\d+)/.exec(execFileSync(bin, ['--version'], { encoding: 'utf8' })) ?? []
-  )
-    .slice(1)
-    .map(Number);
-  if (major * 1000 + minor < MINIMUM.major * 1000 + MINIMUM.minor) {
+  const version = /v(\d+\.\d+\.\d+)/.exec(execFileSync(bin, ['--version'], { encoding: 'utf8' }))?.[1];
+  if (!isSupportedServer(version)) {
     throw new Error(
-      `${bin} is nats-server ${major}.${minor}; the tests need ${MINIMUM.major}.${MINIMUM.minor} or newer (set NATS_SERVER_BIN)`,
+      `${bin} is nats-server ${version ?? '(unknown)'}; the tests need ${MINIMUM_SERVER_VERSION} or newer (set NATS_SERVER_BIN)`,
     );
   }
   resolvedBin = bin;
   return bin;
 }
 
-function launch(port: number, storeDir: string): OwnedProcess {
-  return spawnOwned(natsServerBin(), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir]);
+function launch(port: number, storeDir: string, options: NatsServerOptions): OwnedProcess {
+  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir];
+  if (options.syncAlways === true) {
+    // No command-line flag sets sync_interval; the flags above override the rest of this file.
+    const configFile = join(storeDir, 'nats-server.conf');
+    writeFileSync(
+      configFile,
+      `jetstream { store_dir: ${JSON.stringify(storeDir)}, sync_interval: always }\n`,
+    );
+    args.push('-c', configFile);
+  }
+  return spawnOwned(options.bin ?? natsServerBin(), args);
 }
 
 // nats.js leaks its socket when a non-NATS listener never sends INFO, so look for the greeting ourselves first.
@@ -91,7 +102,7 @@ async function greetsLikeNats(port: number): Promise<boolean> {
 }
 
 /** Ready means a client connects and the JetStream API answers, not merely that the port is open. */
-async function waitReady(server: OwnedProcess, port: number): Promise<void> {
+export async function waitReady(server: OwnedProcess, port: number): Promise<void> {
   const url = `nats://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError: unknown = 'no NATS greeting';
@@ -131,7 +142,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     }
   };
   let port = options.port ?? (await freePort());
-  let current = launch(port, storeDir);
+  let current = launch(port, storeDir, options);
   for (let attempt = 1; ; attempt++) {
     try {
       await waitReady(current, port);
@@ -140,7 +151,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       // Someone may grab a "free" port before nats-server binds it: pick another, unless the caller chose it.
       if (options.port === undefined && attempt < 3 && String(err).includes('address already in use')) {
         port = await freePort();
-        current = launch(port, storeDir);
+        current = launch(port, storeDir, options);
         continue;
       }
       await removeStore();
@@ -165,7 +176,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
         throw new Error(`nats-server on port ${port} was stopped; start a new one instead`);
       }
       await current.terminate('SIGTERM');
-      current = launch(port, storeDir);
+      current = launch(port, storeDir, options);
       await waitReady(current, port);
     },
   };
