@@ -102,6 +102,14 @@ export class CustomerActor {
     }
   }
 
+  /**
+   * When the oldest message after `cursor` was accepted, if the window holds it (it holds the
+   * oldest pending ones); null when it holds none, and the stored row keeps its value.
+   */
+  oldestPendingAt(cursor = this.state.cursor): number | null {
+    return this.window.messages.find((message) => message.id > cursor)?.acceptedAt ?? null;
+  }
+
   /** The status view as of now, from memory. */
   status(): CustomerStatus {
     return statusView(this.customerId, this.state, this.pending, this.ctx.settings, this.stepFailure);
@@ -134,7 +142,8 @@ export class CustomerActor {
       const pending = planned.pending ?? this.pending;
       const queue = queueState(state, pending);
       const nextAt = pending > 0 ? nextAttemptAt(state, this.ctx.settings) : null;
-      const projection = { state, pending, queue, nextAttemptAt: nextAt };
+      const oldestPendingAt = this.oldestPendingAt(state.cursor);
+      const projection = { state, pending, queue, nextAttemptAt: nextAt, oldestPendingAt };
       const started = this.ctx.clock.now();
       const { version } = await this.ctx.store.append(
         this.customerId,

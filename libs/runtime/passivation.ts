@@ -58,7 +58,9 @@ export class Passivation {
     // Unconfigured customers with messages get a row too, so they are listed as stalled.
     if (actor.version > 0 || actor.pending > 0) {
       const queue = actor.status().queue;
-      void this.ctx.store.updatePending(customerId, actor.pending, queue).catch(() => undefined);
+      void this.ctx.store
+        .updatePending(customerId, actor.pending, queue, actor.oldestPendingAt())
+        .catch(() => undefined);
     }
   }
 }

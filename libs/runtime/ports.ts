@@ -62,6 +62,8 @@ export interface Projection {
   pending: number;
   queue: QueueState;
   nextAttemptAt: number | null;
+  /** When the oldest pending message was accepted, if known (null: the store keeps its value). */
+  oldestPendingAt?: number | null;
 }
 
 export interface SnapshotPort {
@@ -84,7 +86,12 @@ export interface StorePort {
     options?: { secrets?: EndpointSecrets },
   ): Promise<{ version: number }>;
   getSecrets(customerId: string): Promise<EndpointSecrets | null>;
-  updatePending(customerId: string, pending: number, queue: QueueState): Promise<void>;
+  updatePending(
+    customerId: string,
+    pending: number,
+    queue: QueueState,
+    oldestPendingAt?: number | null,
+  ): Promise<void>;
 }
 
 /** Sends one request; failures come back as values (libs/delivery's HttpSender). */
