@@ -48,6 +48,11 @@ export interface RelayOptions {
 }
 
 const encoder = new TextEncoder();
+
+/** The name of the namespace's relay checkpoint in the database (the archive reads it too). */
+export function relayCheckpointName(namespace: string): string {
+  return `outbound:${namespace}`;
+}
 const MAX_RETRY_MS = 10_000;
 /** How long stop() keeps publishing what is left before it gives up (the next start resumes). */
 const STOP_DRAIN_MS = 5_000;
@@ -93,7 +98,7 @@ export class EventRelay {
   }
 
   private get checkpointName(): string {
-    return `outbound:${this.options.namespace}`;
+    return relayCheckpointName(this.options.namespace);
   }
 
   /** Whether it publishes now (only in the process that delivers). */
