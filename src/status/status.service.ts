@@ -89,7 +89,10 @@ export class StatusService {
     if (row.oldestPendingAt !== null) {
       return row.oldestPendingAt;
     }
-    return this.core.queue.oldestAcceptedAt(row.customerId, row.state.cursor).catch(() => null);
+    return this.core.queue
+      .oldestPending(row.customerId, row.state.cursor)
+      .then((head) => head?.acceptedAt ?? null)
+      .catch(() => null);
   }
 }
 
