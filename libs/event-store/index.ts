@@ -16,4 +16,5 @@ export type {
   StoreOptions,
   StoreStats,
 } from './store-types.js';
+export { SecretInRecordsError } from './secret-in-records.error.js';
 export { VersionConflictError } from './version-conflict.error.js';

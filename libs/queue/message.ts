@@ -1,4 +1,10 @@
-import { encodingProblem, isEventType, MAX_MESSAGE_BYTES } from '../domain/index.js';
+import {
+  encodingProblem,
+  isEventType,
+  jsonTextProblem,
+  MAX_BODY_DEPTH,
+  MAX_MESSAGE_BYTES,
+} from '../domain/index.js';
 
 /**
  * One message read from a customer's queue. `id` is the stream sequence (the webhookId). Unparseable
@@ -70,6 +76,12 @@ function parseBody(data: Uint8Array): QueueBody | string {
   const problem = encodingProblem(payload);
   if (problem !== null) {
     return `data ${problem}`;
+  }
+  // What the API refuses with a 400 (deeper than a message may nest, a number that would change) is not
+  // delivered from the fast path either: skipped with the reason, never delivered altered or retried for ever.
+  const textProblem = jsonTextProblem(data, MAX_BODY_DEPTH);
+  if (textProblem !== null) {
+    return `body cannot be delivered exactly: ${textProblem}`;
   }
   return { event, data: payload };
 }

@@ -73,6 +73,29 @@ describe('decodeMessage', () => {
     });
   });
 
+  test.each([
+    [
+      'data one level deeper than the API takes',
+      `{"event":"E","data":${'{"a":'.repeat(65)}1${'}'.repeat(65)}}`,
+      /nested more than 65 levels/,
+    ],
+    [
+      'a number past the doubles (would go out as null)',
+      '{"event":"E","data":{"n":1e400}}',
+      /the number 1e400 cannot be carried exactly/,
+    ],
+    [
+      'an integer a double rounds',
+      '{"event":"E","data":{"n":9007199254740993}}',
+      /cannot be carried exactly/,
+    ],
+  ])('%s is unreadable on the fast path, as the API refuses it', (_name, body, reason) => {
+    expect(decodeMessage(raw(body), 'hp.queue.')).toMatchObject({
+      kind: 'unreadable',
+      reason: expect.stringMatching(reason),
+    });
+  });
+
   test('the body written is the plain JSON of the contract', () => {
     const text = new TextDecoder().decode(encodeBody({ event: 'A', data: { n: 1 } }));
     expect(JSON.parse(text)).toEqual({ event: 'A', data: { n: 1 } });

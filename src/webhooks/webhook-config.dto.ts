@@ -6,8 +6,6 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUrl,
-  Length,
   Matches,
   Max,
   Min,
@@ -16,24 +14,24 @@ import {
   DEFAULT_ROTATION_OVERLAP_SECONDS,
   EVENT_TYPE_PATTERN,
   MAX_ROTATION_OVERLAP_SECONDS,
+  WEBHOOK_SECRET_PATTERN,
 } from '../../libs/domain/index.js';
-
-/** Visible ASCII only: a secret goes into an `Authorization` header as it is. */
-const HEADER_SAFE = /^[\x21-\x7e]+$/;
+import { IsEndpointUrl, IsWebhookSecret } from './webhook-inputs.js';
 
 /** PUT /v1/customers/{id}/webhook: the customer's endpoint. */
 export class WebhookConfigDto {
   @ApiProperty({ example: 'https://hooks.acme.example/passfort' })
-  @IsUrl(
-    { protocols: ['http', 'https'], require_protocol: true, require_tld: false, disallow_auth: true },
-    { message: 'url must be an http(s) URL without credentials' },
-  )
-  @Length(1, 2048)
+  @IsEndpointUrl()
   url!: string;
 
-  @ApiProperty({ example: 'whsec_5f2c8e0d9a', minLength: 8, writeOnly: true })
-  @IsString()
-  @Length(8, 256)
+  @ApiProperty({
+    example: 'whsec_5f2c8e0d9a',
+    minLength: 8,
+    maxLength: 256,
+    pattern: WEBHOOK_SECRET_PATTERN.source,
+    writeOnly: true,
+  })
+  @IsWebhookSecret()
   secret!: string;
 
   @ApiPropertyOptional({ default: true })
@@ -79,6 +77,7 @@ export class PurgeDto {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   throughWebhookId?: number;
 }
 
@@ -87,13 +86,13 @@ export class RotateSecretDto {
   @ApiPropertyOptional({
     example: 'whsec_9d8c7b6a5f4e3d2c',
     minLength: 8,
+    maxLength: 256,
+    pattern: WEBHOOK_SECRET_PATTERN.source,
     writeOnly: true,
     description: 'the new secret (visible ASCII); absent = a strong one is generated and returned once',
   })
   @IsOptional()
-  @IsString()
-  @Length(8, 256)
-  @Matches(HEADER_SAFE, { message: 'secret must be visible ASCII characters only (no spaces or controls)' })
+  @IsWebhookSecret()
   secret?: string;
 
   @ApiPropertyOptional({
