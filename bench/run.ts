@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only H1,H2] [-- --runs N] [-- --profile] [-- --env K=V,...]`: the harness.
+ * `npm run bench [-- --quick] [-- --only H1,H2] [-- --runs N] [-- --profile] [-- --env K=V,...] [-- --nats single|always|r3]`: the harness.
  * Starts its own receiver process, and per workload a private nats-server, a fresh PostgreSQL
  * database and Hookpost as a separate process; measures the limits (L1, L2), Hookpost (H1-H7) and
  * the BullMQ baseline (B1); writes bench/results/latest.json, a chart, and (full run) the table
@@ -18,6 +18,7 @@ import type { BenchContext, Figure } from './support/figures.js';
 import { startBenchReceiver } from './support/receiver.js';
 import { markdownTable, resultRows, svgChart, type Machine } from './support/report.js';
 import { nowMs } from './support/stats.js';
+import { NATS_SETUPS, type NatsSetup } from './support/world.js';
 import { measureB1 } from './workloads/bullmq.js';
 import { measureH1, measureH2 } from './workloads/backlog.js';
 import { measureH3 } from './workloads/ingest.js';
@@ -51,6 +52,15 @@ function option(name: string): string | undefined {
   }
   const index = args.indexOf(`--${name}`);
   return index === -1 ? undefined : args[index + 1];
+}
+
+/** `--nats`: which NATS the workloads run on (see NATS_SETUPS). */
+function natsSetup(value: string | undefined): NatsSetup {
+  const setup = value ?? 'single';
+  if (!(NATS_SETUPS as readonly string[]).includes(setup)) {
+    throw new Error(`--nats must be one of ${NATS_SETUPS.join(', ')}, got ${setup}`);
+  }
+  return setup as NatsSetup;
 }
 
 async function machine(): Promise<Machine> {
@@ -125,11 +135,14 @@ async function main(): Promise<void> {
         return [pair.slice(0, at), pair.slice(at + 1)];
       }),
     ),
+    nats: natsSetup(option('nats')),
     figures,
     log,
   };
   const info = await machine();
-  log(`machine: ${JSON.stringify(info)}; ${quick ? 'quick' : 'full'} run, ${runs} runs per figure`);
+  log(
+    `machine: ${JSON.stringify(info)}; ${quick ? 'quick' : 'full'} run, ${runs} runs per figure, NATS ${ctx.nats}`,
+  );
   try {
     for (const [name, measure] of WORKLOADS) {
       if (only !== undefined && !only.includes(name)) {

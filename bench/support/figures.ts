@@ -1,4 +1,5 @@
 import type { BenchReceiver } from './receiver.js';
+import type { NatsSetup } from './world.js';
 import { median } from './stats.js';
 
 /** A goal: the figure must be at least (>=) or at most (<=) this. */
@@ -34,6 +35,8 @@ export interface BenchContext {
   readonly nodeArgs: string[];
   /** Extra Hookpost settings (`--env HOOKPOST_EVENTS_FEED=false`); a workload's own settings win. */
   readonly env: Readonly<Record<string, string>>;
+  /** The NATS every workload runs on (`--nats single|always|r3`, default single). */
+  readonly nats: NatsSetup;
   /** Figures measured so far, by name (for ratios to the limits). */
   readonly figures: Map<string, Figure>;
   log(message: string): void;

@@ -2,13 +2,17 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { evolve, initialState, queueState, type CustomerQueueEvent } from '../../libs/domain/index.js';
 import { EventStore } from '../../libs/event-store/index.js';
-import { startNatsServer, type NatsServerHandle } from '../../test/support/nats-server.js';
+import { startNatsCluster } from '../../test/support/nats-cluster.js';
+import { startNatsServer } from '../../test/support/nats-server.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
 import { hookpostProcess, type HookpostProcess } from './hookpost.js';
 
 /** One workload's private world: its own nats-server, a fresh PostgreSQL database and a Hookpost (not started). */
 export interface World {
-  readonly nats: NatsServerHandle;
+  /** The nats-server (or the cluster's nodes): NATS_URL, the folder its processes are recognised by. */
+  readonly nats: { readonly url: string; readonly storeDir: string; stop(): Promise<void> };
+  /** Replicas of the streams (3 on the cluster). */
+  readonly replicas: number;
   readonly db: TestDatabase;
   readonly hookpost: HookpostProcess;
   readonly nc: NatsConnection;
@@ -19,11 +23,20 @@ export interface World {
 /** The secret every benchmark customer gets. */
 export const BENCH_SECRET = 'whsec_bench_secret_0001';
 
+/**
+ * Which NATS a workload runs on (`--nats`): one server with the default fsync (`single`), one with
+ * `sync_interval: always` (`always`), or a 3-node cluster with `always` and 3 stream replicas (`r3`).
+ */
+export const NATS_SETUPS = ['single', 'always', 'r3'] as const;
+export type NatsSetup = (typeof NATS_SETUPS)[number];
+
 /** How the harness runs Hookpost: Node flags and settings given on the command line. */
 export interface HookpostRunOptions {
   readonly nodeArgs: string[];
   /** From `--env KEY=VALUE,...`; the workload's own settings win. */
   readonly env: Readonly<Record<string, string>>;
+  /** From `--nats` (default `single`). */
+  readonly nats?: NatsSetup;
 }
 
 /** Starts nats-server and creates the database; Hookpost is prepared with `env` but not started. */
@@ -31,17 +44,21 @@ export async function startWorld(
   env: Record<string, string>,
   run: HookpostRunOptions = { nodeArgs: [], env: {} },
 ): Promise<World> {
-  const nats = await startNatsServer();
+  const setup = run.nats ?? 'single';
+  const nats =
+    setup === 'r3' ? await startNatsCluster(3) : await startNatsServer({ syncAlways: setup === 'always' });
+  const replicas = setup === 'r3' ? 3 : 1;
   const db = await createTestDatabase();
   const hookpost = await hookpostProcess({
     natsUrl: nats.url,
     databaseUrl: db.url,
-    env: { ...run.env, ...env },
+    env: { ...run.env, HOOKPOST_STREAM_REPLICAS: String(replicas), ...env },
     nodeArgs: run.nodeArgs,
   });
-  const nc = await connect({ servers: nats.url, noAsyncTraces: true });
+  const nc = await connect({ servers: nats.url.split(','), noAsyncTraces: true });
   return {
     nats,
+    replicas,
     db,
     hookpost,
     nc,
@@ -55,7 +72,7 @@ export async function startWorld(
   };
 }
 
-/** A ~1 KiB message body (the size DESIGN.md's raw figures were measured with), as stored bytes. */
+/** A ~1 KiB message body (the size the first raw figures were measured with), as stored bytes. */
 export function messageBytes(n: number): Uint8Array {
   return new TextEncoder().encode(
     JSON.stringify({ event: 'CHECK_COMPLETED', data: { checkId: `chk_${n}`, pad: 'x'.repeat(960) } }),
@@ -64,7 +81,7 @@ export function messageBytes(n: number): Uint8Array {
 
 /**
  * Publishes `count` messages round-robin over `customers` straight into the queue stream (the
- * JetStream fast path of CONTRACT.md), 1,000 acks in flight. Returns the webhookIds in order.
+ * JetStream fast path of docs/contract.md), 1,000 acks in flight. Returns the webhookIds in order.
  */
 export async function publishBacklog(
   js: JetStreamClient,

@@ -93,7 +93,7 @@ export async function measureL1(ctx: BenchContext): Promise<Figure[]> {
 /** L2: raw JetStream on a private nats-server: acked publish with 1,000 in flight, then an ordered-consumer fetch. */
 export async function measureL2(ctx: BenchContext): Promise<Figure[]> {
   const total = ctx.quick ? 20_000 : 50_000;
-  const world = await startWorld({});
+  const world = await startWorld({}, ctx);
   const publish: number[] = [];
   const fetchRates: number[] = [];
   try {
@@ -101,7 +101,7 @@ export async function measureL2(ctx: BenchContext): Promise<Figure[]> {
     const body = messageBytes(0);
     for (let run = 0; run < ctx.runs; run++) {
       const stream = `L2RUN${run}`;
-      await jsm.streams.add({ name: stream, subjects: [`l2r${run}.>`] });
+      await jsm.streams.add({ name: stream, subjects: [`l2r${run}.>`], num_replicas: world.replicas });
       // 1. Acked publishes, 1,000 in flight, over 100 subjects (customers).
       let next = 0;
       let started = nowMs();

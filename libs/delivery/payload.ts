@@ -7,7 +7,7 @@ export interface OutgoingMessage {
   data: Record<string, unknown>;
 }
 
-/** One message as it appears on the wire (CONTRACT.md "What a receiver gets"); key order is fixed. */
+/** One message as it appears on the wire (docs/contract.md, "What a receiver gets"); key order is fixed. */
 interface WireMessage {
   id: number;
   event: string;

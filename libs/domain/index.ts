@@ -15,6 +15,7 @@ export * from './stall-alert.js';
 export * from './state.js';
 export * from './step-failure.js';
 export * from './status.js';
+export * from './version-conflict.js';
 
 import { decide } from './decide.js';
 import { evolve, initialState } from './state.js';

@@ -3,7 +3,7 @@ import type { DeliverySettings } from './settings.js';
 import type { CustomerQueueState, FailureRecord } from './state.js';
 import type { StepFailure } from './step-failure.js';
 
-/** The three queue states a customer sees (CONTRACT.md "Queue states"). */
+/** The three queue states a customer sees (docs/contract.md, "Queue states"). */
 export type QueueState = 'empty' | 'waiting' | 'stalled';
 
 /** The status view of one customer, as the admin API and the status page show it. */

@@ -1,6 +1,7 @@
 import type { DataSource, Repository } from 'typeorm';
 import type { CustomerQueueEvent, EndpointSecrets, QueueState } from '../domain/index.js';
 import { checkAppend, refuseLeakedSecret } from './append-checks.js';
+import { ArchiveState } from './archive-state.js';
 import type { AppendRequest } from './append-plan.js';
 import { AppendWriter } from './append-writer.js';
 import { openDataSource } from './data-source.js';
@@ -19,6 +20,9 @@ import {
 import { sqlDialect } from './sql-dialect.js';
 import type {
   AppendResult,
+  ArchiveCheckpoint,
+  ArchiveChunk,
+  ArchiveProgress,
   CustomerSnapshot,
   Projection,
   RawStoredEvent,
@@ -48,6 +52,7 @@ export class EventStore {
     private readonly snapshots: SnapshotRepository,
     private readonly secrets: Repository<CustomerSecretRow>,
     private readonly relayState: RelayState,
+    private readonly archive: ArchiveState,
   ) {}
 
   /** Opens the database (PostgreSQL when databaseUrl is set, else SQLite) and migrates its schema. */
@@ -55,7 +60,8 @@ export class EventStore {
     const cipher = new SecretCipher(options.encryptionKey); // a bad key fails before any connection
     const dataSource = await openDataSource(options);
     const lock = dataSource.options.type === 'postgres' ? noLock : new SerialLock();
-    const writer = new AppendWriter(dataSource, sqlDialect(dataSource), lock);
+    const dialect = sqlDialect(dataSource);
+    const writer = new AppendWriter(dataSource, dialect, lock);
     const appends = new GroupCommit(writer.writeGroup, {
       maxWaitMs: options.groupCommitMaxWaitMs ?? 0,
       maxGroupSize: MAX_GROUP_SIZE,
@@ -70,6 +76,7 @@ export class EventStore {
       new SnapshotRepository(dataSource, lock),
       dataSource.getRepository(CustomerSecretRow),
       new RelayState(dataSource, lock),
+      new ArchiveState(dataSource, dialect, lock),
     );
   }
 
@@ -132,6 +139,31 @@ export class EventStore {
     return this.relayState.saveCheckpoint(name, position);
   }
 
+  /** How far the log has been archived (libs/archive). */
+  archiveProgress(): Promise<ArchiveProgress> {
+    return this.archive.progress();
+  }
+
+  /** The archive checkpoints (of one customer when given), keyed by customerId. */
+  archiveCheckpoints(customerId?: string): Promise<Map<string, ArchiveCheckpoint>> {
+    return this.archive.checkpoints(customerId);
+  }
+
+  /** The first position after `afterPosition` recorded at or after `at` (epoch ms); null when none. */
+  firstPositionFrom(at: number, afterPosition: number): Promise<number | null> {
+    return this.archive.firstPositionFrom(at, afterPosition);
+  }
+
+  /** Deletes archived events and writes their checkpoints in one transaction. */
+  commitArchiveChunk(chunk: ArchiveChunk): Promise<void> {
+    return this.archive.commit(chunk);
+  }
+
+  /** Events stored in the database now. */
+  countEvents(): Promise<number> {
+    return this.archive.countEvents();
+  }
+
   /** The customer's projection row (its snapshot), or null when it has none. */
   load(customerId: string): Promise<CustomerSnapshot | null> {
     return this.snapshots.load(customerId);
@@ -162,9 +194,17 @@ export class EventStore {
     return this.snapshots.loadMany(customerIds);
   }
 
-  /** Records a new pending count (a publish) without an event or a version bump. */
-  updatePending(customerId: string, pending: number, queue: QueueState): Promise<void> {
-    return this.snapshots.updatePending(customerId, pending, queue);
+  /**
+   * Records a new pending count without an event or a version bump, and when the oldest pending
+   * message was accepted if known (null keeps the stored time while anything is pending).
+   */
+  updatePending(
+    customerId: string,
+    pending: number,
+    queue: QueueState,
+    oldestPendingAt: number | null = null,
+  ): Promise<void> {
+    return this.snapshots.updatePending(customerId, pending, queue, oldestPendingAt);
   }
 
   /** Up to `limit` events of one customer after `afterVersion`, oldest first. */

@@ -3,9 +3,12 @@
  * concurrency, inline projection rows, sealed webhook secrets, and ordered reads for replay.
  */
 export { EventStore } from './event-store.js';
-export type { QueueSummary, SnapshotFilter } from './snapshot-repository.js';
+export type { QueueSummary, SnapshotFilter, SnapshotOrder } from './snapshot-repository.js';
 export type {
   AppendResult,
+  ArchiveCheckpoint,
+  ArchiveChunk,
+  ArchiveProgress,
   CustomerSnapshot,
   Projection,
   RawStoredEvent,

@@ -49,6 +49,8 @@ export interface CustomerSnapshot {
   pending: number;
   queue: QueueState;
   nextAttemptAt: number | null;
+  /** When the oldest pending message was accepted, epoch ms; null when none is pending or not known. */
+  oldestPendingAt: number | null;
   /** When the row was last written, epoch ms. */
   updatedAt: number;
 }
@@ -59,6 +61,11 @@ export interface Projection {
   pending: number;
   queue: QueueState;
   nextAttemptAt: number | null;
+  /**
+   * When the oldest pending message was accepted, if the caller knows it; absent or null keeps the
+   * stored one while anything is pending (the row is cleared when nothing is).
+   */
+  oldestPendingAt?: number | null;
 }
 
 /** The result of an append: the customer's new version and the global positions of its events. */
@@ -77,4 +84,37 @@ export interface StoreStats {
   conflicts: number;
   /** Groups whose transaction failed and were retried one append per transaction. */
   fallbacks: number;
+}
+
+/**
+ * Where a customer's archived events end: the fold's state at its last archived event, that
+ * event's version and position, and the hash chained over every archived event of the customer.
+ */
+export interface ArchiveCheckpoint {
+  customerId: string;
+  version: number;
+  position: number;
+  state: CustomerQueueState;
+  /** Hex SHA-256 chain over the archived events' archive lines (libs/archive/archive-line.ts). */
+  chain: string;
+  /** `at` of the last archived event, epoch ms. */
+  at: number;
+}
+
+/** How far the log has been archived: every event at or below `throughPosition` left the database. */
+export interface ArchiveProgress {
+  throughPosition: number;
+  /** Events archived in all, over every run. */
+  events: number;
+  /** The latest `at` among the archived events (0 when none): `replay --as-of` before it needs the files. */
+  lastAt: number;
+}
+
+/** One archive transaction: the events in (afterPosition, throughPosition] go, the checkpoints they move come. */
+export interface ArchiveChunk {
+  afterPosition: number;
+  throughPosition: number;
+  events: number;
+  lastAt: number;
+  checkpoints: readonly ArchiveCheckpoint[];
 }

@@ -23,7 +23,7 @@ export type QueuedMessage =
     }
   | { kind: 'unreadable'; id: number; customerId: string; acceptedAt: number; reason: string; bytes: number };
 
-/** The body producers publish (CONTRACT.md "Publishing messages"). */
+/** The body producers publish (docs/contract.md, "Publishing a message"). */
 export interface QueueBody {
   event: string;
   data: Record<string, unknown>;
@@ -102,7 +102,7 @@ export function decodeMessage(raw: RawQueueMessage, subjectPrefix: string): Queu
 
 const utf8Encoder = new TextEncoder();
 
-/** The bytes stored for a body: the plain JSON of CONTRACT.md, so any client can publish the same. */
+/** The bytes stored for a body: plain JSON, so any client can publish the same (docs/contract.md). */
 export function encodeBody(body: QueueBody): Uint8Array {
   return utf8Encoder.encode(JSON.stringify({ event: body.event, data: body.data }));
 }

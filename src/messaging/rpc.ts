@@ -3,7 +3,7 @@ import { toApiError } from '../core/to-api-error.js';
 
 type ErrorBody = ReturnType<ApiError['toBody']>;
 
-/** Runs a NATS handler and turns any failure into the `{ error }` reply of CONTRACT.md. */
+/** Runs a NATS handler and turns any failure into the `{ error }` reply (docs/contract.md, "Errors"). */
 export async function rpc<T>(
   work: () => Promise<T>,
   onUnexpected: (error: unknown) => void,

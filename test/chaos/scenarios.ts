@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { streamName } from '../../libs/queue/index.js';
 import { between } from './random.js';
 import type { InjectContext, Scale, Scenario } from './run-scenario.js';
 import type { World } from './world.js';
@@ -49,13 +51,43 @@ export const natsKill: Scenario = {
     for (const at of pointsIn(ctx, fractions)) {
       await sleepUntil(at);
       const start = Date.now();
-      await world.nats.kill();
+      await world.nats!.kill();
       await sleep(2_000);
-      await world.nats.restart();
+      await world.nats!.restart();
       ctx.fault('nats-server kill -9', start, Date.now());
     }
   },
 };
+
+/** kill -9 of one node of a 3-node JetStream cluster (R3 streams) mid-load, restarted on its store. */
+export const natsNodeKill: Scenario = {
+  name: 'nats-node-kill',
+  title: 'kill -9 of one node of a 3-node NATS cluster, restarted on its store',
+  injection:
+    'A 3-node JetStream cluster on loopback (`sync_interval: always`), the queue and events streams with 3 replicas (`HOOKPOST_STREAM_REPLICAS=3`), Hookpost and the publishers given every node in NATS_URL. SIGKILL to the node leading the queue stream, 3 s down, then started again on its ports and store (twice in the full run, once in the short one); the healed time is when the node answers again.',
+  world: { natsCluster: true },
+  async inject(world: World, ctx: InjectContext) {
+    const cluster = world.cluster!;
+    const fractions = ctx.scale.variant === 'full' ? [0.3, 0.65] : [0.4];
+    for (const at of pointsIn(ctx, fractions)) {
+      await sleepUntil(at);
+      const node = await queueLeader(world);
+      const start = Date.now();
+      await cluster.kill(node);
+      await sleep(3_000);
+      await cluster.restart(node);
+      ctx.fault(`nats node ${node} kill -9`, start, Date.now());
+    }
+  },
+};
+
+/** The index of the cluster node leading the queue stream (the test cluster names nodes `<name>-n<i>`). */
+async function queueLeader(world: World): Promise<number> {
+  const jsm = await jetstreamManager(world.client);
+  const { cluster } = await jsm.streams.info(streamName(world.namespace));
+  const index = Number(/-n(\d+)$/.exec(cluster?.leader ?? '')?.[1] ?? 0);
+  return Number.isInteger(index) ? index : 0;
+}
 
 /** PostgreSQL stopped and started mid-load (a private cluster: the shared one is never touched). */
 export const postgresStop: Scenario = {
@@ -117,6 +149,7 @@ export const twoInstances: Scenario = {
 export const SCENARIOS: readonly Scenario[] = [
   hookpostKill,
   natsKill,
+  natsNodeKill,
   postgresStop,
   receiverFlap,
   twoInstances,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { startNatsCluster, type NatsClusterHandle } from '../support/nats-cluster.js';
 import { startNatsServer, type NatsServerHandle } from '../support/nats-server.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
@@ -32,12 +33,16 @@ export interface WorldOptions {
   privatePostgres?: boolean;
   /** Hookpost processes on the same NATS, database and namespace (2 = the "by mistake" case). */
   instances?: 1 | 2;
+  /** A 3-node JetStream cluster instead of one nats-server; the streams then have 3 replicas. */
+  natsCluster?: boolean;
   env?: Record<string, string>;
 }
 
 /** A private nats-server, a database, a receiver, Hookpost process(es) and a NATS client. */
 export interface World {
-  readonly nats: NatsServerHandle;
+  /** The one nats-server, or null when the world runs on a cluster. */
+  readonly nats: NatsServerHandle | null;
+  readonly cluster: NatsClusterHandle | null;
   readonly postgres: PrivatePostgres | null;
   readonly databaseUrl: string;
   readonly receiver: ChaosReceiver;
@@ -54,7 +59,9 @@ export interface World {
 
 /** Starts a world and configures every customer's endpoint (half of them batching). */
 export async function startWorld(options: WorldOptions): Promise<World> {
-  const nats = await startNatsServer();
+  const cluster = options.natsCluster === true ? await startNatsCluster(3) : null;
+  const nats = cluster === null ? await startNatsServer() : null;
+  const natsUrl = cluster?.url ?? nats!.url;
   const postgres = options.privatePostgres === true ? await startPrivatePostgres() : null;
   const shared = postgres === null ? await createTestDatabase() : null;
   const databaseUrl = postgres?.url ?? shared!.url;
@@ -62,7 +69,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const namespace = `chaos${randomBytes(3).toString('hex')}`;
   const env = {
     ...CHAOS_ENV,
-    NATS_URL: nats.url,
+    NATS_URL: natsUrl,
+    ...(cluster === null ? {} : { HOOKPOST_STREAM_REPLICAS: String(cluster.size) }),
     DATABASE_URL: databaseUrl,
     HOOKPOST_NAMESPACE: namespace,
     HOOKPOST_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
@@ -73,7 +81,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     services.push(await startService(env));
   }
   const client = await connect({
-    servers: nats.url,
+    servers: natsUrl.split(','),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 200,
     noAsyncTraces: true,
@@ -92,6 +100,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   }
   return {
     nats,
+    cluster,
     postgres,
     databaseUrl,
     receiver,
@@ -108,7 +117,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       await receiver.close();
       await shared?.drop().catch(() => undefined);
       await postgres?.destroy();
-      await nats.stop();
+      await nats?.stop();
+      await cluster?.stop();
     },
   };
 }

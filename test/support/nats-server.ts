@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { isSupportedServer, MINIMUM_SERVER_VERSION } from '../../libs/queue/index.js';
+import { packageRoot } from '../../src/infra/package-root.js';
 import { freePort } from './free-port.js';
 import { atExit, spawnOwned, type OwnedProcess } from './owned-process.js';
 
@@ -32,11 +32,14 @@ export interface NatsServerOptions {
   port?: number;
   /** Another binary than natsServerBin(), e.g. an old one to check that Hookpost refuses it. */
   bin?: string;
+  /** `sync_interval: always`: every write on disk before its ack (default: the server's periodic sync). */
+  syncAlways?: boolean;
 }
 
 const READY_TIMEOUT_MS = 10_000;
 
-function removeQuietly(dir: string): void {
+/** Deletes a temp dir, ignoring failures. */
+export function removeQuietly(dir: string): void {
   try {
     rmSync(dir, { recursive: true, force: true });
   } catch {
@@ -56,7 +59,7 @@ export function natsServerBin(): string {
   const bin =
     fromEnv !== undefined && fromEnv !== ''
       ? fromEnv
-      : execFileSync(fileURLToPath(new URL('../../scripts/modern-nats-server.sh', import.meta.url)), {
+      : execFileSync(join(packageRoot(), 'scripts', 'modern-nats-server.sh'), {
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'inherit'],
         }).trim();
@@ -70,8 +73,18 @@ export function natsServerBin(): string {
   return bin;
 }
 
-function launch(port: number, storeDir: string, bin = natsServerBin()): OwnedProcess {
-  return spawnOwned(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir]);
+function launch(port: number, storeDir: string, options: NatsServerOptions): OwnedProcess {
+  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir];
+  if (options.syncAlways === true) {
+    // No command-line flag sets sync_interval; the flags above override the rest of this file.
+    const configFile = join(storeDir, 'nats-server.conf');
+    writeFileSync(
+      configFile,
+      `jetstream { store_dir: ${JSON.stringify(storeDir)}, sync_interval: always }\n`,
+    );
+    args.push('-c', configFile);
+  }
+  return spawnOwned(options.bin ?? natsServerBin(), args);
 }
 
 // nats.js leaks its socket when a non-NATS listener never sends INFO, so look for the greeting ourselves first.
@@ -89,7 +102,7 @@ async function greetsLikeNats(port: number): Promise<boolean> {
 }
 
 /** Ready means a client connects and the JetStream API answers, not merely that the port is open. */
-async function waitReady(server: OwnedProcess, port: number): Promise<void> {
+export async function waitReady(server: OwnedProcess, port: number): Promise<void> {
   const url = `nats://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastError: unknown = 'no NATS greeting';
@@ -129,7 +142,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     }
   };
   let port = options.port ?? (await freePort());
-  let current = launch(port, storeDir, options.bin);
+  let current = launch(port, storeDir, options);
   for (let attempt = 1; ; attempt++) {
     try {
       await waitReady(current, port);
@@ -138,7 +151,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       // Someone may grab a "free" port before nats-server binds it: pick another, unless the caller chose it.
       if (options.port === undefined && attempt < 3 && String(err).includes('address already in use')) {
         port = await freePort();
-        current = launch(port, storeDir, options.bin);
+        current = launch(port, storeDir, options);
         continue;
       }
       await removeStore();
@@ -163,7 +176,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
         throw new Error(`nats-server on port ${port} was stopped; start a new one instead`);
       }
       await current.terminate('SIGTERM');
-      current = launch(port, storeDir, options.bin);
+      current = launch(port, storeDir, options);
       await waitReady(current, port);
     },
   };

@@ -1,0 +1,4 @@
+import { chaosTest } from './chaos-test.js';
+import { natsNodeKill } from './scenarios.js';
+
+chaosTest(natsNodeKill);
