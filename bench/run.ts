@@ -27,6 +27,7 @@ import { measureL1, measureL2 } from './workloads/limits.js';
 import { measureH5 } from './workloads/memory.js';
 import { measureH6 } from './workloads/recovery.js';
 import { measureH7 } from './workloads/replay.js';
+import { measureH9 } from './workloads/archive.js';
 
 const WORKLOADS: Array<[string, (ctx: BenchContext) => Promise<Figure[]>]> = [
   ['L1', measureL1],
@@ -39,6 +40,7 @@ const WORKLOADS: Array<[string, (ctx: BenchContext) => Promise<Figure[]>]> = [
   ['H5', measureH5],
   ['H6', measureH6],
   ['H7', measureH7],
+  ['H9', measureH9],
 ];
 
 const TABLE_START = '<!-- bench:table:start -->';

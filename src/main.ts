@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { archiveCommand } from './cli/archive.command.js';
 import { QueueSettingsError } from '../libs/queue/index.js';
 import { CliError } from './cli/cli-error.js';
 import { demoCommand } from './cli/demo.command.js';
@@ -38,6 +39,7 @@ program
 
 program
   .addCommand(replayCommand())
+  .addCommand(archiveCommand())
   .addCommand(statusCommand())
   .addCommand(retryCommand())
   .addCommand(rotateSecretCommand())

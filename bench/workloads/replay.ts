@@ -21,11 +21,11 @@ import { figure, type BenchContext, type Figure } from '../support/figures.js';
 import { nowMs } from '../support/stats.js';
 import { BENCH_SECRET, seedCustomers } from '../support/world.js';
 
-const KEY = Buffer.alloc(32, 7).toString('hex');
+export const KEY = Buffer.alloc(32, 7).toString('hex');
 const INSERT_ROWS = 20_000;
 
 /** Runs the built CLI and times it, start-up included. */
-async function timedCli(args: string[], env: Record<string, string>) {
+export async function timedCli(args: string[], env: Record<string, string>) {
   const started = nowMs();
   const run = await runCli(args, env, 600_000);
   return { ...run, ms: nowMs() - started };
@@ -65,10 +65,18 @@ function deliveries(count: number, firstAt: number): CustomerQueueEvent[] {
   return events.slice(0, count);
 }
 
-/** Writes `customers` x `perCustomer` events and matching projection rows. */
-async function writeLog(databaseUrl: string, customers: number, perCustomer: number): Promise<number> {
+/**
+ * Writes `customers` x `perCustomer` events and matching projection rows. With `spacingMs`, each
+ * customer starts that long after the one before, so time grows with position (H9 archives a prefix).
+ */
+export async function writeLog(
+  databaseUrl: string,
+  customers: number,
+  perCustomer: number,
+  spacingMs = 0,
+): Promise<number> {
   const ids = Array.from({ length: customers }, (_, i) => `h7c${i}`);
-  const configuredAt = Date.now() - 86_400_000;
+  const configuredAt = Date.now() - 86_400_000 - customers * spacingMs;
   await seedCustomers(
     databaseUrl,
     KEY,
@@ -92,8 +100,8 @@ async function writeLog(databaseUrl: string, customers: number, perCustomer: num
       written += columns[0].length;
       columns.forEach((column) => (column.length = 0));
     };
-    for (const customerId of ids) {
-      const events = deliveries(perCustomer - 1, configuredAt);
+    for (const [customerIndex, customerId] of ids.entries()) {
+      const events = deliveries(perCustomer - 1, configuredAt + customerIndex * spacingMs);
       let state: CustomerQueueState = evolve(initialState(), {
         type: 'WebhookConfigured',
         at: configuredAt,

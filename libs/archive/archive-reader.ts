@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { EventStore, RawStoredEvent } from '../event-store/index.js';
 import { readArchiveFile } from './archive-file.js';
 import { readManifest, type ArchiveFileEntry, type ArchiveManifest } from './manifest.js';
@@ -8,7 +10,7 @@ import { readManifest, type ArchiveFileEntry, type ArchiveManifest } from './man
  * readers go through a file page by page.
  */
 export class ArchiveReader {
-  private cached: { name: string; rows: RawStoredEvent[] } | null = null;
+  private cached: { name: string; stamp: string; rows: RawStoredEvent[] } | null = null;
 
   private constructor(
     readonly dir: string,
@@ -23,8 +25,14 @@ export class ArchiveReader {
 
   /** The events of one listed file, checked. */
   async rows(entry: ArchiveFileEntry): Promise<RawStoredEvent[]> {
-    if (this.cached?.name !== entry.name) {
-      this.cached = { name: entry.name, rows: await readArchiveFile(this.dir, entry) };
+    // A file changed on disk since it was decoded is read (and checked) again.
+    const stamp = await stat(join(this.dir, entry.name)).then(
+      ({ mtimeMs, size, ino }) => `${mtimeMs}:${size}:${ino}`,
+      () => 'missing',
+    );
+    if (this.cached?.name !== entry.name || this.cached.stamp !== stamp) {
+      this.cached = null;
+      this.cached = { name: entry.name, stamp, rows: await readArchiveFile(this.dir, entry) };
     }
     return this.cached.rows;
   }

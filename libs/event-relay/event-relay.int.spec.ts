@@ -1,5 +1,5 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { readFeedMessages } from '../../test/support/event-feed.js';
 import { startNatsServer, type NatsServerHandle } from '../../test/support/nats-server.js';
 import { until } from '../../test/support/until.js';
@@ -152,6 +152,67 @@ describe.each(backends)('EventRelay on %s', (_name, createBackend) => {
     expect(warnings.some((warning) => warning.includes('did not take the page as sent'))).toBe(true);
     const ours = (await readFeed(namespace)).filter((m) => m.event.customerId !== undefined);
     expect(ours.map((m) => m.event.position)).toEqual(Array.from({ length: 6 }, (_, i) => last - 5 + i));
+  });
+
+  /** Publishes on the feed's subjects as anyone allowed to could: copied headers, any position. */
+  async function forge(position: number, data: unknown, type = 'DeliverySucceeded') {
+    const h = headers();
+    h.set('Hookpost-Log', await store.logId());
+    h.set('Hookpost-Position', String(position));
+    await jetstream(nc).publish(`${namespace}.events.acme.${type}`, JSON.stringify(data), { headers: h });
+  }
+
+  test.each([
+    ['far past the log (1,000,000)', () => Promise.resolve(1_000_000), () => ({ position: 1_000_000 })],
+    ['at a committed position not yet published, with other content', lastPosition, () => ({ forged: true })],
+    [
+      'at a committed position, a copy of the event before it',
+      lastPosition,
+      (feed: Awaited<ReturnType<typeof readFeed>>) => feed.at(-1)?.event,
+    ],
+  ])(
+    'a message the relay did not publish, last in the stream at a restart (%s), skips nothing',
+    async (_name, positionOf, contentOf) => {
+      const warnings: string[] = [];
+      const publishedBefore = await publishHistoryAndStop();
+      // Crashed before its checkpoint; then events were committed that it never published.
+      await backend.query('UPDATE "relay_checkpoints" SET "position" = ?', [publishedBefore]);
+      await appendHistory('globex', 2);
+      const feedBefore = await readFeed(namespace);
+      await forge(await positionOf(), contentOf(feedBefore));
+
+      const second = await EventRelay.open(nc, store, {
+        namespace,
+        retentionMs: 3_600_000,
+        logger: { info: () => undefined, warn: (_obj, msg) => warnings.push(msg ?? '') },
+        pollMs: 50,
+      });
+      await second.start();
+      expect(second.publishedThrough).toBe(publishedBefore);
+      const last = await lastPosition();
+      await until(() => second.publishedThrough === last, 'the relay to publish what the forgery hid');
+      await second.stop();
+
+      expect(warnings.some((warning) => warning.includes('a message this log did not publish'))).toBe(true);
+      const genuine = (await readFeedMessages(nc, namespace)).filter((_, i) => i !== feedBefore.length);
+      expect(genuine.map((m) => m.event.position)).toEqual(Array.from({ length: 6 }, (_, i) => last - 5 + i));
+      const checkpoint = await backend.query('SELECT "position" FROM "relay_checkpoints"');
+      expect(Number(checkpoint[0]?.position)).toBe(last);
+    },
+  );
+
+  test('a checkpoint past the end of the log (written after a forgery) is ignored: nothing is skipped', async () => {
+    await publishHistoryAndStop();
+    await backend.query('UPDATE "relay_checkpoints" SET "position" = 1000000');
+    await (await jetstreamManager(nc)).streams.purge(eventsStreamName(namespace));
+    await appendHistory('globex', 2);
+    const relay = await openRelay();
+    await relay.start();
+    const last = await lastPosition();
+    await until(() => relay.publishedThrough === last, 'the relay to publish from the log end');
+    await relay.stop();
+    // From the log's start: the three published before go again and the duplicate window drops them.
+    expect((await readFeed(namespace)).map((m) => m.event.position)).toEqual([last - 2, last - 1, last]);
   });
 
   test('when the stream no longer holds our last event, the database checkpoint says where to resume', async () => {

@@ -4,7 +4,8 @@ import { eventSchemaVersions } from '../domain/index.js';
 import type { RawStoredEvent } from '../event-store/index.js';
 import {
   ensureEventsStream,
-  lastPublishedPosition,
+  type ClaimedEvent,
+  lastPublishedEvent,
   LOG_HEADER,
   MSG_ID_HEADER,
   POSITION_HEADER,
@@ -15,6 +16,8 @@ import { eventSubject, toOutboundEvent } from './outbound-event.js';
 export interface RelaySource {
   logId(): Promise<string>;
   readLog(afterPosition: number, limit: number): Promise<RawStoredEvent[]>;
+  /** The position of the newest committed event (0 for an empty log). */
+  lastPosition(): Promise<number>;
   readCheckpoint(name: string): Promise<number>;
   writeCheckpoint(name: string, position: number): Promise<void>;
 }
@@ -45,6 +48,11 @@ export interface RelayOptions {
 }
 
 const encoder = new TextEncoder();
+
+/** The name of the namespace's relay checkpoint in the database (the archive reads it too). */
+export function relayCheckpointName(namespace: string): string {
+  return `outbound:${namespace}`;
+}
 const MAX_RETRY_MS = 10_000;
 /** How long stop() keeps publishing what is left before it gives up (the next start resumes). */
 const STOP_DRAIN_MS = 5_000;
@@ -55,7 +63,9 @@ const STOP_DRAIN_MS = 5_000;
  *
  * Exactly once for subscribers: it resumes after the last position found in the stream itself (or
  * the database checkpoint when the stream has expired everything), and a repeat after a failed
- * round is dropped by the stream's duplicate window. Nothing is skipped: positions commit in order
+ * round is dropped by the stream's duplicate window. It never resumes past the log's end, nor after
+ * a message it did not publish: the stream's last message counts only when it is, byte for byte,
+ * what the relay publishes for the log's event at the position it names. Nothing is skipped: positions commit in order
  * (see the event store's orderCommits), so reading `position > last` never passes one still open.
  */
 export class EventRelay {
@@ -88,7 +98,7 @@ export class EventRelay {
   }
 
   private get checkpointName(): string {
-    return `outbound:${this.options.namespace}`;
+    return relayCheckpointName(this.options.namespace);
   }
 
   /** Whether it publishes now (only in the process that delivers). */
@@ -107,16 +117,50 @@ export class EventRelay {
       return;
     }
     this.logId = await this.source.logId();
-    const [inStream, checkpoint] = await Promise.all([
-      lastPublishedPosition(this.jsm, this.stream, this.logId),
+    const [inStream, checkpoint, logEnd] = await Promise.all([
+      lastPublishedEvent(this.jsm, this.stream, this.logId),
       this.source.readCheckpoint(this.checkpointName),
+      this.source.lastPosition(),
     ]);
-    this.position = Math.max(inStream.position, checkpoint);
+    const published = inStream.claimed === null ? 0 : await this.verifiedPosition(inStream.claimed);
+    // A checkpoint past the log's end can only come from a forged message before this check: it says
+    // nothing about what went out, so it is ignored (events may go out again, none is skipped).
+    if (checkpoint > logEnd) {
+      this.options.logger.warn(
+        { checkpoint, logEnd },
+        'event relay: the checkpoint is past the end of the log; ignored',
+      );
+    }
+    this.position = Math.max(published, checkpoint > logEnd ? 0 : checkpoint);
     this.lastSeq = inStream.lastSeq;
     this.checkpointed = checkpoint;
     this.stopping = false;
     this.options.logger.info({ stream: this.stream, after: this.position }, 'event relay started');
     this.loop = this.run();
+  }
+
+  /**
+   * The position the stream's last message names, when it is exactly what this relay publishes for
+   * the log's event there; else 0 (resume from the checkpoint: at worst a few events go out again,
+   * and the duplicate window drops those published in its last 2 minutes). A message copied from
+   * another one, or naming a position the log has not committed, is never trusted. A log whose old
+   * events now upcast differently (a new schema version) looks the same and costs the same repeat.
+   */
+  private async verifiedPosition(claimed: ClaimedEvent): Promise<number> {
+    const [row] = await this.source.readLog(claimed.position - 1, 1);
+    const expected = row?.position === claimed.position ? this.message(row) : null;
+    if (
+      expected !== null &&
+      expected.subject === claimed.subject &&
+      Buffer.from(expected.payload).equals(Buffer.from(claimed.data))
+    ) {
+      return claimed.position;
+    }
+    this.options.logger.warn(
+      { claimedPosition: claimed.position, subject: claimed.subject },
+      'event relay: the stream ends with a message this log did not publish; resuming from the checkpoint',
+    );
+    return 0;
   }
 
   /** Something was committed: look now instead of at the next poll. */

@@ -78,18 +78,25 @@ export async function ensureEventsStream(
   return config.name;
 }
 
+/** The stream's last message as it claims to be: an event of this log at `position`. */
+export interface ClaimedEvent {
+  readonly position: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+}
+
 /**
- * The position of the last event this log published to the stream, read from the stream itself so a
- * crash between a publish and the checkpoint loses nothing (0 when the stream holds none of ours),
- * and the stream's last sequence.
+ * The stream's last sequence, and its last message when that says it is an event of this log (its
+ * headers: anyone allowed to publish on the subjects can copy them, so the relay checks the claim
+ * against the log before resuming after it). Null when the stream holds none of ours.
  */
-export async function lastPublishedPosition(
+export async function lastPublishedEvent(
   jsm: JetStreamManager,
   stream: string,
   logId: string,
-): Promise<{ position: number; lastSeq: number }> {
+): Promise<{ claimed: ClaimedEvent | null; lastSeq: number }> {
   const { state } = await jsm.streams.info(stream);
-  const none = { position: 0, lastSeq: state.last_seq };
+  const none = { claimed: null, lastSeq: state.last_seq };
   if (state.messages === 0) {
     return none;
   }
@@ -98,5 +105,7 @@ export async function lastPublishedPosition(
     return none;
   }
   const position = Number(last.header.get(POSITION_HEADER));
-  return Number.isSafeInteger(position) && position > 0 ? { position, lastSeq: state.last_seq } : none;
+  return Number.isSafeInteger(position) && position > 0
+    ? { claimed: { position, subject: last.subject, data: last.data }, lastSeq: state.last_seq }
+    : none;
 }

@@ -19,6 +19,9 @@ import { ensureStream } from './stream.js';
 /** Subject purges in flight at once; releases beyond that wait and coalesce per customer (see Purges). */
 const PURGE_CONCURRENCY = 4;
 
+/** How often a customer's delivered messages are purged at most (one API request per customer per tick). */
+const PURGE_DELAY_MS = 250;
+
 /** nats-server 2.11 counted a batch's end marker in Nats-Num-Pending; 2.12 stopped (see ReadContext). */
 function pendingOverCount(serverVersion: string | undefined): number {
   const [major = 0, minor = 0] = (serverVersion ?? '').split('.').map((part) => Number.parseInt(part, 10));
@@ -52,12 +55,16 @@ export class JetStreamQueue {
       subjectPrefix: this.prefix,
       pendingOverCount: pendingOverCount(serverVersion),
     };
-    this.purges = new Purges(async (customerId, keepFrom) => {
-      await this.jsm.streams.purge(this.stream, {
-        filter: queueSubject(settings.namespace, customerId),
-        seq: keepFrom,
-      });
-    }, PURGE_CONCURRENCY);
+    this.purges = new Purges(
+      async (customerId, keepFrom) => {
+        await this.jsm.streams.purge(this.stream, {
+          filter: queueSubject(settings.namespace, customerId),
+          seq: keepFrom,
+        });
+      },
+      PURGE_CONCURRENCY,
+      PURGE_DELAY_MS,
+    );
   }
 
   /** Creates the stream or updates it idempotently to these settings, then returns the queue. */
@@ -182,6 +189,7 @@ export class JetStreamQueue {
       await this.purges.flush();
     } finally {
       await this.purges.idle();
+      this.purges.stop();
     }
   }
 }

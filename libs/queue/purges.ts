@@ -1,21 +1,37 @@
 /** Removes a customer's messages below keepFrom from the stream (a subject purge). */
 export type PurgeSubject = (customerId: string, keepFrom: number) => Promise<void>;
 
+/** Runs `run` once after `ms`; returns a function that cancels it. */
+export type Schedule = (run: () => void, ms: number) => () => void;
+
+/** A real timer that does not keep the process alive. */
+export const realSchedule: Schedule = (run, ms) => {
+  const timer = setTimeout(run, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+};
+
 /**
  * Removes released messages from the stream in the background: a subject purge per customer that
  * keeps from the first undelivered id. A subject purge costs the messages it removes (nats-server
- * 2.10+ keeps a subject index; docs/performance.md), so there is no amortising over many releases:
- * releases of a customer that come while its purge waits or runs make one purge together, and at
- * most `concurrency` purges run at once, which is what coalesces them under load.
+ * 2.10+ keeps a subject index; docs/performance.md), but each is still a JetStream API request: one
+ * per delivered message cost a busy customer a request per delivery. So releases only mark the
+ * customer due, and every `delayMs` the due customers are purged (at most `concurrency` at once):
+ * a customer gets at most one purge per `delayMs`, however many messages it delivered meanwhile.
  */
 export class Purges {
   /** Customers with released messages not yet purged: the id to keep from, oldest release first. */
   private readonly due = new Map<string, number>();
   private readonly running = new Map<string, Promise<void>>();
+  /** Due at the last tick and waiting for one of the `concurrency` places. */
+  private readonly ready = new Set<string>();
+  private cancelTick: (() => void) | null = null;
 
   constructor(
     private readonly purge: PurgeSubject,
     private readonly concurrency: number,
+    private readonly delayMs: number,
+    private readonly schedule: Schedule = realSchedule,
   ) {}
 
   /** Everything <= throughId of the customer is delivered or skipped: purge it soon. */
@@ -26,7 +42,13 @@ export class Purges {
     if (throughId + 1 > (this.due.get(customerId) ?? 0)) {
       this.due.set(customerId, throughId + 1);
     }
-    this.pump();
+    this.arm();
+  }
+
+  /** Cancels the next tick (close: flush() purges what is due). */
+  stop(): void {
+    this.cancelTick?.();
+    this.cancelTick = null;
   }
 
   /** Purges what was released, for one customer or all, now; rejects if a purge failed. */
@@ -63,13 +85,24 @@ export class Purges {
     }
   }
 
+  private arm(): void {
+    this.cancelTick ??= this.schedule(() => {
+      this.cancelTick = null;
+      for (const customerId of this.due.keys()) {
+        this.ready.add(customerId);
+      }
+      this.pump();
+    }, this.delayMs);
+  }
+
   private pump(): void {
-    for (const customerId of this.due.keys()) {
+    for (const customerId of this.ready) {
       if (this.running.size >= this.concurrency) {
         return;
       }
-      if (!this.running.has(customerId)) {
-        // A failure leaves it due: the next release or flush tries again.
+      this.ready.delete(customerId);
+      if (!this.running.has(customerId) && this.due.has(customerId)) {
+        // A failure leaves it due for the next tick.
         this.start(customerId).catch(() => undefined);
       }
     }
@@ -82,12 +115,17 @@ export class Purges {
       () => {
         this.running.delete(customerId);
         this.pump();
+        if (this.due.has(customerId)) {
+          this.arm(); // released again meanwhile: the next tick
+        }
       },
       (err: unknown) => {
         this.running.delete(customerId);
         if (keepFrom > (this.due.get(customerId) ?? 0)) {
           this.due.set(customerId, keepFrom);
         }
+        this.pump();
+        this.arm();
         throw err;
       },
     );

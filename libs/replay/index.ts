@@ -4,6 +4,7 @@
  * projections, or reports every customer's status as of a time.
  */
 export { statusAsOf, type AsOfReport, type StatusAsOf } from './as-of.js';
+export { projectionDifferences } from './differences.js';
 export { formatDifference, formatInvalid, formatStatusAsOf, formatSummary } from './format.js';
 export {
   MAX_INVALID_LISTED,
@@ -15,7 +16,6 @@ export {
   type ReplayProgress,
   type ReplaySource,
 } from './log-fold.js';
-export { projectionDifferences } from './differences.js';
 export type { ReplaySummary } from './summary.js';
 export {
   rebuild,

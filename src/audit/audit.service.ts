@@ -3,6 +3,7 @@ import { currentEventData, isCustomerId } from '../../libs/domain/index.js';
 import type { StoredEvent } from '../../libs/event-store/index.js';
 import { ApiError } from '../core/api-error.js';
 import { HookpostCore } from '../core/hookpost-core.js';
+import { AuditLog } from './audit-log.js';
 
 /** One delivery attempt that carried a given webhook. */
 export interface AttemptView {
@@ -31,12 +32,16 @@ const SCAN_PAGE = 1_000;
 /** The event log as an audit trail: a customer's events, and every attempt that carried a webhook. */
 @Injectable()
 export class AuditService {
-  constructor(private readonly core: HookpostCore) {}
+  private readonly log: AuditLog;
+
+  constructor(private readonly core: HookpostCore) {
+    this.log = new AuditLog(core.store, core.config.archiveDir);
+  }
 
   /** A page of the customer's events, oldest first; `next` is the version to pass as `after`. */
   async events(customerId: string, after: number, limit: number) {
     await this.assertKnown(customerId);
-    const events = await this.core.store.readStream(customerId, after, limit);
+    const events = await this.log.readStream(customerId, after, limit);
     return {
       events: events.map(({ version, type, at, data, schemaVersion }) => ({
         version,
@@ -54,7 +59,7 @@ export class AuditService {
     const attempts: AttemptView[] = [];
     let settled: WebhookHistory['state'] | null = null;
     for (let after = 0; ;) {
-      const page = await this.core.store.readStream(customerId, after, SCAN_PAGE);
+      const page = await this.log.readStream(customerId, after, SCAN_PAGE);
       for (const event of page) {
         settled = collect(event, webhookId, attempts) ?? settled;
       }

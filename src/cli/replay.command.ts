@@ -1,4 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import {
+  ArchiveFileError,
+  archivedLog,
+  ArchiveReader,
+  verifyArchive,
+  type ArchiveVerifyReport,
+} from '../../libs/archive/index.js';
+import type { EventStore } from '../../libs/event-store/index.js';
 import { rebuild, statusAsOf, verify, type ReplayProgress } from '../../libs/replay/index.js';
 import { loadConfig } from '../config/app-config.js';
 import { CliError } from './cli-error.js';
@@ -14,6 +22,7 @@ interface ReplayOptions {
   customer?: string;
   json?: boolean;
   pageSize: number;
+  archive?: string;
 }
 
 const EXAMPLES = `
@@ -22,7 +31,11 @@ event fails its schema (any mode). Only version and state are derived from the l
 queue's and is kept by --rebuild. Examples:
   hookpost replay --verify
   hookpost replay --rebuild --customer acme
-  hookpost replay --as-of 2026-01-31T12:00:00Z --customer acme`;
+  hookpost replay --as-of 2026-01-31T12:00:00Z --customer acme
+After \`hookpost archive\`, verify and rebuild start each customer from its checkpoint; with the
+archive directory present, verify also checks every archive file against the manifest and the
+checkpoints (exit 1 naming a file that changed), and --as-of before the archived events' time reads
+the files.`;
 
 /** `hookpost replay`: audit the event log against the stored projections, rebuild them, or look back in time. */
 export function replayCommand(): Command {
@@ -47,6 +60,7 @@ export function replayCommand(): Command {
     .addOption(customerOption('only this customer'))
     .option('--json', 'print the report as JSON (no progress)')
     .option('--page-size <n>', 'events per read', parsePageSize, 10_000)
+    .option('--archive <dir>', 'the archive directory (default HOOKPOST_ARCHIVE_DIR)')
     .addHelpText('after', EXAMPLES)
     .action(run);
 }
@@ -65,30 +79,97 @@ async function run(options: ReplayOptions): Promise<void> {
     ...(options.customer === undefined ? {} : { customerId: options.customer }),
     onProgress: (at: ReplayProgress) => progress?.update(progressText(at)),
   };
+  const archiveDir = options.archive ?? config.archiveDir;
   try {
+    const archive = await ArchiveReader.open(archiveDir);
     if (options.asOf !== undefined) {
-      const report = await statusAsOf(store, options.asOf, config.delivery, foldOptions);
+      const { source, start } = await asOfSource(store, archive, archiveDir, options.asOf, options.customer);
+      const report = await statusAsOf(source, options.asOf, config.delivery, { ...foldOptions, start });
       progress?.done();
       print(options.json ? report : asOfText(report), options.json);
       process.exitCode = report.summary.invalid > 0 ? 1 : 0;
       return;
     }
     const mode = options.rebuild ? 'rebuild' : 'verify';
+    const start = await store.archiveCheckpoints(options.customer);
     const report =
       mode === 'rebuild'
-        ? await rebuild(store, { delivery: config.delivery, now: Date.now }, foldOptions)
-        : await verify(store, foldOptions);
+        ? await rebuild(store, { delivery: config.delivery, now: Date.now }, { ...foldOptions, start })
+        : await verify(store, { ...foldOptions, start });
     progress?.done();
     if (options.customer !== undefined && report.summary.customers === 0) {
       throw new CliError(`customer ${options.customer} has no events and no projection`);
     }
-    print(options.json ? report : verifyText(mode, report), options.json);
-    const failed = report.summary.invalid > 0 || (mode === 'verify' && report.summary.differences > 0);
+    const archived = mode === 'verify' ? await checkArchive(store, archive, start, options.customer) : null;
+    print(
+      options.json
+        ? { ...report, archive: archived }
+        : [verifyText(mode, report), ...archiveLines(archived, start.size, archiveDir)].join('\n'),
+      options.json,
+    );
+    const failed =
+      report.summary.invalid > 0 ||
+      (mode === 'verify' && report.summary.differences > 0) ||
+      (archived?.problems.length ?? 0) > 0;
     process.exitCode = failed ? 1 : 0;
+  } catch (error) {
+    if (error instanceof ArchiveFileError) {
+      throw new CliError(error.message);
+    }
+    throw error;
   } finally {
     progress?.done();
     await store.close();
   }
+}
+
+/**
+ * Where --as-of reads: the archive then the database when the archive is there; without it the
+ * checkpoints stand in for the archived events, which is right only for a time after all of them.
+ */
+async function asOfSource(
+  store: EventStore,
+  archive: ArchiveReader | null,
+  archiveDir: string,
+  asOf: number,
+  customerId: string | undefined,
+) {
+  const progress = await store.archiveProgress();
+  if (progress.throughPosition === 0) {
+    return { source: store, start: undefined };
+  }
+  if (archive !== null) {
+    return { source: archivedLog(archive, store, progress.throughPosition), start: undefined };
+  }
+  if (asOf < progress.lastAt) {
+    throw new CliError(
+      `--as-of ${new Date(asOf).toISOString()} is before archived events (up to ${new Date(progress.lastAt).toISOString()}) and ${archiveDir} has no archive manifest: pass --archive DIR`,
+    );
+  }
+  return { source: store, start: await store.archiveCheckpoints(customerId) };
+}
+
+async function checkArchive(
+  store: EventStore,
+  archive: ArchiveReader | null,
+  checkpoints: Awaited<ReturnType<EventStore['archiveCheckpoints']>>,
+  customerId: string | undefined,
+): Promise<ArchiveVerifyReport | null> {
+  return archive === null
+    ? null
+    : verifyArchive(archive, checkpoints, await store.archiveProgress(), customerId);
+}
+
+function archiveLines(report: ArchiveVerifyReport | null, checkpoints: number, dir: string): string[] {
+  if (report === null) {
+    return checkpoints === 0
+      ? []
+      : [`archive not checked: no manifest in ${dir} (${checkpoints} customers start from checkpoints)`];
+  }
+  return [
+    ...report.problems,
+    `archive verify: ${report.files.toLocaleString('en-US')} files, ${report.events.toLocaleString('en-US')} events, ${report.problems.length} ${report.problems.length === 1 ? 'problem' : 'problems'}`,
+  ];
 }
 
 const progressText = ({ events, customers, elapsedMs }: ReplayProgress) =>

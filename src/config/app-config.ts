@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   defaultDeliverySettings,
   isNamespace,
@@ -37,6 +38,10 @@ export interface AppConfig {
   readonly publicUrl: string | null;
   /** CSP frame-ancestors of the status pages (HOOKPOST_UI_FRAME_ANCESTORS): who may embed them. */
   readonly uiFrameAncestors: string;
+  /** Where `hookpost archive` writes its files and manifest (HOOKPOST_ARCHIVE_DIR, default `<data dir>/archive`). */
+  readonly archiveDir: string;
+  /** Archive events older than this, daily, in the delivering process (HOOKPOST_ARCHIVE_AFTER, e.g. 90d); null: off. */
+  readonly archiveAfterMs: number | null;
 }
 
 /** pino's levels, most to least severe, and `silent`. */
@@ -76,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// URL (unset it to use the embedded SQLite)');
   }
+  const dataDir = env.HOOKPOST_DATA_DIR ?? './var';
   return {
     port: int('PORT', 3000, 0, 65_535),
     host: env.HOST ?? '127.0.0.1',
@@ -86,7 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     streamReplicas: int('HOOKPOST_STREAM_REPLICAS', 1, 1, 5),
     natsServerBin: env.NATS_SERVER_BIN?.trim() || null,
     databaseUrl,
-    dataDir: env.HOOKPOST_DATA_DIR ?? './var',
+    dataDir,
     namespace,
     adminToken: env.HOOKPOST_ADMIN_TOKEN || null,
     encryptionKey: env.HOOKPOST_ENCRYPTION_KEY || null,
@@ -110,7 +116,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: logLevel(env.LOG_LEVEL),
     publicUrl: publicUrl(env.HOOKPOST_PUBLIC_URL),
     uiFrameAncestors: frameAncestors(env.HOOKPOST_UI_FRAME_ANCESTORS),
+    archiveDir: env.HOOKPOST_ARCHIVE_DIR?.trim() || join(dataDir, 'archive'),
+    archiveAfterMs: archiveAfter(env.HOOKPOST_ARCHIVE_AFTER),
   };
+}
+
+const DURATION_UNITS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 };
+
+/** `90d`, `12h`, `30m` or `45s` in milliseconds; null when the text is not one. */
+export function parseDuration(text: string): number | null {
+  const match = /^(\d{1,6})([dhms])$/.exec(text.trim());
+  const value = match === null ? 0 : Number(match[1]) * (DURATION_UNITS[match[2] ?? ''] ?? 0);
+  return value > 0 ? value : null;
+}
+
+function archiveAfter(raw: string | undefined): number | null {
+  const value = raw?.trim();
+  if (!value || value === 'off') {
+    return null;
+  }
+  const ms = parseDuration(value);
+  if (ms === null || ms < 3_600_000) {
+    throw new ConfigError(
+      `HOOKPOST_ARCHIVE_AFTER must be a duration of at least an hour such as 90d or 36h (or off), got "${raw}"`,
+    );
+  }
+  return ms;
 }
 
 function logLevel(raw: string | undefined): LogLevel {

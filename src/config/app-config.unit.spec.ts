@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './app-config.js';
+import { ConfigError, loadConfig, parseDuration } from './app-config.js';
 
 describe('status page settings', () => {
   test('defaults: links use the address the admin request reached; only this origin may embed the pages', () => {
@@ -24,6 +24,27 @@ describe('status page settings', () => {
     ).toBe("'self' https://portal.example https://*.platform.example");
     for (const bad of ["'self'; script-src *", "'self'\nx: y", '<x>']) {
       expect(() => loadConfig({ HOOKPOST_UI_FRAME_ANCESTORS: bad })).toThrow(ConfigError);
+    }
+  });
+});
+
+describe('archive settings', () => {
+  test('the archive dir defaults to <data dir>/archive; HOOKPOST_ARCHIVE_AFTER is off unless set', () => {
+    expect(loadConfig({ HOOKPOST_DATA_DIR: '/data' })).toMatchObject({
+      archiveDir: '/data/archive',
+      archiveAfterMs: null,
+    });
+    expect(loadConfig({ HOOKPOST_ARCHIVE_DIR: '/cold', HOOKPOST_ARCHIVE_AFTER: '90d' })).toMatchObject({
+      archiveDir: '/cold',
+      archiveAfterMs: 90 * 86_400_000,
+    });
+    expect(loadConfig({ HOOKPOST_ARCHIVE_AFTER: 'off' }).archiveAfterMs).toBeNull();
+  });
+
+  test('HOOKPOST_ARCHIVE_AFTER must be a duration of at least an hour', () => {
+    expect(parseDuration('36h')).toBe(36 * 3_600_000);
+    for (const bad of ['90', '0d', '5m', '-1d', '1.5d', '90 days']) {
+      expect(() => loadConfig({ HOOKPOST_ARCHIVE_AFTER: bad })).toThrow(/HOOKPOST_ARCHIVE_AFTER/);
     }
   });
 });

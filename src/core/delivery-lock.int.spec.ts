@@ -7,11 +7,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../../test/support/private-postgres.js';
 import {
-  PostgresDeliveryLock,
-  SqliteDeliveryLock,
+  archiveLockFor,
+  deliveryLockFor,
+  SqliteFileLock,
   type DeliveryLock,
   type HeldLock,
 } from './delivery-lock.js';
+
+const postgresLock = (databaseUrl: string, namespace: string) =>
+  deliveryLockFor({ databaseUrl, dataDir: '.', namespace });
 
 let db: TestDatabase;
 let dir: string;
@@ -67,14 +71,24 @@ async function holderProcess(script: string) {
 
 describe('PostgreSQL advisory lock', () => {
   test('one holder per database and namespace; release hands it over', async () => {
-    const a = new PostgresDeliveryLock(db.url, 'ns-one');
-    const b = new PostgresDeliveryLock(db.url, 'ns-one');
+    const a = postgresLock(db.url, 'ns-one');
+    const b = postgresLock(db.url, 'ns-one');
     const first = await take(a);
     expect(first).not.toBeNull();
     expect(await take(b)).toBeNull();
-    expect(await take(new PostgresDeliveryLock(db.url, 'ns-two'))).not.toBeNull();
+    expect(await take(postgresLock(db.url, 'ns-two'))).not.toBeNull();
     await first!.release();
     expect(await take(b)).not.toBeNull();
+  });
+
+  test('the archive lock is one per database and apart from the delivery lock', async () => {
+    const archive = archiveLockFor({ databaseUrl: db.url, dataDir: '.' });
+    const first = await take(archive);
+    expect(first).not.toBeNull();
+    expect(await take(archiveLockFor({ databaseUrl: db.url, dataDir: '.' }))).toBeNull();
+    expect(await take(postgresLock(db.url, 'ns-beside-archive'))).not.toBeNull();
+    await first!.release();
+    expect(await take(archive)).not.toBeNull();
   });
 
   test('a holder killed with -9 frees the lock at once', async () => {
@@ -85,7 +99,7 @@ describe('PostgreSQL advisory lock', () => {
       await client.query("SELECT pg_try_advisory_lock(${0x686f6f6b}, hashtext('ns-killed'))");
       process.stdout.write('held');
       setInterval(() => undefined, 1000);`);
-    const lock = new PostgresDeliveryLock(db.url, 'ns-killed');
+    const lock = postgresLock(db.url, 'ns-killed');
     expect(await take(lock)).toBeNull();
     await holder.kill9();
     expect(await takeWithin(lock, 5_000)).not.toBeNull();
@@ -100,7 +114,7 @@ describe('PostgreSQL advisory lock', () => {
     afterAll(() => server?.destroy());
 
     test('the holder is told the lock is lost, and can take it again after the restart', async () => {
-      const lock = new PostgresDeliveryLock(server.url, 'ns');
+      const lock = postgresLock(server.url, 'ns');
       const first = await take(lock);
       expect(first).not.toBeNull();
       await server.stop('fast');
@@ -115,11 +129,11 @@ describe('PostgreSQL advisory lock', () => {
 describe('SQLite lock file', () => {
   test('one holder per file; release hands it over', async () => {
     const path = join(dir, 'one.lock');
-    const first = await take(new SqliteDeliveryLock(path));
+    const first = await take(new SqliteFileLock(path));
     expect(first).not.toBeNull();
-    expect(await take(new SqliteDeliveryLock(path))).toBeNull();
+    expect(await take(new SqliteFileLock(path))).toBeNull();
     await first!.release();
-    expect(await take(new SqliteDeliveryLock(path))).not.toBeNull();
+    expect(await take(new SqliteFileLock(path))).not.toBeNull();
   });
 
   test('a holder killed with -9 frees the lock', async () => {
@@ -130,8 +144,8 @@ describe('SQLite lock file', () => {
       db.exec('BEGIN EXCLUSIVE');
       process.stdout.write('held');
       setInterval(() => undefined, 1000);`);
-    expect(await take(new SqliteDeliveryLock(path))).toBeNull();
+    expect(await take(new SqliteFileLock(path))).toBeNull();
     await holder.kill9();
-    expect(await take(new SqliteDeliveryLock(path))).not.toBeNull();
+    expect(await take(new SqliteFileLock(path))).not.toBeNull();
   });
 });

@@ -19,8 +19,10 @@ export interface DeliveryLock {
   tryAcquire(): Promise<HeldLock | null>;
 }
 
-/** Advisory lock class: "hook"; the key within it is hashtext(namespace). */
-const LOCK_CLASS = 0x686f6f6b;
+/** Advisory lock class of delivery: "hook"; the key within it is hashtext(namespace). */
+const DELIVERY_LOCK_CLASS = 0x686f6f6b;
+/** Advisory lock class of `hookpost archive`: "arch"; one key per database. */
+const ARCHIVE_LOCK_CLASS = 0x61726368;
 /** How often the lock's connection is checked, so a dead one is noticed (and released) promptly. */
 const HEARTBEAT_MS = 2_000;
 
@@ -29,10 +31,12 @@ const HEARTBEAT_MS = 2_000;
  * that connection closes, so a process killed with -9 hands over at once; a heartbeat notices a
  * connection that died silently.
  */
-export class PostgresDeliveryLock implements DeliveryLock {
+export class PostgresAdvisoryLock implements DeliveryLock {
   constructor(
     private readonly databaseUrl: string,
-    private readonly namespace: string,
+    private readonly lockClass: number,
+    private readonly key: string,
+    private readonly applicationName: string,
   ) {}
 
   async tryAcquire(): Promise<HeldLock | null> {
@@ -41,7 +45,7 @@ export class PostgresDeliveryLock implements DeliveryLock {
       connectionTimeoutMillis: 5_000,
       query_timeout: 5_000,
       keepAlive: true,
-      application_name: 'hookpost-delivery-lock',
+      application_name: this.applicationName,
     });
     let lose: (reason: string) => void = () => undefined;
     const lost = new Promise<string>((resolve) => (lose = resolve));
@@ -51,7 +55,7 @@ export class PostgresDeliveryLock implements DeliveryLock {
       await client.connect();
       const { rows } = await client.query<{ held: boolean }>(
         'SELECT pg_try_advisory_lock($1, hashtext($2)) AS held',
-        [LOCK_CLASS, this.namespace],
+        [this.lockClass, this.key],
       );
       if (rows[0]?.held !== true) {
         await client.end();
@@ -83,7 +87,7 @@ export class PostgresDeliveryLock implements DeliveryLock {
  * For the embedded SQLite log (one machine): an exclusive transaction held open on a lock file of
  * its own. The OS drops the file lock when the process exits, however it exits.
  */
-export class SqliteDeliveryLock implements DeliveryLock {
+export class SqliteFileLock implements DeliveryLock {
   constructor(private readonly path: string) {}
 
   tryAcquire(): Promise<HeldLock | null> {
@@ -114,6 +118,18 @@ export function deliveryLockFor(config: {
   namespace: string;
 }): DeliveryLock {
   return config.databaseUrl === null
-    ? new SqliteDeliveryLock(join(config.dataDir, `delivery-${config.namespace}.lock`))
-    : new PostgresDeliveryLock(config.databaseUrl, config.namespace);
+    ? new SqliteFileLock(join(config.dataDir, `delivery-${config.namespace}.lock`))
+    : new PostgresAdvisoryLock(
+        config.databaseUrl,
+        DELIVERY_LOCK_CLASS,
+        config.namespace,
+        'hookpost-delivery-lock',
+      );
+}
+
+/** One `hookpost archive` run at a time per database: an advisory lock, or a lock file beside the SQLite log. */
+export function archiveLockFor(config: { databaseUrl: string | null; dataDir: string }): DeliveryLock {
+  return config.databaseUrl === null
+    ? new SqliteFileLock(join(config.dataDir, 'archive.lock'))
+    : new PostgresAdvisoryLock(config.databaseUrl, ARCHIVE_LOCK_CLASS, 'events', 'hookpost-archive-lock');
 }

@@ -11,6 +11,9 @@ import { connectNats, stopEmbedded, type NatsHandle } from '../infra/embedded-na
 import { memoryReleaser } from '../infra/release-memory.js';
 import { BacklogScan } from '../metrics/backlog-scan.js';
 import { Metrics } from '../metrics/metrics.js';
+import { ArchiveReader } from '../../libs/archive/index.js';
+import { runArchive } from './archive-run.js';
+import { ArchiveSchedule } from './archive-schedule.js';
 import { announceChange, listenForChanges } from './change-notices.js';
 import { deliveryLockFor } from './delivery-lock.js';
 import { DeliveryOwner } from './delivery-owner.js';
@@ -51,7 +54,15 @@ export class HookpostCore {
     readonly metrics: Metrics,
     /** Publishes the log to `<NS>_EVENTS` while this process delivers; null when the feed is off. */
     readonly relay: EventRelay | null,
-  ) {}
+  ) {
+    this.archiveSchedule =
+      config.archiveAfterMs === null
+        ? null
+        : new ArchiveSchedule(systemClock, () => this.archiveOld(), logger);
+  }
+
+  /** HOOKPOST_ARCHIVE_AFTER's daily run; null when it is off. */
+  private readonly archiveSchedule: ArchiveSchedule | null;
 
   /** Connects everything; delivery starts only with startDelivery(). */
   static async open(config: AppConfig, secrets: ServiceSecrets, logger: Logger): Promise<HookpostCore> {
@@ -106,6 +117,9 @@ export class HookpostCore {
       pendingMessages: async () => (await store.summary()).pending,
       eventFeedLag: async () =>
         relay?.running === true ? Math.max(0, (await store.lastPosition()) - relay.publishedThrough) : null,
+      archivedEvents: async () => (await store.archiveProgress()).events,
+      archiveFiles: async () => (await ArchiveReader.open(config.archiveDir))?.manifest.files.length ?? 0,
+      storedEvents: () => store.countEvents(),
       backlog: () => backlog.figures(),
       ready: async () => !nats.connection.isClosed() && (await answersWithin(store.ping(), READY_PING_MS)),
       delivering: () => core?.owner?.delivering ?? false,
@@ -168,14 +182,17 @@ export class HookpostCore {
       this.host.changedElsewhere(customerId);
       this.relay?.nudge(); // a standing-by process appended to the log
     });
-    const { host, relay } = this;
+    const { host, relay, archiveSchedule } = this;
     // The relay runs beside delivery: one process publishes the feed, so it stays in order.
+    // The daily archive too: one instance runs it, and the archive lock keeps a CLI run apart.
     const deliverer = {
       start: async () => {
         await host.start();
         await relay?.start();
+        archiveSchedule?.start();
       },
       pause: async () => {
+        await archiveSchedule?.stop();
         await relay?.stop();
         await host.pause();
       },
@@ -184,9 +201,20 @@ export class HookpostCore {
     await this.owner.start();
   }
 
+  /** Archives the events older than HOOKPOST_ARCHIVE_AFTER and logs what it did. */
+  private async archiveOld(): Promise<void> {
+    const now = systemClock.now();
+    const report = await runArchive(this.store, this.config, {
+      before: now - (this.config.archiveAfterMs ?? 0),
+      now,
+    });
+    this.logger.info({ ...report }, 'archived old events');
+  }
+
   /** Graceful stop: in-flight attempts are recorded before the connections close. */
   async close(): Promise<void> {
     await this.owner?.stop();
+    await this.archiveSchedule?.stop();
     await this.host.stop();
     await this.relay?.stop(); // after the host: the outcomes it recorded last go out too
     await this.owner?.release(); // only now may another process take over: nothing is in flight here

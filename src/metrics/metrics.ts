@@ -12,6 +12,12 @@ export interface MetricsSources {
   pendingMessages(): Promise<number>;
   /** Events committed and not yet in the outbound feed; null where no relay runs (standby, feed off). */
   eventFeedLag(): Promise<number | null>;
+  /** Events moved into the archive over all runs (from the database). */
+  archivedEvents(): Promise<number>;
+  /** Files listed in the archive's manifest. */
+  archiveFiles(): Promise<number>;
+  /** Events stored in the database (a COUNT: read at most once a minute). */
+  storedEvents(): Promise<number>;
   /** The oldest pending message and the open stall alerts, over all customers. */
   backlog(): Promise<BacklogFigures>;
   /** True while this instance's NATS connection and database answer. */
@@ -34,6 +40,9 @@ async function setFrom<T>(read: () => Promise<T>, set: (value: T) => void): Prom
   }
   set(value);
 }
+
+/** COUNT(*) over `events` walks the table: a scrape every few seconds reuses the last count for a minute. */
+const STORED_EVENTS_MAX_AGE_MS = 60_000;
 
 /**
  * Hookpost's Prometheus metrics. No per-customer label (cardinality), never a secret.
@@ -177,6 +186,43 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(sources.delivering() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'hookpost_archived_events',
+      help: 'Events moved out of the database into archive files (hookpost archive)',
+      registers: [this.registry],
+      async collect() {
+        await setFrom(
+          () => sources.archivedEvents(),
+          (events) => this.set(events),
+        );
+      },
+    });
+    new Gauge({
+      name: 'hookpost_archive_files',
+      help: 'Archive files listed in the manifest of HOOKPOST_ARCHIVE_DIR',
+      registers: [this.registry],
+      async collect() {
+        await setFrom(
+          () => sources.archiveFiles(),
+          (files) => this.set(files),
+        );
+      },
+    });
+    let counted = { value: 0, at: -Infinity };
+    new Gauge({
+      name: 'hookpost_event_log_events',
+      help: 'Events stored in the database (counted at most once a minute)',
+      registers: [this.registry],
+      async collect() {
+        if (Date.now() - counted.at >= STORED_EVENTS_MAX_AGE_MS) {
+          await setFrom(
+            () => sources.storedEvents(),
+            (value) => (counted = { value, at: Date.now() }),
+          );
+        }
+        this.set(counted.value);
       },
     });
   }

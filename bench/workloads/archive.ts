@@ -1,0 +1,94 @@
+/**
+ * H9: `hookpost archive` over H7's log of 1,000,000 events (1,000 customers x 1,000 events), with
+ * each customer's events later than the one before so that 90% of them fall before the cutoff:
+ * the archive rate, the size of `events` (with its indexes) before and after, and H7's
+ * `replay --verify` over what is left, starting from the checkpoints.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createTestDatabase } from '../../test/support/postgres.js';
+import { figure, type BenchContext, type Figure } from '../support/figures.js';
+import { KEY, timedCli, writeLog } from './replay.js';
+
+/** Longer than one customer's 1,000 events take (~610 s with its failures and retries). */
+const CUSTOMER_SPACING_MS = 700_000;
+
+async function eventsSize(databaseUrl: string, vacuum: 'none' | 'plain' | 'full'): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    if (vacuum !== 'none') {
+      await client.query(vacuum === 'full' ? 'VACUUM FULL "events"' : 'VACUUM "events"');
+    }
+    const { rows } = await client.query<{ size: string }>(`SELECT pg_total_relation_size('events') AS size`);
+    return Number(rows[0]?.size);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function measureH9(ctx: BenchContext): Promise<Figure[]> {
+  const customers = ctx.quick ? 200 : 1_000;
+  const db = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'hookpost-bench-archive-'));
+  const env = {
+    DATABASE_URL: db.url,
+    HOOKPOST_DATA_DIR: dataDir,
+    HOOKPOST_ENCRYPTION_KEY: KEY,
+    HOOKPOST_EVENTS_FEED: 'false', // no relay runs here: nothing to wait for
+  };
+  try {
+    const total = await writeLog(db.url, customers, 1_000, CUSTOMER_SPACING_MS);
+    const before = await eventsSize(db.url, 'plain');
+    const firstAt = Date.now() - 86_400_000 - customers * CUSTOMER_SPACING_MS;
+    const cutoff = firstAt + Math.round(customers * 0.9) * CUSTOMER_SPACING_MS;
+    const run = await timedCli(['archive', '--before', new Date(cutoff).toISOString(), '--json'], env);
+    if (run.code !== 0) {
+      throw new Error(`archive exited ${run.code}: ${run.stderr}`);
+    }
+    const report = JSON.parse(run.stdout) as { events: number; files: string[]; eventsPerSecond: number };
+    ctx.log(
+      `H9: archived ${report.events} of ${total} events into ${report.files.length} files in ${(run.ms / 1000).toFixed(2)} s (${report.eventsPerSecond} events/s inside the command)`,
+    );
+    const afterDelete = await eventsSize(db.url, 'plain');
+    const afterFull = await eventsSize(db.url, 'full');
+    const verify = await timedCli(['replay', '--verify', '--json'], env);
+    if (verify.code !== 0) {
+      throw new Error(
+        `replay --verify exited ${verify.code}: ${verify.stderr}\n${verify.stdout.slice(0, 2_000)}`,
+      );
+    }
+    const left = total - report.events;
+    const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+    return [
+      figure({
+        name: 'H9',
+        label: 'hookpost archive: events moved out of PostgreSQL per second (whole command)',
+        unit: 'events/s',
+        samples: [(report.events / run.ms) * 1000],
+        goal: { op: '>=', value: 100_000 },
+        note: `${report.events.toLocaleString('en')} of ${total.toLocaleString('en')} events into ${report.files.length} files; ${report.eventsPerSecond.toLocaleString('en')} events/s without Node's start-up`,
+      }),
+      figure({
+        name: 'H9 size',
+        label: '`events` size after archiving 90%, as a share of before (after VACUUM FULL)',
+        unit: '%',
+        samples: [(afterFull / before) * 100],
+        goal: { op: '<=', value: 15 },
+        note: `before ${mb(before)}; after the deletes and a plain VACUUM ${mb(afterDelete)} (space kept for reuse); after VACUUM FULL ${mb(afterFull)}`,
+      }),
+      figure({
+        name: 'H9 verify',
+        label: 'replay --verify from the checkpoints over what is left',
+        unit: 'events/s',
+        samples: [(left / verify.ms) * 1000],
+        note: `${left.toLocaleString('en')} events in ${(verify.ms / 1000).toFixed(2)} s, whole command, archive files checked too`,
+      }),
+    ];
+  } finally {
+    await db.drop().catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

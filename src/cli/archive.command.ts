@@ -1,0 +1,113 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { ArchiveFileError, ArchiveRefusedError, type ArchiveStep } from '../../libs/archive/index.js';
+import { loadConfig, parseDuration } from '../config/app-config.js';
+import { runArchive } from '../core/archive-run.js';
+import { CliError } from './cli-error.js';
+import { openEventLog } from './event-log.js';
+import { print } from './options.js';
+
+interface ArchiveCommandOptions {
+  before: string;
+  dir?: string;
+  json?: boolean;
+  fileEvents: number;
+}
+
+const EXAMPLES = `
+Moves the events recorded before the cutoff out of the database into compressed files with one
+manifest (HOOKPOST_ARCHIVE_DIR, default <data dir>/archive), leaving per-customer checkpoints, so
+\`hookpost replay\` and the audit routes still answer for them. Refused, with nothing changed, for a
+cutoff in the future, a cutoff past what the outbound feed has published, a directory that cannot be
+written, and while another archive run is going. A run that was killed is finished by the next one.
+Examples:
+  hookpost archive --before 90d
+  hookpost archive --before 2026-01-01T00:00:00Z --dir /mnt/cold/hookpost --json`;
+
+/** `hookpost archive`: move old events out of the database into verified archive files. */
+export function archiveCommand(): Command {
+  return new Command('archive')
+    .description('move the events recorded before a cutoff into compressed, checksummed archive files')
+    .requiredOption('--before <iso-time|duration>', 'the cutoff: an ISO time, or an age such as 90d, 12h')
+    .option('--dir <dir>', 'the archive directory (default HOOKPOST_ARCHIVE_DIR)')
+    .option('--file-events <n>', 'most events per archive file', parseFileEvents, 100_000)
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', EXAMPLES)
+    .action(run);
+}
+
+async function run(options: ArchiveCommandOptions): Promise<void> {
+  const config = loadConfig();
+  const now = Date.now();
+  const before = parseCutoff(options.before, now);
+  const store = await openEventLog(config);
+  try {
+    const report = await runArchive(store, config, {
+      before,
+      now,
+      fileEvents: options.fileEvents,
+      ...(options.dir === undefined ? {} : { dir: options.dir }),
+      onStep: pauseHook(process.env.HOOKPOST_ARCHIVE_PAUSE_AT),
+    });
+    const dir = options.dir ?? config.archiveDir;
+    print(
+      options.json
+        ? { before, dir, ...report }
+        : report.events === 0
+          ? `nothing to archive before ${new Date(before).toISOString()}`
+          : `archived ${report.events.toLocaleString('en-US')} events into ${report.files.length} ${report.files.length === 1 ? 'file' : 'files'} in ${dir} (through position ${report.throughPosition}), ${(report.elapsedMs / 1000).toFixed(2)} s, ${report.eventsPerSecond.toLocaleString('en-US')} events/s`,
+      options.json,
+    );
+  } catch (error) {
+    if (error instanceof ArchiveRefusedError) {
+      throw new CliError(`archive refused: ${error.message}`);
+    }
+    if (error instanceof ArchiveFileError) {
+      throw new CliError(error.message);
+    }
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+function parseFileEvents(value: string): number {
+  const events = Number(value);
+  if (!Number.isInteger(events) || events < 1 || events > 1_000_000) {
+    throw new InvalidArgumentError('an integer from 1 to 1000000');
+  }
+  return events;
+}
+
+/** An ISO time, or an age (`90d`) counted back from now. */
+function parseCutoff(value: string, now: number): number {
+  const age = parseDuration(value);
+  if (age !== null) {
+    return now - age;
+  }
+  const at = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at)) {
+    throw new InvalidArgumentError('--before takes an ISO time like 2026-01-31T12:00:00Z or an age like 90d');
+  }
+  return at;
+}
+
+/**
+ * HOOKPOST_ARCHIVE_PAUSE_AT=<step>[:<n>], for the crash test only: at the n-th time (default the
+ * first) the run reaches that step it says so on stderr and waits for ever, to be killed with -9.
+ */
+function pauseHook(
+  setting: string | undefined,
+): ((step: ArchiveStep, detail: string) => Promise<void>) | undefined {
+  if (!setting) {
+    return undefined;
+  }
+  const [wanted, nth = '1'] = setting.split(':');
+  let seen = 0;
+  return (step, detail) => {
+    if (step !== wanted || ++seen !== Number(nth)) {
+      return Promise.resolve();
+    }
+    process.stderr.write(`archive paused at ${step} (${detail})\n`);
+    return new Promise(() => setInterval(() => undefined, 60_000));
+  };
+}

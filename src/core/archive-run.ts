@@ -1,0 +1,42 @@
+import { archiveEvents, type ArchiveReport, type ArchiveStep } from '../../libs/archive/index.js';
+import { relayCheckpointName } from '../../libs/event-relay/index.js';
+import type { EventStore } from '../../libs/event-store/index.js';
+import type { AppConfig } from '../config/app-config.js';
+import { archiveLockFor } from './delivery-lock.js';
+
+/** One archive run as the CLI and the daily schedule make it. */
+export interface ArchiveRequest {
+  /** Archive the events recorded before this time (epoch ms). */
+  readonly before: number;
+  readonly now: number;
+  /** Default: HOOKPOST_ARCHIVE_DIR. */
+  readonly dir?: string;
+  /** Most events per file (default 100,000). */
+  readonly fileEvents?: number;
+  readonly onStep?: (step: ArchiveStep, detail: string) => Promise<void>;
+}
+
+/**
+ * Archives with this deployment's settings: its archive dir and lock, and, while the outbound feed
+ * is on, never past the relay's checkpoint (an event the feed has not sent stays). With
+ * HOOKPOST_EVENTS_FEED=false there is no feed to wait for; events archived then are never
+ * published if the feed is turned on later (it starts from what the database holds).
+ */
+export async function runArchive(
+  store: EventStore,
+  config: AppConfig,
+  request: ArchiveRequest,
+): Promise<ArchiveReport> {
+  const publishedThrough = config.eventsFeed
+    ? await store.readCheckpoint(relayCheckpointName(config.namespace))
+    : null;
+  return archiveEvents(store, {
+    dir: request.dir ?? config.archiveDir,
+    before: request.before,
+    now: request.now,
+    publishedThrough,
+    lock: archiveLockFor(config),
+    ...(request.fileEvents === undefined ? {} : { fileEvents: request.fileEvents }),
+    ...(request.onStep === undefined ? {} : { onStep: request.onStep }),
+  });
+}
