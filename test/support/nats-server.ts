@@ -74,15 +74,17 @@ export function natsServerBin(): string {
 }
 
 function launch(port: number, storeDir: string, options: NatsServerOptions): OwnedProcess {
-  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir];
+  const args = ['-a', '127.0.0.1', '-p', String(port)];
   if (options.syncAlways === true) {
-    // No command-line flag sets sync_interval; the flags above override the rest of this file.
+    // No flag sets sync_interval, and -sd beside a config's store_dir is refused as a duplicate.
     const configFile = join(storeDir, 'nats-server.conf');
     writeFileSync(
       configFile,
       `jetstream { store_dir: ${JSON.stringify(storeDir)}, sync_interval: always }\n`,
     );
     args.push('-c', configFile);
+  } else {
+    args.push('-js', '-sd', storeDir);
   }
   return spawnOwned(options.bin ?? natsServerBin(), args);
 }
