@@ -1,4 +1,4 @@
-/** Architecture rules (STYLE.md 9): the domain stays pure, and nothing imports in a circle. */
+/** Architecture rules: the domain stays pure, and nothing imports in a circle. */
 module.exports = {
   forbidden: [
     {

@@ -1,4 +1,4 @@
-// Three tiers by file suffix (STYLE.md 6): unit needs nothing, int and e2e start real services.
+// Three tiers by file suffix: unit needs nothing, int and e2e start real services.
 const swc = [
   '@swc/jest',
   {

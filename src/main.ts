@@ -6,6 +6,7 @@ import { demoCommand } from './cli/demo.command.js';
 import { publishCommand } from './cli/publish.command.js';
 import { replayCommand } from './cli/replay.command.js';
 import { retryCommand } from './cli/retry.command.js';
+import { rotateSecretCommand } from './cli/rotate-secret.command.js';
 import { statusCommand } from './cli/status.command.js';
 import { ConfigError } from './config/app-config.js';
 import { packageVersion } from './core/version.js';
@@ -39,6 +40,7 @@ program
   .addCommand(replayCommand())
   .addCommand(statusCommand())
   .addCommand(retryCommand())
+  .addCommand(rotateSecretCommand())
   .addCommand(publishCommand())
   .addCommand(demoCommand());
 

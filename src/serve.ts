@@ -1,15 +1,14 @@
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { loadConfig } from './config/app-config.js';
 import { loadServiceSecrets } from './config/secrets.js';
-import { ApiError } from './core/api-error.js';
 import { HookpostCore } from './core/hookpost-core.js';
-import { validationOptions } from './core/validate.js';
 import { packageVersion } from './core/version.js';
 import { ErrorFilter } from './http/error.filter.js';
+import { DtoValidationPipe } from './http/dto-validation.pipe.js';
+import { checkJsonBody } from './http/json-body.js';
 import { jsonOnly } from './http/json-only.js';
 import { createLogger } from './infra/logger.js';
 import { NestPinoLogger } from './infra/nest-logger.js';
@@ -41,18 +40,15 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(core, secrets), {
     logger: new NestPinoLogger(logger),
     bodyParser: false,
+    // The raw bytes of a JSON body, for checkJsonBody (UTF-8, depth, exact numbers).
+    rawBody: true,
   });
   // 256 KiB of message plus its envelope; larger bodies get a 413 in the one error shape.
   app.use(jsonOnly);
   app.useBodyParser('json', { limit: '300kb' });
+  app.use(checkJsonBody);
   app.useGlobalFilters(new ErrorFilter(logger));
-  app.useGlobalPipes(
-    new ValidationPipe({
-      ...validationOptions,
-      transform: true,
-      exceptionFactory: (errors) => ApiError.fromValidation(errors),
-    }),
-  );
+  app.useGlobalPipes(new DtoValidationPipe());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder().setTitle('Hookpost admin API').setVersion(packageVersion).addBearerAuth().build(),

@@ -72,7 +72,7 @@ export async function startWorld(
   };
 }
 
-/** A ~1 KiB message body (the size DESIGN.md's raw figures were measured with), as stored bytes. */
+/** A ~1 KiB message body (the size the first raw figures were measured with), as stored bytes. */
 export function messageBytes(n: number): Uint8Array {
   return new TextEncoder().encode(
     JSON.stringify({ event: 'CHECK_COMPLETED', data: { checkId: `chk_${n}`, pad: 'x'.repeat(960) } }),
@@ -81,7 +81,7 @@ export function messageBytes(n: number): Uint8Array {
 
 /**
  * Publishes `count` messages round-robin over `customers` straight into the queue stream (the
- * JetStream fast path of CONTRACT.md), 1,000 acks in flight. Returns the webhookIds in order.
+ * JetStream fast path of docs/contract.md), 1,000 acks in flight. Returns the webhookIds in order.
  */
 export async function publishBacklog(
   js: JetStreamClient,
@@ -149,7 +149,7 @@ export async function seedCustomers(
             0,
             [event],
             { state, pending: 0, queue: queueState(state, 0), nextAttemptAt: null },
-            { secret: BENCH_SECRET },
+            { secrets: { current: BENCH_SECRET, previous: null } },
           );
         }),
       );

@@ -56,26 +56,3 @@ export function describeDeliveryError(err: unknown, timeoutMs: number): string {
 export function shorten(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
-
-/**
- * Replaces every occurrence of the secrets (a receiver may echo the body back) so none is stored.
- * With `truncated`, a secret cut off at the end of the text is redacted too, so no prefix leaks.
- */
-export function redactSecrets(text: string, secrets: readonly string[], truncated = false): string {
-  let result = secrets.reduce(
-    (acc, secret) => (secret === '' ? acc : acc.split(secret).join('[redacted]')),
-    text,
-  );
-  if (truncated) {
-    result = result.replace(/\uFFFD$/, ''); // half a multi-byte character at the cut
-    for (const secret of secrets) {
-      for (let k = secret.length - 1; k > 0; k -= 1) {
-        if (result.endsWith(secret.slice(0, k))) {
-          result = `${result.slice(0, -k)}[redacted]`;
-          break;
-        }
-      }
-    }
-  }
-  return result;
-}

@@ -27,4 +27,9 @@ export interface DeliveryResult {
   /** Short human-readable reason for a failure ('HTTP 500: ...', 'timeout after 10000 ms'), null on success. */
   error: string | null;
   durationMs: number;
+  /**
+   * Set when no request was made because this message cannot be encoded (UnencodableMessageError):
+   * retrying cannot help, so the caller skips it as unreadable, with the reason.
+   */
+  unencodable?: { webhookId: number; reason: string };
 }

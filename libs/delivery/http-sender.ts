@@ -1,11 +1,12 @@
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { request, type Dispatcher } from 'undici';
-import { describeDeliveryError, redactSecrets } from './delivery-error.js';
+import { describeDeliveryError } from './delivery-error.js';
 import type { DeliveryRequest, DeliveryResult } from './delivery-request.js';
 import { EgressAgents } from './egress-agents.js';
-import { buildBody, webhookIdHeader } from './payload.js';
+import { buildBody, UnencodableMessageError, webhookIdHeader } from './payload.js';
 import { readCapped } from './response-body.js';
+import { redactSecrets } from './secret-forms.js';
 import { signPayload } from './signature.js';
 import { isForbiddenAddress } from './ssrf-guard.js';
 
@@ -52,7 +53,16 @@ export class HttpSender {
       return result(null, refusal.error);
     }
     const { dispatcher, secret } = refusal;
-    const body = buildBody(req.messages, secret, req.batching);
+    let body: string;
+    try {
+      body = buildBody(req.messages, secret, req.batching);
+    } catch (error) {
+      if (!(error instanceof UnencodableMessageError)) {
+        throw error;
+      }
+      const { webhookId, reason } = error;
+      return { ...result(null, error.message), unencodable: { webhookId, reason } };
+    }
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), req.timeoutMs);

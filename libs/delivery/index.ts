@@ -1,13 +1,6 @@
 /** Hookpost delivery: payloads, Standard Webhooks signatures, the SSRF guard, regions and the HTTP sender. */
 export type { DeliveryRequest, DeliveryResult } from './delivery-request.js';
 export { HttpSender, type HttpSenderOptions } from './http-sender.js';
-export { buildBody, webhookIdHeader, type OutgoingMessage } from './payload.js';
+export { UnencodableMessageError, type OutgoingMessage } from './payload.js';
 export { parseRegions } from './regions.js';
-export { signPayload } from './signature.js';
-export {
-  ForbiddenAddressError,
-  createGuardedLookup,
-  guardedLookup,
-  isForbiddenAddress,
-  type GuardedLookupOptions,
-} from './ssrf-guard.js';
+export { isForbiddenAddress, type GuardedLookupOptions } from './ssrf-guard.js';

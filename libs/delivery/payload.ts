@@ -7,7 +7,7 @@ export interface OutgoingMessage {
   data: Record<string, unknown>;
 }
 
-/** One message as it appears on the wire (CONTRACT.md "What a receiver gets"); key order is fixed. */
+/** One message as it appears on the wire (docs/contract.md, "What a receiver gets"); key order is fixed. */
 interface WireMessage {
   id: number;
   event: string;
@@ -26,9 +26,32 @@ function toWire(message: OutgoingMessage, secret: string): WireMessage {
   };
 }
 
+/** A message whose data cannot be written as JSON (e.g. nested too deep): it can never be sent. */
+export class UnencodableMessageError extends Error {
+  override readonly name = 'UnencodableMessageError';
+  constructor(
+    readonly webhookId: number,
+    readonly reason: string,
+  ) {
+    super(`message ${webhookId}: ${reason}`);
+  }
+}
+
+/** One message's JSON; throws UnencodableMessageError naming it when it cannot be written. */
+function encodeWire(message: OutgoingMessage, secret: string): string {
+  try {
+    return JSON.stringify(toWire(message, secret));
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new UnencodableMessageError(message.id, `data cannot be encoded as JSON (${why})`);
+  }
+}
+
 /**
  * The exact request body: one object when batching is off, a JSON array (oldest first) when on.
- * Throws on an empty list, or on several messages without batching (a caller bug).
+ * Each message is encoded on its own (the same bytes as encoding the array), so one that cannot be
+ * written is named by an UnencodableMessageError. Throws RangeError on an empty list, or on several
+ * messages without batching (a caller bug).
  */
 export function buildBody(messages: readonly OutgoingMessage[], secret: string, batching: boolean): string {
   const first = messages[0];
@@ -39,9 +62,9 @@ export function buildBody(messages: readonly OutgoingMessage[], secret: string, 
     if (messages.length !== 1) {
       throw new RangeError(`batching is off but ${messages.length} messages were given`);
     }
-    return JSON.stringify(toWire(first, secret));
+    return encodeWire(first, secret);
   }
-  return JSON.stringify(messages.map((message) => toWire(message, secret)));
+  return `[${messages.map((message) => encodeWire(message, secret)).join(',')}]`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { buildBody, webhookIdHeader, type OutgoingMessage } from './payload.js';
+import { buildBody, UnencodableMessageError, webhookIdHeader, type OutgoingMessage } from './payload.js';
 
 const message = (id: number, acceptedAt: number, data: Record<string, unknown> = {}): OutgoingMessage => ({
   id,
@@ -24,6 +24,30 @@ describe('buildBody', () => {
     expect(JSON.parse(buildBody([message(7, 1000)], 'k', true))).toEqual([
       { id: 7, event: 'CHECK_COMPLETED', secret: 'k', timestamp: 1, data: {} },
     ]);
+  });
+
+  it('names the message that cannot be encoded (nested too deep), alone or in a batch', () => {
+    let deep: unknown = 1;
+    for (let depth = 0; depth < 20_000; depth += 1) {
+      deep = { a: deep };
+    }
+    const bad = message(9, 0, { deep });
+    for (const [messages, batching] of [
+      [[bad], false],
+      [[message(8, 0), bad, message(10, 0)], true],
+    ] as const) {
+      let thrown: unknown;
+      try {
+        buildBody(messages, 'k', batching);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(UnencodableMessageError);
+      expect(thrown).toMatchObject({
+        webhookId: 9,
+        reason: expect.stringMatching(/cannot be encoded as JSON/),
+      });
+    }
   });
 
   it('refuses an empty list and several messages without batching', () => {

@@ -102,6 +102,3 @@ export function createGuardedLookup(options: GuardedLookupOptions): LookupFuncti
     });
   };
 }
-
-/** The guarded `dns.lookup` replacement with default options (any family, forbidden addresses refused). */
-export const guardedLookup: LookupFunction = createGuardedLookup({ guard: true });

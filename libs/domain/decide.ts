@@ -23,6 +23,8 @@ export interface DecideInput {
   readonly now: number;
   /** At least min(all pending, batchSize) of the oldest pending messages, oldest first. */
   readonly pending: readonly PendingMessage[];
+  /** The customer's last steps failed (StepFailure): a stall they caused is not over yet. */
+  readonly stepFailing?: boolean;
 }
 
 /**
@@ -33,10 +35,10 @@ export interface DecideInput {
  */
 export function decide(
   state: CustomerQueueState,
-  { now, pending }: DecideInput,
+  { now, pending, stepFailing = false }: DecideInput,
   settings: DeliverySettings,
 ): Decision {
-  const alert = stallAlertEvent(state, now, settings);
+  const alert = stallAlertEvent(state, now, settings, stepFailing);
   if (alert !== null) {
     return { kind: 'alert', event: alert };
   }

@@ -62,6 +62,9 @@ const ids = arrayOf(int(1), { nonEmpty: true });
 /** Every version of every type, oldest first: index 0 is v1. */
 const history: { readonly [Type in CustomerQueueEventType]: readonly SchemaVersion[] } = {
   WebhookConfigured: [{ check: object({ settings }) }],
+  SecretRotated: [
+    { check: object({ secretLast4: str, previousSecretLast4: str, previousSecretExpiresAt: nonNegative }) },
+  ],
   DeliverySucceeded: [{ check: both(object({ ...range, statusCode: int(100) }), rangeRule) }],
   DeliveryFailed: [
     {

@@ -1,6 +1,14 @@
 import { eventSchemaVersions, parseStoredEvent, UNKNOWN_EVENT_TYPE } from './event-schemas.js';
 import type { CustomerQueueEvent } from './events.js';
-import { configured, failed, failuresCleared, retryRequested, succeeded, T0 } from './spec-support.js';
+import {
+  configured,
+  failed,
+  failuresCleared,
+  retryRequested,
+  secretRotated,
+  succeeded,
+  T0,
+} from './spec-support.js';
 import { fold } from './state.js';
 
 /** Stores an event the way the log does (JSON data) and reads it back at the current version. */
@@ -29,6 +37,7 @@ describe('parseStoredEvent', () => {
     failuresCleared(T0),
     purged,
     skipped,
+    secretRotated('cret', 'next', T0 + 86_400_000),
   ])('accepts what the service writes: %j', (event) => {
     expect(roundTrip(event)).toEqual({ ok: true, event });
   });
@@ -38,6 +47,7 @@ describe('parseStoredEvent', () => {
       QueueStalled: 1,
       QueueRecovered: 1,
       WebhookConfigured: 1,
+      SecretRotated: 1,
       DeliverySucceeded: 1,
       DeliveryFailed: 2,
       RetryRequested: 1,

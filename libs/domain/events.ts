@@ -92,9 +92,24 @@ export type QueueStalled = Event<
 /** The stall that `QueueStalled` announced is over: the head went (delivered, skipped or purged). */
 export type QueueRecovered = Event<'QueueRecovered', { readonly since: number; readonly stalledMs: number }>;
 
+/**
+ * The endpoint's secret was rotated: `secretLast4` is the new one; the one it replaces still signs
+ * (after the new one) until `previousSecretExpiresAt`. The secrets themselves never enter an event.
+ */
+export type SecretRotated = Event<
+  'SecretRotated',
+  {
+    readonly secretLast4: string;
+    readonly previousSecretLast4: string;
+    /** Epoch ms; equal to `at` for a rotation without overlap. */
+    readonly previousSecretExpiresAt: number;
+  }
+>;
+
 /** Every event of a customer queue stream. */
 export type CustomerQueueEvent =
   | WebhookConfigured
+  | SecretRotated
   | DeliverySucceeded
   | DeliveryFailed
   | RetryRequested
@@ -110,6 +125,7 @@ export type CustomerQueueEventType = CustomerQueueEvent['type'];
 /** Every event type name, in one list so a stored type can be checked at runtime. */
 export const customerQueueEventTypes: readonly CustomerQueueEventType[] = [
   'WebhookConfigured',
+  'SecretRotated',
   'DeliverySucceeded',
   'DeliveryFailed',
   'RetryRequested',

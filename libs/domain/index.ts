@@ -4,16 +4,14 @@
  */
 export * from './backoff.js';
 export * from './decide.js';
+export * from './encodable.js';
 export * from './event-schemas.js';
 export * from './events.js';
 export * from './identifiers.js';
+export * from './json-text.js';
+export * from './secrets.js';
 export * from './settings.js';
 export * from './stall-alert.js';
 export * from './state.js';
+export * from './step-failure.js';
 export * from './status.js';
-
-import { decide } from './decide.js';
-import { evolve, initialState } from './state.js';
-
-/** The customer-queue decider as one record (Emmett's shape): initialState, evolve, decide. */
-export const customerQueue = { initialState, evolve, decide } as const;

@@ -1,4 +1,4 @@
-/** The delivery rules' numbers, all taken from configuration (CONTRACT.md "Running"). */
+/** The delivery rules' numbers, all taken from configuration (docs/contract.md, "Settings"). */
 export interface DeliverySettings {
   /** First retry delay; attempt n waits base * 2^(n-1). */
   readonly backoffBaseMs: number;

@@ -25,6 +25,15 @@ export function configured(overrides: Partial<WebhookSettings> = {}, at = T0): C
   return { type: 'WebhookConfigured', at, data: { settings } };
 }
 
+/** The endpoint's secret rotated from one ending in `from` to one ending in `to`, the old one valid until `until`. */
+export function secretRotated(from: string, to: string, until: number, at = T0): CustomerQueueEvent {
+  return {
+    type: 'SecretRotated',
+    at,
+    data: { secretLast4: to, previousSecretLast4: from, previousSecretExpiresAt: until },
+  };
+}
+
 export function failed(firstId: number, lastId: number, attempt: number, at: number): CustomerQueueEvent {
   return {
     type: 'DeliveryFailed',

@@ -22,15 +22,17 @@ export function stallAlertDueAt(state: CustomerQueueState, settings: DeliverySet
 
 /**
  * The alert to record now, if any: QueueStalled once the stall has lasted the threshold, and
- * QueueRecovered once the head that stalled has gone (delivered, skipped or purged). Each is
- * recorded once per episode because the state remembers the open alert.
+ * QueueRecovered once the head that stalled has gone (delivered, skipped or purged), or, for a
+ * stall of failing steps (stepStallAlert), once steps no longer fail (`stepFailing` false). Each
+ * is recorded once per episode because the state remembers the open alert.
  */
 export function stallAlertEvent(
   state: CustomerQueueState,
   now: number,
   settings: DeliverySettings,
+  stepFailing = false,
 ): QueueStalled | QueueRecovered | null {
-  if (state.stallAlertSince !== null && state.attempts === 0) {
+  if (state.stallAlertSince !== null && state.attempts === 0 && !stepFailing) {
     const since = state.stallAlertSince;
     return { type: 'QueueRecovered', at: now, data: { since, stalledMs: Math.max(0, now - since) } };
   }

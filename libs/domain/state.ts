@@ -1,4 +1,4 @@
-import type { CustomerQueueEvent, DeliveryFailed, WebhookSettings } from './events.js';
+import type { CustomerQueueEvent, DeliveryFailed, SecretRotated, WebhookSettings } from './events.js';
 
 /** One entry of the recent-failures list: a request range that failed and is still waiting. */
 export interface FailureRecord {
@@ -11,9 +11,18 @@ export interface FailureRecord {
   readonly failedAt: number;
 }
 
+/** The secret a rotation replaced: it still signs, after the current one, until `expiresAt`. */
+export interface PreviousSecret {
+  readonly last4: string;
+  /** Epoch ms. */
+  readonly expiresAt: number;
+}
+
 /** The folded state of one customer's queue. Plain JSON, so it is also the stored snapshot. */
 export interface CustomerQueueState {
   readonly settings: WebhookSettings | null;
+  /** The secret the last rotation replaced (null without one, and after a PUT, which replaces both). */
+  readonly previousSecret: PreviousSecret | null;
   /** Every id at or below the cursor was delivered, skipped or purged. */
   readonly cursor: number;
   /** Consecutive failed attempts of the current head (0 when it has not failed). */
@@ -40,6 +49,7 @@ export const RECENT_FAILURES_LIMIT = 10;
 export function initialState(): CustomerQueueState {
   return {
     settings: null,
+    previousSecret: null,
     cursor: 0,
     attempts: 0,
     failingFrom: null,
@@ -58,7 +68,9 @@ export function initialState(): CustomerQueueState {
 export function evolve(state: CustomerQueueState, event: CustomerQueueEvent): CustomerQueueState {
   switch (event.type) {
     case 'WebhookConfigured':
-      return { ...state, settings: event.data.settings };
+      return { ...state, settings: event.data.settings, previousSecret: null };
+    case 'SecretRotated':
+      return rotateSecret(state, event);
     case 'DeliverySucceeded':
       return {
         ...advance(state, event.data.lastId),
@@ -114,6 +126,17 @@ function advance(state: CustomerQueueState, through: number): CustomerQueueState
     ...(headPassed
       ? { attempts: 0, failingFrom: null, failingSince: null, lastFailureAt: null, retryRequestedAt: null }
       : {}),
+  };
+}
+
+function rotateSecret(state: CustomerQueueState, { data }: SecretRotated): CustomerQueueState {
+  if (state.settings === null) {
+    return state; // the service refuses a rotation without an endpoint; a stored one changes nothing
+  }
+  return {
+    ...state,
+    settings: { ...state.settings, secretLast4: data.secretLast4 },
+    previousSecret: { last4: data.previousSecretLast4, expiresAt: data.previousSecretExpiresAt },
   };
 }
 

@@ -1,8 +1,9 @@
 import { nextAttemptAt } from './decide.js';
 import type { DeliverySettings } from './settings.js';
 import type { CustomerQueueState, FailureRecord } from './state.js';
+import type { StepFailure } from './step-failure.js';
 
-/** The three queue states a customer sees (CONTRACT.md "Queue states"). */
+/** The three queue states a customer sees (docs/contract.md, "Queue states"). */
 export type QueueState = 'empty' | 'waiting' | 'stalled';
 
 /** The status view of one customer, as the admin API and the status page show it. */
@@ -15,18 +16,23 @@ export interface CustomerStatus {
   readonly nextAttemptAt: number | null;
   readonly attempts: number;
   readonly recentFailures: readonly FailureRecord[];
+  /** Set while the customer's steps keep failing before an outcome is recorded (in memory only). */
+  readonly stepFailure: StepFailure | null;
 }
 
 /**
- * empty = nothing pending; stalled = pending but not being sent (the head failed and waits,
- * or webhooks are disabled or not configured); waiting = pending and going out normally.
+ * empty = nothing pending; stalled = pending but not being sent (the head failed and waits, its
+ * steps fail, a stall alert is open, or webhooks are disabled or not configured); waiting =
+ * pending and going out normally.
  */
-export function queueState(state: CustomerQueueState, pending: number): QueueState {
+export function queueState(state: CustomerQueueState, pending: number, stepFailing = false): QueueState {
   if (pending === 0) {
     return 'empty';
   }
   const paused = state.settings === null || !state.settings.enabled;
-  return paused || state.attempts > 0 ? 'stalled' : 'waiting';
+  return paused || state.attempts > 0 || state.stallAlertSince !== null || stepFailing
+    ? 'stalled'
+    : 'waiting';
 }
 
 /** Projects the folded state plus the queue's pending count onto the status view. */
@@ -35,15 +41,17 @@ export function statusView(
   state: CustomerQueueState,
   pending: number,
   settings: DeliverySettings,
+  stepFailure: StepFailure | null = null,
 ): CustomerStatus {
   return {
     customerId,
-    queue: queueState(state, pending),
+    queue: queueState(state, pending, stepFailure !== null),
     pending,
     enabled: state.settings?.enabled ?? false,
     lastProcessedAt: state.lastProcessedAt,
     nextAttemptAt: pending > 0 ? nextAttemptAt(state, settings) : null,
     attempts: state.attempts,
     recentFailures: state.recentFailures,
+    stepFailure,
   };
 }

@@ -6,9 +6,11 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
+import { streamNameFor } from '../domain/index.js';
 import { withReplicas } from '../queue/index.js';
 
 const STREAM_NAME_IN_USE = 10058;
+const SUBJECTS_OVERLAP = 10065;
 const NANOS_PER_MS = 1_000_000;
 const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 
@@ -20,7 +22,7 @@ export const MSG_ID_HEADER = 'Nats-Msg-Id';
 
 /** `<NAMESPACE>_EVENTS`, beside the queue stream `<NAMESPACE>_QUEUE`. */
 export function eventsStreamName(namespace: string): string {
-  return `${namespace.toUpperCase().replace(/-/g, '_')}_EVENTS`;
+  return streamNameFor(namespace, 'EVENTS');
 }
 
 /** The outbound stream's configuration: limits retention, the oldest events leave after `retentionMs`. */
@@ -57,6 +59,14 @@ export async function ensureEventsStream(
     // The same configuration again is accepted as is.
     await withReplicas(config.name, replicas, () => jsm.streams.add(config));
   } catch (error) {
+    if (error instanceof JetStreamApiError && error.code === SUBJECTS_OVERLAP) {
+      // Up to 0.1.0 a namespace with '-' named this stream with '_' (`my-ns` -> MY_NS_EVENTS).
+      throw new Error(
+        `the subjects ${namespace}.events.> belong to another stream than ${config.name} ` +
+          `(${namespace.toUpperCase().replace(/-/g, '_')}_EVENTS in older versions): delete or rename that stream`,
+        { cause: error },
+      );
+    }
     if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) {
       throw error;
     }

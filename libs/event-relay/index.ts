@@ -4,4 +4,4 @@
  */
 export { EventRelay, type RelayOptions, type RelaySource } from './event-relay.js';
 export { eventsStreamName, LOG_HEADER, POSITION_HEADER } from './events-stream.js';
-export { eventSubject, type OutboundEvent } from './outbound-event.js';
+export type { OutboundEvent } from './outbound-event.js';

@@ -1,4 +1,5 @@
 import { isCustomerId, type CustomerQueueEvent } from '../domain/index.js';
+import { SecretInRecordsError } from './secret-in-records.error.js';
 import type { Projection } from './store-types.js';
 
 /** Refuses an append that could never be written, before it joins (and could fail) a group. */
@@ -37,6 +38,6 @@ export function refuseLeakedSecret(
 ): void {
   const escaped = JSON.stringify(secret).slice(1, -1);
   if (escaped.length >= 8 && JSON.stringify([events, projection.state]).includes(escaped)) {
-    throw new Error('the webhook secret must not appear in events or the projection');
+    throw new SecretInRecordsError();
   }
 }

@@ -1,15 +1,15 @@
 import { eventSchemaVersions, type CustomerQueueEvent } from '../domain/index.js';
-import type { SealedSecret } from './secret-cipher.js';
+import type { SealedSecrets } from './secret-cipher.js';
 import type { Projection } from './store-types.js';
 import { VersionConflictError } from './version-conflict.error.js';
 
-/** One caller's append, as queued for group commit (the secret already sealed). */
+/** One caller's append, as queued for group commit (the secrets already sealed). */
 export interface AppendRequest {
   readonly customerId: string;
   readonly expectedVersion: number;
   readonly events: readonly CustomerQueueEvent[];
   readonly projection: Projection;
-  readonly secret: SealedSecret | undefined;
+  readonly secrets: SealedSecrets | undefined;
 }
 
 /** A row for the `events` INSERT. */
@@ -40,8 +40,8 @@ export interface GroupPlan {
   readonly events: readonly EventInsert[];
   /** One per customer: the projection of its last accepted append (a multi-row upsert may not touch a row twice). */
   readonly statuses: readonly StatusUpsert[];
-  /** One per customer: the last secret given by an accepted append. */
-  readonly secrets: ReadonlyMap<string, SealedSecret>;
+  /** One per customer: the last secrets given by an accepted append. */
+  readonly secrets: ReadonlyMap<string, SealedSecrets>;
 }
 
 /**
@@ -55,7 +55,7 @@ export function planGroup(
   const versions = new Map(current);
   const events: EventInsert[] = [];
   const statuses = new Map<string, StatusUpsert>();
-  const secrets = new Map<string, SealedSecret>();
+  const secrets = new Map<string, SealedSecrets>();
   const outcomes = requests.map((request): PlannedOutcome => {
     const { customerId, expectedVersion } = request;
     const actual = versions.get(customerId) ?? 0;
@@ -75,8 +75,8 @@ export function planGroup(
     const version = actual + request.events.length;
     versions.set(customerId, version);
     statuses.set(customerId, { customerId, version, projection: request.projection });
-    if (request.secret !== undefined) {
-      secrets.set(customerId, request.secret);
+    if (request.secrets !== undefined) {
+      secrets.set(customerId, request.secrets);
     }
     return { accepted: true, firstVersion: actual + 1, version };
   });

@@ -13,7 +13,7 @@ const projection = (pending: number): Projection => ({
 
 function request(customerId: string, expectedVersion: number, count = 1, pending = 0): AppendRequest {
   const events = Array.from({ length: count }, (_, index) => retryRequested(T0 + index));
-  return { customerId, expectedVersion, events, projection: projection(pending), secret: undefined };
+  return { customerId, expectedVersion, events, projection: projection(pending), secrets: undefined };
 }
 
 describe('planGroup', () => {
@@ -58,7 +58,7 @@ describe('planGroup', () => {
           expectedVersion: 0,
           events: [event],
           projection: projection(0),
-          secret: undefined,
+          secrets: undefined,
         },
       ],
       new Map(),
@@ -74,12 +74,12 @@ describe('planGroup', () => {
   });
 
   test('the last secret of a customer wins, and refused appends leave theirs out', () => {
-    const sealed = (ciphertext: string) => ({ ciphertext, keyId: 'k' });
+    const sealed = (ciphertext: string) => ({ current: { ciphertext, keyId: 'k' }, previous: null });
     const plan = planGroup(
       [
-        { ...request('a', 0), secret: sealed('one') },
-        { ...request('a', 1), secret: sealed('two') },
-        { ...request('b', 9), secret: sealed('refused') },
+        { ...request('a', 0), secrets: sealed('one') },
+        { ...request('a', 1), secrets: sealed('two') },
+        { ...request('b', 9), secrets: sealed('refused') },
       ],
       new Map(),
     );

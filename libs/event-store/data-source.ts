@@ -6,6 +6,8 @@ import { EventLogMetaRow, RelayCheckpointRow } from './entities/relay-state.enti
 import { CreateEventStore1764000000000 } from './migrations/1764000000000-create-event-store.js';
 import { AddEventSchemaVersion1764600000000 } from './migrations/1764600000000-add-event-schema-version.js';
 import { AddRelayState1764700000000 } from './migrations/1764700000000-add-relay-state.js';
+import { AddArchiveCheckpoints1764800000000 } from './migrations/1764800000000-add-archive-checkpoints.js';
+import { AddPreviousSecret1765100000000 } from './migrations/1765100000000-add-previous-secret.js';
 import type { StoreOptions } from './store-types.js';
 
 /** How long a SQLite write waits for another process's lock before it fails (busy_timeout). */
@@ -19,6 +21,8 @@ export async function openDataSource(options: StoreOptions): Promise<DataSource>
       CreateEventStore1764000000000,
       AddEventSchemaVersion1764600000000,
       AddRelayState1764700000000,
+      AddArchiveCheckpoints1764800000000,
+      AddPreviousSecret1765100000000,
     ],
     migrationsTableName: 'event_store_migrations',
     migrationsRun: true,

@@ -5,6 +5,7 @@ import { backends, projectionAfter, type Backend } from './store-spec-support.js
 import { VersionConflictError } from './version-conflict.error.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const only = (current: string) => ({ current, previous: null });
 
 describe.each(backends)('EventStore on %s', (_name, createBackend) => {
   let backend: Backend;
@@ -63,16 +64,14 @@ describe.each(backends)('EventStore on %s', (_name, createBackend) => {
       0,
       [succeeded(1, 1, T0)],
       projectionAfter([succeeded(1, 1, T0)], 0),
-      {
-        secret: SECRET,
-      },
+      { secrets: only(SECRET) },
     );
     await expect(attempt).rejects.toBeInstanceOf(VersionConflictError);
     await expect(attempt).rejects.toMatchObject({ customerId: 'acme', expected: 0, actual: 1 });
 
     expect(await store.load('acme')).toEqual(before);
     expect(await store.readStream('acme', 0, 10)).toHaveLength(1);
-    expect(await store.getSecret('acme')).toBeNull();
+    expect(await store.getSecrets('acme')).toBeNull();
     expect(store.stats.conflicts).toBe(1);
   });
 
@@ -297,7 +296,7 @@ describe.each(backends)('EventStore on %s', (_name, createBackend) => {
 
   test('a snapshot stored before a state field existed loads with that field at its initial value', async () => {
     const event = configured();
-    await store.append('acme', 0, [event], projectionAfter([event], 0), { secret: SECRET });
+    await store.append('acme', 0, [event], projectionAfter([event], 0), { secrets: only(SECRET) });
     const { failingSince: _a, stallAlertSince: _b, ...older } = fold([event]);
     await backend.query('UPDATE customer_status SET state = ? WHERE customer_id = ?', [
       JSON.stringify(older),
@@ -309,16 +308,16 @@ describe.each(backends)('EventStore on %s', (_name, createBackend) => {
 
   test('the secret is sealed at rest and read back decrypted', async () => {
     const event = configured();
-    await store.append('acme', 0, [event], projectionAfter([event], 0), { secret: SECRET });
-    expect(await store.getSecret('acme')).toBe(SECRET);
-    expect(await store.getSecret('other')).toBeNull();
+    await store.append('acme', 0, [event], projectionAfter([event], 0), { secrets: only(SECRET) });
+    expect(await store.getSecrets('acme')).toEqual(only(SECRET));
+    expect(await store.getSecrets('other')).toBeNull();
     expect(await store.loadWithSecret('acme')).toEqual({
       snapshot: await store.load('acme'),
-      secret: SECRET,
+      secrets: only(SECRET),
     });
     expect(await store.loadWithSecret('other')).toBeNull();
     await store.updatePending('held', 3, 'stalled'); // a row without a secret (no endpoint yet)
-    expect(await store.loadWithSecret('held')).toEqual({ snapshot: await store.load('held'), secret: null });
+    expect(await store.loadWithSecret('held')).toEqual({ snapshot: await store.load('held'), secrets: null });
 
     const rows = await backend.query('SELECT * FROM customer_secrets');
     expect(rows).toHaveLength(1);
@@ -334,15 +333,59 @@ describe.each(backends)('EventStore on %s', (_name, createBackend) => {
     const rotated = retryRequested(T0 + 1);
     const snapshot = await store.load('acme');
     await store.append('acme', 1, [rotated], projectionAfter([rotated], 0, snapshot?.state), {
-      secret: 'whsec_second-secret-value',
+      secrets: only('whsec_second-secret-value'),
     });
-    expect(await store.getSecret('acme')).toBe('whsec_second-secret-value');
+    expect(await store.getSecrets('acme')).toEqual(only('whsec_second-secret-value'));
+  });
+
+  test('a rotation seals the previous secret at rest too, and the next plain write drops it', async () => {
+    const NEW = 'whsec_rotated-secret-value-0001';
+    const event = configured();
+    await store.append('acme', 0, [event], projectionAfter([event], 0), { secrets: only(SECRET) });
+    const rotation: CustomerQueueEvent = {
+      type: 'SecretRotated',
+      at: T0 + 1,
+      data: {
+        secretLast4: NEW.slice(-4),
+        previousSecretLast4: SECRET.slice(-4),
+        previousSecretExpiresAt: T0 + 9,
+      },
+    };
+    const state = (await store.load('acme'))?.state;
+    const both = { current: NEW, previous: { secret: SECRET, expiresAt: T0 + 9 } };
+    await store.append('acme', 1, [rotation], projectionAfter([rotation], 0, state), { secrets: both });
+
+    expect(await store.getSecrets('acme')).toEqual(both);
+    expect((await store.loadWithSecret('acme'))?.secrets).toEqual(both);
+    const rows = JSON.stringify(await backend.query('SELECT * FROM customer_secrets'));
+    for (const secret of [SECRET, NEW]) {
+      expect(rows).not.toContain(secret);
+      expect(rows).not.toContain(Buffer.from(secret).toString('base64'));
+    }
+    expect(JSON.stringify(await backend.query('SELECT * FROM events'))).not.toContain(NEW);
+
+    const put = configured();
+    await store.append('acme', 2, [put], projectionAfter([put], 0), { secrets: only(NEW) });
+    expect(await store.getSecrets('acme')).toEqual(only(NEW));
+  });
+
+  test('a previous secret that appears in the events is refused', async () => {
+    const leaky = retryRequested(T0);
+    const secrets = { current: SECRET, previous: { secret: 'whsec_older-secret-value', expiresAt: T0 } };
+    const tainted = { ...leaky, data: {}, type: 'RetryRequested' as const };
+    const projection = projectionAfter(
+      [configured({ url: 'https://example.com/?k=whsec_older-secret-value' })],
+      0,
+    );
+    await expect(store.append('acme', 0, [tainted], projection, { secrets })).rejects.toThrow(
+      'must not appear',
+    );
   });
 
   test('a secret that appears in the events is refused', async () => {
     const leaky = configured({ url: `https://example.com/hook?token=${SECRET}` });
     await expect(
-      store.append('acme', 0, [leaky], projectionAfter([leaky], 0), { secret: SECRET }),
+      store.append('acme', 0, [leaky], projectionAfter([leaky], 0), { secrets: only(SECRET) }),
     ).rejects.toThrow('must not appear');
   });
 
@@ -388,14 +431,14 @@ describe.each(backends)('EventStore on %s', (_name, createBackend) => {
 
   test('close waits for queued appends, and a reopened store has everything', async () => {
     const event = configured();
-    const pending = store.append('acme', 0, [event], projectionAfter([event], 1), { secret: SECRET });
+    const pending = store.append('acme', 0, [event], projectionAfter([event], 1), { secrets: only(SECRET) });
     await store.close();
     await expect(pending).resolves.toMatchObject({ version: 1 });
     await expect(store.append('acme', 1, [event], projectionAfter([event], 1))).rejects.toThrow('closed');
 
     store = await backend.open();
     expect(await store.load('acme')).toMatchObject({ version: 1, pending: 1, state: fold([event]) });
-    expect(await store.getSecret('acme')).toBe(SECRET);
+    expect(await store.getSecrets('acme')).toEqual(only(SECRET));
     expect(await store.readAll(0, 10)).toHaveLength(1);
   });
 });

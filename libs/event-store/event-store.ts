@@ -1,19 +1,28 @@
 import type { DataSource, Repository } from 'typeorm';
-import type { CustomerQueueEvent, QueueState } from '../domain/index.js';
+import type { CustomerQueueEvent, EndpointSecrets, QueueState } from '../domain/index.js';
 import { checkAppend, refuseLeakedSecret } from './append-checks.js';
+import { ArchiveState } from './archive-state.js';
 import type { AppendRequest } from './append-plan.js';
 import { AppendWriter } from './append-writer.js';
 import { openDataSource } from './data-source.js';
 import { CustomerSecretRow } from './entities/customer-secret.entity.js';
 import { EventReader } from './event-reader.js';
 import { GroupCommit } from './group-commit.js';
-import { SecretCipher, type SealedSecret } from './secret-cipher.js';
+import { SecretCipher, type SealedSecrets } from './secret-cipher.js';
 import { RelayState } from './relay-state.js';
 import { noLock, SerialLock, type WorkLock } from './serial-lock.js';
-import { SnapshotRepository, type QueueSummary, type SnapshotFilter } from './snapshot-repository.js';
+import {
+  sealedSecrets,
+  SnapshotRepository,
+  type QueueSummary,
+  type SnapshotFilter,
+} from './snapshot-repository.js';
 import { sqlDialect } from './sql-dialect.js';
 import type {
   AppendResult,
+  ArchiveCheckpoint,
+  ArchiveChunk,
+  ArchiveProgress,
   CustomerSnapshot,
   Projection,
   RawStoredEvent,
@@ -43,6 +52,7 @@ export class EventStore {
     private readonly snapshots: SnapshotRepository,
     private readonly secrets: Repository<CustomerSecretRow>,
     private readonly relayState: RelayState,
+    private readonly archive: ArchiveState,
   ) {}
 
   /** Opens the database (PostgreSQL when databaseUrl is set, else SQLite) and migrates its schema. */
@@ -50,7 +60,8 @@ export class EventStore {
     const cipher = new SecretCipher(options.encryptionKey); // a bad key fails before any connection
     const dataSource = await openDataSource(options);
     const lock = dataSource.options.type === 'postgres' ? noLock : new SerialLock();
-    const writer = new AppendWriter(dataSource, sqlDialect(dataSource), lock);
+    const dialect = sqlDialect(dataSource);
+    const writer = new AppendWriter(dataSource, dialect, lock);
     const appends = new GroupCommit(writer.writeGroup, {
       maxWaitMs: options.groupCommitMaxWaitMs ?? 0,
       maxGroupSize: MAX_GROUP_SIZE,
@@ -65,6 +76,7 @@ export class EventStore {
       new SnapshotRepository(dataSource, lock),
       dataSource.getRepository(CustomerSecretRow),
       new RelayState(dataSource, lock),
+      new ArchiveState(dataSource, dialect, lock),
     );
   }
 
@@ -74,8 +86,8 @@ export class EventStore {
   }
 
   /**
-   * Appends events at `expectedVersion` and writes the projection (and the sealed secret, if given)
-   * in the same transaction. Resolves after the commit; rejects with VersionConflictError on a
+   * Appends events at `expectedVersion` and writes the projection (and the sealed secrets, if given:
+   * they replace both stored ones) in the same transaction. Resolves after the commit; rejects with VersionConflictError on a
    * version mismatch, with nothing written.
    */
   async append(
@@ -83,23 +95,25 @@ export class EventStore {
     expectedVersion: number,
     events: readonly CustomerQueueEvent[],
     projection: Projection,
-    options: { secret?: string } = {},
+    options: { secrets?: EndpointSecrets } = {},
   ): Promise<AppendResult> {
     if (this.closed) {
       throw new Error('event store is closed');
     }
     checkAppend(customerId, expectedVersion, events, projection);
-    let secret: SealedSecret | undefined;
-    if (options.secret !== undefined) {
-      refuseLeakedSecret(options.secret, events, projection);
-      secret = this.cipher.seal(customerId, options.secret);
+    const secrets = options.secrets === undefined ? undefined : this.seal(customerId, options.secrets);
+    if (options.secrets !== undefined) {
+      refuseLeakedSecret(options.secrets.current, events, projection);
+      if (options.secrets.previous !== null) {
+        refuseLeakedSecret(options.secrets.previous.secret, events, projection);
+      }
     }
     const result = await this.appends.submit({
       customerId,
       expectedVersion,
       events: [...events],
       projection,
-      secret,
+      secrets,
     });
     this.committedListeners.forEach((listener) => listener());
     return result;
@@ -125,29 +139,54 @@ export class EventStore {
     return this.relayState.saveCheckpoint(name, position);
   }
 
+  /** How far the log has been archived (libs/archive). */
+  archiveProgress(): Promise<ArchiveProgress> {
+    return this.archive.progress();
+  }
+
+  /** The archive checkpoints (of one customer when given), keyed by customerId. */
+  archiveCheckpoints(customerId?: string): Promise<Map<string, ArchiveCheckpoint>> {
+    return this.archive.checkpoints(customerId);
+  }
+
+  /** The first position after `afterPosition` recorded at or after `at` (epoch ms); null when none. */
+  firstPositionFrom(at: number, afterPosition: number): Promise<number | null> {
+    return this.archive.firstPositionFrom(at, afterPosition);
+  }
+
+  /** Deletes archived events and writes their checkpoints in one transaction. */
+  commitArchiveChunk(chunk: ArchiveChunk): Promise<void> {
+    return this.archive.commit(chunk);
+  }
+
+  /** Events stored in the database now. */
+  countEvents(): Promise<number> {
+    return this.archive.countEvents();
+  }
+
   /** The customer's projection row (its snapshot), or null when it has none. */
   load(customerId: string): Promise<CustomerSnapshot | null> {
     return this.snapshots.load(customerId);
   }
 
   /**
-   * The customer's snapshot and decrypted secret (null without one, or when it does not open) in
+   * The customer's snapshot and decrypted secrets (null without any, or when they do not open) in
    * one query, or null when it has no row: what an actor loads when it comes into memory.
    */
   async loadWithSecret(
     customerId: string,
-  ): Promise<{ snapshot: CustomerSnapshot; secret: string | null } | null> {
+  ): Promise<{ snapshot: CustomerSnapshot; secrets: EndpointSecrets | null } | null> {
     const loaded = await this.snapshots.loadWithSealedSecret(customerId);
     if (loaded === null) {
       return null;
     }
-    let secret: string | null = null;
+    let secrets: EndpointSecrets | null = null;
     try {
-      secret = loaded.sealed === null ? null : this.cipher.open(customerId, loaded.sealed);
+      secrets = loaded.sealed === null ? null : this.open(customerId, loaded.sealed);
     } catch {
-      // Sealed with another key: loading still works (status, a new PUT); getSecret reports it.
+      // Sealed with another key: loading still works (status, a new PUT); getSecrets reports it.
     }
-    return { snapshot: loaded.snapshot, secret };
+    return { snapshot: loaded.snapshot, secrets };
   }
 
   /** The snapshots of those customers that have one, keyed by customerId. */
@@ -190,10 +229,40 @@ export class EventStore {
     return this.snapshots.summary();
   }
 
-  /** The customer's webhook secret, decrypted; null when none was stored. */
-  async getSecret(customerId: string): Promise<string | null> {
+  /** The customer's webhook secrets, decrypted; null when none was stored. */
+  async getSecrets(customerId: string): Promise<EndpointSecrets | null> {
     const row = await this.lock.run(() => this.secrets.findOneBy({ customerId }));
-    return row === null ? null : this.cipher.open(customerId, row);
+    const sealed =
+      row === null
+        ? null
+        : sealedSecrets({
+            ciphertext: row.ciphertext,
+            key_id: row.keyId,
+            previous_ciphertext: row.previousCiphertext,
+            previous_key_id: row.previousKeyId,
+            previous_expires_at: row.previousExpiresAt,
+          });
+    return sealed === null ? null : this.open(customerId, sealed);
+  }
+
+  private seal(customerId: string, { current, previous }: EndpointSecrets): SealedSecrets {
+    return {
+      current: this.cipher.seal(customerId, current),
+      previous:
+        previous === null
+          ? null
+          : { ...this.cipher.seal(customerId, previous.secret), expiresAt: previous.expiresAt },
+    };
+  }
+
+  private open(customerId: string, { current, previous }: SealedSecrets): EndpointSecrets {
+    return {
+      current: this.cipher.open(customerId, current),
+      previous:
+        previous === null
+          ? null
+          : { secret: this.cipher.open(customerId, previous), expiresAt: previous.expiresAt },
+    };
   }
 
   /** Replaces a customer's projection row as given (replay --rebuild). */

@@ -17,7 +17,7 @@ export interface GroupCommitOptions {
 }
 
 /**
- * Batches concurrent requests into groups written one at a time (DESIGN.md "Group commit"):
+ * Batches concurrent requests into groups written one at a time (group commit):
  * requests that arrive while a group is being written form the next group, written as soon as the
  * current one ends; a request arriving when nothing is running waits at most maxWaitMs for company
  * (0, the default: only for the requests of the same event-loop turn, so a lone actor pays no wait).

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { EventInsert, StatusUpsert } from './append-plan.js';
-import type { SealedSecret } from './secret-cipher.js';
+import type { SealedSecrets } from './secret-cipher.js';
 import { chunksFor, type SqlDialect } from './sql-dialect.js';
 
 const STATUS_UPDATE = ['version', 'state', 'pending', 'queue', 'next_attempt_at', 'updated_at']
@@ -80,14 +80,25 @@ export class GroupStatements {
     }
   }
 
-  /** Inserts or replaces sealed secrets. */
-  async upsertSecrets(secrets: ReadonlyMap<string, SealedSecret>, now: number): Promise<void> {
-    for (const chunk of chunksFor([...secrets], 4)) {
+  /** Inserts or replaces sealed secrets (the previous one with them: absent clears it). */
+  async upsertSecrets(secrets: ReadonlyMap<string, SealedSecrets>, now: number): Promise<void> {
+    for (const chunk of chunksFor([...secrets], 7)) {
       await this.manager.query(
-        `INSERT INTO "customer_secrets" ("customer_id", "ciphertext", "key_id", "updated_at")
-         VALUES ${this.dialect.rows(chunk.length, 4)} ON CONFLICT ("customer_id") DO UPDATE SET
-         "ciphertext" = excluded."ciphertext", "key_id" = excluded."key_id", "updated_at" = excluded."updated_at"`,
-        chunk.flatMap(([customerId, sealed]) => [customerId, sealed.ciphertext, sealed.keyId, now]),
+        `INSERT INTO "customer_secrets" ("customer_id", "ciphertext", "key_id", "previous_ciphertext",
+           "previous_key_id", "previous_expires_at", "updated_at")
+         VALUES ${this.dialect.rows(chunk.length, 7)} ON CONFLICT ("customer_id") DO UPDATE SET
+         "ciphertext" = excluded."ciphertext", "key_id" = excluded."key_id",
+         "previous_ciphertext" = excluded."previous_ciphertext", "previous_key_id" = excluded."previous_key_id",
+         "previous_expires_at" = excluded."previous_expires_at", "updated_at" = excluded."updated_at"`,
+        chunk.flatMap(([customerId, { current, previous }]) => [
+          customerId,
+          current.ciphertext,
+          current.keyId,
+          previous?.ciphertext ?? null,
+          previous?.keyId ?? null,
+          previous?.expiresAt ?? null,
+          now,
+        ]),
       );
     }
   }

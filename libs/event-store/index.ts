@@ -6,6 +6,9 @@ export { EventStore } from './event-store.js';
 export type { QueueSummary, SnapshotFilter } from './snapshot-repository.js';
 export type {
   AppendResult,
+  ArchiveCheckpoint,
+  ArchiveChunk,
+  ArchiveProgress,
   CustomerSnapshot,
   Projection,
   RawStoredEvent,
@@ -13,4 +16,5 @@ export type {
   StoreOptions,
   StoreStats,
 } from './store-types.js';
+export { SecretInRecordsError } from './secret-in-records.error.js';
 export { VersionConflictError } from './version-conflict.error.js';

@@ -11,6 +11,12 @@ export interface SealedSecret {
   readonly keyId: string;
 }
 
+/** An endpoint's secrets as stored: the current one and, during a rotation, the one it replaced. */
+export interface SealedSecrets {
+  readonly current: SealedSecret;
+  readonly previous: (SealedSecret & { readonly expiresAt: number }) | null;
+}
+
 /**
  * Seals webhook secrets with AES-256-GCM. The customerId is authenticated data, so a row copied
  * to another customer does not decrypt.

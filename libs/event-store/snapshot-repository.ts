@@ -1,7 +1,7 @@
 import { In, MoreThan, type DataSource, type FindOptionsWhere, type Repository } from 'typeorm';
 import { initialState, type QueueState } from '../domain/index.js';
 import { CustomerStatusRow, parseStoredState } from './entities/customer-status.entity.js';
-import type { SealedSecret } from './secret-cipher.js';
+import type { SealedSecrets } from './secret-cipher.js';
 import type { WorkLock } from './serial-lock.js';
 import { chunksFor } from './sql-dialect.js';
 import type { CustomerSnapshot } from './store-types.js';
@@ -32,7 +32,8 @@ export class SnapshotRepository {
     this.rows = dataSource.getRepository(CustomerStatusRow);
     const param = dataSource.options.type === 'postgres' ? '$1' : '?';
     this.loadWithSecretSql =
-      'SELECT s.version, s.state, s.pending, s.queue, s.next_attempt_at, s.updated_at, k.ciphertext, k.key_id' +
+      'SELECT s.version, s.state, s.pending, s.queue, s.next_attempt_at, s.updated_at, k.ciphertext, k.key_id,' +
+      ' k.previous_ciphertext, k.previous_key_id, k.previous_expires_at' +
       ` FROM customer_status s LEFT JOIN customer_secrets k ON k.customer_id = s.customer_id WHERE s.customer_id = ${param}`;
   }
 
@@ -42,7 +43,7 @@ export class SnapshotRepository {
    */
   async loadWithSealedSecret(
     customerId: string,
-  ): Promise<{ snapshot: CustomerSnapshot; sealed: SealedSecret | null } | null> {
+  ): Promise<{ snapshot: CustomerSnapshot; sealed: SealedSecrets | null } | null> {
     const rows = await this.lock.run(() =>
       this.dataSource.query<RawSnapshotRow[]>(this.loadWithSecretSql, [customerId]),
     );
@@ -59,11 +60,7 @@ export class SnapshotRepository {
       nextAttemptAt: row.next_attempt_at === null ? null : Number(row.next_attempt_at),
       updatedAt: Number(row.updated_at),
     };
-    const sealed =
-      row.ciphertext === null || row.key_id === null
-        ? null
-        : { ciphertext: row.ciphertext, keyId: row.key_id };
-    return { snapshot, sealed };
+    return { snapshot, sealed: sealedSecrets(row) };
   }
 
   /** One customer's snapshot, or null when it has none. */
@@ -157,6 +154,31 @@ interface RawSnapshotRow {
   updated_at: number | string;
   ciphertext: string | null;
   key_id: string | null;
+  previous_ciphertext: string | null;
+  previous_key_id: string | null;
+  previous_expires_at: number | string | null;
+}
+
+/** The sealed secrets of a `customer_secrets` row in its column names (null when it has none). */
+export function sealedSecrets(row: {
+  ciphertext: string | null;
+  key_id: string | null;
+  previous_ciphertext: string | null;
+  previous_key_id: string | null;
+  previous_expires_at: number | string | null;
+}): SealedSecrets | null {
+  if (row.ciphertext === null || row.key_id === null) {
+    return null;
+  }
+  const previous =
+    row.previous_ciphertext === null || row.previous_key_id === null || row.previous_expires_at === null
+      ? null
+      : {
+          ciphertext: row.previous_ciphertext,
+          keyId: row.previous_key_id,
+          expiresAt: Number(row.previous_expires_at),
+        };
+  return { current: { ciphertext: row.ciphertext, keyId: row.key_id }, previous };
 }
 
 /** A plain object, not the entity instance: callers get data, not TypeORM's class. */

@@ -78,3 +78,36 @@ export interface StoreStats {
   /** Groups whose transaction failed and were retried one append per transaction. */
   fallbacks: number;
 }
+
+/**
+ * Where a customer's archived events end: the fold's state at its last archived event, that
+ * event's version and position, and the hash chained over every archived event of the customer.
+ */
+export interface ArchiveCheckpoint {
+  customerId: string;
+  version: number;
+  position: number;
+  state: CustomerQueueState;
+  /** Hex SHA-256 chain over the archived events' archive lines (libs/archive/archive-line.ts). */
+  chain: string;
+  /** `at` of the last archived event, epoch ms. */
+  at: number;
+}
+
+/** How far the log has been archived: every event at or below `throughPosition` left the database. */
+export interface ArchiveProgress {
+  throughPosition: number;
+  /** Events archived in all, over every run. */
+  events: number;
+  /** The latest `at` among the archived events (0 when none): `replay --as-of` before it needs the files. */
+  lastAt: number;
+}
+
+/** One archive transaction: the events in (afterPosition, throughPosition] go, the checkpoints they move come. */
+export interface ArchiveChunk {
+  afterPosition: number;
+  throughPosition: number;
+  events: number;
+  lastAt: number;
+  checkpoints: readonly ArchiveCheckpoint[];
+}

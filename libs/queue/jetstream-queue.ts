@@ -107,17 +107,21 @@ export class JetStreamQueue {
   }
 
   /**
-   * When the oldest message with id > afterId was accepted (ms since the epoch), or null when there is
-   * none: one stream get of the subject's next message, no consumer (the status overview's age column).
+   * The id of the oldest message with id > afterId and when it was accepted (ms since the epoch), or
+   * null when there is none: one stream get of the subject's next message, no consumer (the status
+   * overview's age column, the oldest pending message's age in the metrics).
    */
-  async oldestAcceptedAt(customerId: string, afterId: number): Promise<number | null> {
+  async oldestPending(
+    customerId: string,
+    afterId: number,
+  ): Promise<{ id: number; acceptedAt: number } | null> {
     assertCustomerId(customerId);
     // STREAM.MSG.GET takes next_by_subj with seq; the client's type lists only seq and last_by_subj.
     const query = { seq: afterId + 1, next_by_subj: `${this.prefix}${customerId}` } as unknown as {
       seq: number;
     };
     const message = await this.jsm.streams.getMessage(this.stream, query);
-    return message === null ? null : message.time.getTime();
+    return message === null ? null : { id: message.seq, acceptedAt: message.time.getTime() };
   }
 
   /**

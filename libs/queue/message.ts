@@ -1,4 +1,10 @@
-import { isEventType, MAX_MESSAGE_BYTES } from '../domain/index.js';
+import {
+  encodingProblem,
+  isEventType,
+  jsonTextProblem,
+  MAX_BODY_DEPTH,
+  MAX_MESSAGE_BYTES,
+} from '../domain/index.js';
 
 /**
  * One message read from a customer's queue. `id` is the stream sequence (the webhookId). Unparseable
@@ -17,7 +23,7 @@ export type QueuedMessage =
     }
   | { kind: 'unreadable'; id: number; customerId: string; acceptedAt: number; reason: string; bytes: number };
 
-/** The body producers publish (CONTRACT.md "Publishing messages"). */
+/** The body producers publish (docs/contract.md, "Publishing a message"). */
 export interface QueueBody {
   event: string;
   data: Record<string, unknown>;
@@ -66,6 +72,17 @@ function parseBody(data: Uint8Array): QueueBody | string {
   if (!isJsonObject(payload)) {
     return 'data is missing or not a JSON object';
   }
+  // A body Hookpost could never send (nested too deep to write back) is skipped like any other.
+  const problem = encodingProblem(payload);
+  if (problem !== null) {
+    return `data ${problem}`;
+  }
+  // What the API refuses with a 400 (deeper than a message may nest, a number that would change) is not
+  // delivered from the fast path either: skipped with the reason, never delivered altered or retried for ever.
+  const textProblem = jsonTextProblem(data, MAX_BODY_DEPTH);
+  if (textProblem !== null) {
+    return `body cannot be delivered exactly: ${textProblem}`;
+  }
   return { event, data: payload };
 }
 
@@ -85,7 +102,7 @@ export function decodeMessage(raw: RawQueueMessage, subjectPrefix: string): Queu
 
 const utf8Encoder = new TextEncoder();
 
-/** The bytes stored for a body: the plain JSON of CONTRACT.md, so any client can publish the same. */
+/** The bytes stored for a body: plain JSON, so any client can publish the same (docs/contract.md). */
 export function encodeBody(body: QueueBody): Uint8Array {
   return utf8Encoder.encode(JSON.stringify({ event: body.event, data: body.data }));
 }

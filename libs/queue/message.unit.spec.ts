@@ -56,6 +56,46 @@ describe('decodeMessage', () => {
     });
   });
 
+  test.each([
+    ['objects', (inner: string) => `{"a":${inner}}`],
+    ['arrays', (inner: string) => `[${inner}]`],
+    ['mixed', (inner: string) => `{"k":[${inner}]}`],
+  ])('data nested %s 10,000 deep parses but cannot be written back: unreadable, with why', (_name, wrap) => {
+    let data = '1';
+    for (let depth = 0; depth < 10_000; depth += 1) {
+      data = wrap(data);
+    }
+    const body = `{"event":"CHECK_COMPLETED","data":{"deep":${data}}}`;
+    expect(body.length).toBeLessThan(256 * 1024);
+    expect(decodeMessage(raw(body), 'hp.queue.')).toMatchObject({
+      kind: 'unreadable',
+      reason: expect.stringMatching(/^data cannot be encoded as JSON again \(.+\)$/),
+    });
+  });
+
+  test.each([
+    [
+      'data one level deeper than the API takes',
+      `{"event":"E","data":${'{"a":'.repeat(65)}1${'}'.repeat(65)}}`,
+      /nested more than 65 levels/,
+    ],
+    [
+      'a number past the doubles (would go out as null)',
+      '{"event":"E","data":{"n":1e400}}',
+      /the number 1e400 cannot be carried exactly/,
+    ],
+    [
+      'an integer a double rounds',
+      '{"event":"E","data":{"n":9007199254740993}}',
+      /cannot be carried exactly/,
+    ],
+  ])('%s is unreadable on the fast path, as the API refuses it', (_name, body, reason) => {
+    expect(decodeMessage(raw(body), 'hp.queue.')).toMatchObject({
+      kind: 'unreadable',
+      reason: expect.stringMatching(reason),
+    });
+  });
+
   test('the body written is the plain JSON of the contract', () => {
     const text = new TextDecoder().decode(encodeBody({ event: 'A', data: { n: 1 } }));
     expect(JSON.parse(text)).toEqual({ event: 'A', data: { n: 1 } });

@@ -1,4 +1,5 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
+import { IDEMPOTENCY_KEY_RULE, isIdempotencyKey } from '../domain/index.js';
 import { assertCustomerId } from './customer-id.js';
 import { mapPublishError, MessageTooLargeError } from './errors.js';
 import { encodeBody, type QueueBody } from './message.js';
@@ -20,18 +21,6 @@ export interface PublishItem {
 
 /** Acked publishes kept in flight by publishMany (measured: ~1,000 in flight saturates one client). */
 const PUBLISH_WINDOW = 1_000;
-const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
-
-/** A header value must stay one line; the interface layer validates keys, this guards the header itself. */
-function isHeaderSafe(key: string): boolean {
-  for (let i = 0; i < key.length; i++) {
-    const code = key.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) {
-      return false;
-    }
-  }
-  return key.length > 0 && key.length <= MAX_IDEMPOTENCY_KEY_LENGTH;
-}
 
 interface Prepared {
   subject: string;
@@ -42,8 +31,9 @@ interface Prepared {
 /** Encodes and validates one message; throws before anything is sent. */
 function prepare(ns: string, maxMessageBytes: number, item: PublishItem): Prepared {
   assertCustomerId(item.customerId);
-  if (item.idempotencyKey !== undefined && !isHeaderSafe(item.idempotencyKey)) {
-    throw new Error('idempotencyKey must be 1-256 characters without control characters');
+  // The interface layer refuses bad keys with a 400; the same check here guards the header itself.
+  if (item.idempotencyKey !== undefined && !isIdempotencyKey(item.idempotencyKey)) {
+    throw new TypeError(IDEMPOTENCY_KEY_RULE);
   }
   const payload = item.body instanceof Uint8Array ? item.body : encodeBody(item.body);
   if (payload.length > maxMessageBytes) {

@@ -1,4 +1,5 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
+import { isNamespace, NAMESPACE_PATTERN, streamNameFor } from '../domain/index.js';
 
 /** How the queue stream is named and limited; one namespace per deployment (HOOKPOST_NAMESPACE). */
 export interface QueueSettings {
@@ -8,7 +9,7 @@ export interface QueueSettings {
   maxBytes?: number;
   /** Stream max_msgs (-1 = unlimited, the default): an exact cap with discard new. */
   maxMessages?: number;
-  /** Stream max_msg_size, payload and headers; default 256 KiB (CONTRACT.md) plus 8 KiB for headers. */
+  /** Stream max_msg_size, payload and headers; default 256 KiB (a message's limit) plus 8 KiB for headers. */
   maxMessageBytes?: number;
   /** Window in which a repeated Nats-Msg-Id is a duplicate; default 2 minutes. */
   duplicateWindowMs?: number;
@@ -19,16 +20,14 @@ export interface QueueSettings {
 /** QueueSettings with every default filled in. */
 export type ResolvedQueueSettings = Required<QueueSettings>;
 
-/** Default stream max_msg_size: the 256 KiB message of CONTRACT.md plus room for headers. */
+/** Default stream max_msg_size: the 256 KiB limit of a message plus room for headers. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 + 8 * 1024;
 
 /** Default dedupe window for idempotency keys. */
 export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 
-const NAMESPACE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
 /** The stream holding every customer's queue, e.g. HOOKPOST_QUEUE. */
-export const streamName = (ns: string): string => `${ns.toUpperCase()}_QUEUE`;
+export const streamName = (ns: string): string => streamNameFor(ns, 'QUEUE');
 
 /** The subject of one customer's queue; the customerId is one subject token. */
 export const queueSubject = (ns: string, customerId: string): string => `${ns}.queue.${customerId}`;
@@ -38,8 +37,8 @@ export const queueSubjectPrefix = (ns: string): string => `${ns}.queue.`;
 
 /** Fills in defaults and rejects values that would make a broken stream. */
 export function resolveSettings(settings: QueueSettings): ResolvedQueueSettings {
-  if (!NAMESPACE_PATTERN.test(settings.namespace)) {
-    throw new Error(`queue namespace must be 1-64 characters of [A-Za-z0-9_-], got '${settings.namespace}'`);
+  if (!isNamespace(settings.namespace)) {
+    throw new Error(`queue namespace must match ${NAMESPACE_PATTERN.source}, got '${settings.namespace}'`);
   }
   const resolved: ResolvedQueueSettings = {
     namespace: settings.namespace,

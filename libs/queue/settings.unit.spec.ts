@@ -1,3 +1,4 @@
+import { eventsStreamName } from '../event-relay/index.js';
 import { queueSubject, resolveSettings, streamConfig, streamName } from './settings.js';
 import {
   assertSupportedServer,
@@ -10,6 +11,11 @@ describe('queue settings', () => {
   test('names the stream and subjects from the namespace', () => {
     expect(streamName('hookpost')).toBe('HOOKPOST_QUEUE');
     expect(queueSubject('hookpost', 'acme')).toBe('hookpost.queue.acme');
+  });
+
+  test("a namespace's queue and events streams are named alike, '-' kept so my-ns and my_ns stay apart", () => {
+    expect([streamName('my-ns'), eventsStreamName('my-ns')]).toEqual(['MY-NS_QUEUE', 'MY-NS_EVENTS']);
+    expect([streamName('my_ns'), eventsStreamName('my_ns')]).toEqual(['MY_NS_QUEUE', 'MY_NS_EVENTS']);
   });
 
   test('defaults: unlimited, 256 KiB + headroom per message, 2 minute dedupe window, 1 replica', () => {
@@ -33,6 +39,10 @@ describe('queue settings', () => {
   test.each([
     [{ namespace: 'a.b' }],
     [{ namespace: '' }],
+    // the same rule as HOOKPOST_NAMESPACE: lower case (upper-cased stream names stay distinct), at most 32
+    [{ namespace: 'Hp' }],
+    [{ namespace: '1hp' }],
+    [{ namespace: 'h'.repeat(33) }],
     [{ namespace: 'hp', maxBytes: 0 }],
     [{ namespace: 'hp', maxMessages: -2 }],
     [{ namespace: 'hp', duplicateWindowMs: 0 }],

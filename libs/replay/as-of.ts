@@ -36,7 +36,7 @@ export interface AsOfReport {
 
 /** Folds each customer's events up to `asOf` (inclusive) and reports the status they add up to. */
 export async function statusAsOf(
-  source: ReplaySource,
+  source: Pick<ReplaySource, 'readLog'>,
   asOf: number,
   delivery: DeliverySettings,
   options: Omit<FoldOptions, 'asOf'> = {},

@@ -4,11 +4,10 @@
  * projections, or reports every customer's status as of a time.
  */
 export { statusAsOf, type AsOfReport, type StatusAsOf } from './as-of.js';
-export { MAX_DIFFERENCE_LINES, projectionDifferences } from './differences.js';
 export { formatDifference, formatInvalid, formatStatusAsOf, formatSummary } from './format.js';
 export {
-  foldLog,
   MAX_INVALID_LISTED,
+  parseRawEvent,
   type CustomerFold,
   type FoldOptions,
   type InvalidEvent,
@@ -16,6 +15,7 @@ export {
   type ReplayProgress,
   type ReplaySource,
 } from './log-fold.js';
+export { projectionDifferences } from './differences.js';
 export type { ReplaySummary } from './summary.js';
 export {
   rebuild,

@@ -1,5 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { evolve, initialState, parseStoredEvent, type CustomerQueueState } from '../domain/index.js';
+import {
+  evolve,
+  initialState,
+  parseStoredEvent,
+  type CustomerQueueState,
+  type ParsedEvent,
+} from '../domain/index.js';
 import type { EventStore, RawStoredEvent } from '../event-store/index.js';
 
 /** What replay uses of the event store: the raw log, and the projection rows to compare or rewrite. */
@@ -40,6 +46,11 @@ export interface FoldOptions {
   readonly customerId?: string;
   /** Fold only each customer's events up to this time (epoch ms, inclusive). */
   readonly asOf?: number;
+  /**
+   * Where each customer's fold starts instead of the initial state: the archive checkpoints, when
+   * the events before them are no longer in the source.
+   */
+  readonly start?: ReadonlyMap<string, { readonly state: CustomerQueueState; readonly version: number }>;
   /** Events per read; default 10,000. */
   readonly pageSize?: number;
   readonly onProgress?: (progress: ReplayProgress) => void;
@@ -68,10 +79,16 @@ export function emptyFold(): CustomerFold {
  * Reads the log in position order, page by page, validates every event against its type's schema
  * (upcasting old versions) and folds it with the service's own `evolve`.
  */
-export async function foldLog(source: ReplaySource, options: FoldOptions = {}): Promise<LogFold> {
+export async function foldLog(
+  source: Pick<ReplaySource, 'readLog'>,
+  options: FoldOptions = {},
+): Promise<LogFold> {
   const started = performance.now();
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const customers = new Map<string, CustomerFold>();
+  for (const [customerId, { state, version }] of options.start ?? []) {
+    customers.set(customerId, { ...emptyFold(), state, version });
+  }
   const invalid: InvalidEvent[] = [];
   let invalidCount = 0;
   let events = 0;
@@ -118,21 +135,27 @@ function apply(
     fold.broken = true;
   }
   fold.version = row.version;
-  let data: unknown;
-  try {
-    data = JSON.parse(row.data);
-  } catch (error) {
-    reject(row, `data is not JSON: ${error instanceof Error ? error.message : String(error)}`);
-    fold.broken = true;
-    return;
-  }
-  const parsed = parseStoredEvent(row.type, data, row.at, row.schemaVersion);
+  const parsed = parseRawEvent(row);
   if (!parsed.ok) {
     reject(row, parsed.reason);
     fold.broken = true;
     return;
   }
   fold.state = evolve(fold.state, parsed.event);
+}
+
+/** A stored row as a domain event (its JSON parsed, checked against its schema and upcast), or why not. */
+export function parseRawEvent(row: RawStoredEvent): ParsedEvent {
+  let data: unknown;
+  try {
+    data = JSON.parse(row.data);
+  } catch (error) {
+    return {
+      ok: false,
+      reason: `data is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+  return parseStoredEvent(row.type, data, row.at, row.schemaVersion);
 }
 
 function pick({ position, customerId, version, type }: RawStoredEvent) {

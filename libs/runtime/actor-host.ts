@@ -154,6 +154,11 @@ export class ActorHost {
     return this.timers.size;
   }
 
+  /** Number of actors whose steps keep failing. */
+  get failingCount(): number {
+    return [...this.slots.values()].filter((slot) => slot.actor.stepFailure !== null).length;
+  }
+
   /** Asks a customer's actor to take another step (activating it if needed). */
   nudge(customerId: string): void {
     if (this.stopping || this.paused) {

@@ -5,11 +5,17 @@ import {
   nextAttemptAt,
   queueState,
   statusView,
+  stepFailed,
+  stepStallAlert,
   type CustomerQueueEvent,
   type CustomerQueueState,
   type CustomerStatus,
   type Decision,
   type DeliverySettings,
+  type StepFailure,
+  type EndpointSecrets,
+  type SecretRotated,
+  signingSecrets,
 } from '../domain/index.js';
 import type { Clock } from './clock.js';
 import { PendingWindow } from './pending-window.js';
@@ -38,6 +44,21 @@ export interface ActorContext {
 const PURGE_READ_PAGE = 1_000;
 const PURGE_EVENT_IDS = 10_000;
 
+/** A command that needs an endpoint reached a customer without one. */
+export class NoEndpointError extends Error {
+  constructor(readonly customerId: string) {
+    super(`customer ${customerId} has no webhook configured`);
+    this.name = 'NoEndpointError';
+  }
+}
+
+/** What {@link CustomerActor} appends in one turn of its chain, and what the caller gets back. */
+interface PlannedAppend<T> {
+  readonly events: readonly CustomerQueueEvent[];
+  readonly secrets: EndpointSecrets | undefined;
+  readonly result: T;
+}
+
 /** What a step ended with, for the host to schedule or passivate. */
 export type StepOutcome = Decision['kind'] | 'error';
 
@@ -49,8 +70,10 @@ export class CustomerActor {
   state: CustomerQueueState = initialState();
   version = 0;
   pending = 0;
+  /** Set while steps keep throwing; cleared by the first step that gets through (step-failure.ts). */
+  stepFailure: StepFailure | null = null;
   private readonly window: PendingWindow;
-  private secret: string | null = null;
+  private secrets: EndpointSecrets | null = null;
   private appendChain: Promise<unknown> = Promise.resolve();
   private loading: Promise<void> | null = null;
 
@@ -77,15 +100,27 @@ export class CustomerActor {
 
   /** The status view as of now, from memory. */
   status(): CustomerStatus {
-    return statusView(this.customerId, this.state, this.pending, this.ctx.settings);
+    return statusView(this.customerId, this.state, this.pending, this.ctx.settings, this.stepFailure);
   }
 
   /**
    * Appends events with the next expected version and the matching projection, then folds them
    * in. Serialised, so a command never races a delivery outcome for a version.
    */
-  record(events: readonly CustomerQueueEvent[], options?: { secret?: string }): Promise<void> {
+  record(events: readonly CustomerQueueEvent[], options?: { secrets?: EndpointSecrets }): Promise<void> {
+    return this.appendPlanned(() =>
+      Promise.resolve({ events, secrets: options?.secrets, result: undefined }),
+    );
+  }
+
+  /**
+   * Appends what `plan` returns, computed in the chain's turn: a command that depends on what the
+   * previous one wrote (a rotation reads the current secret) sees it.
+   */
+  private appendPlanned<T>(plan: () => Promise<PlannedAppend<T>>): Promise<T> {
     const run = this.appendChain.then(async () => {
+      const { events, secrets, result } = await plan();
+      const options = secrets === undefined ? undefined : { secrets };
       const state = events.reduce(evolve, this.state);
       const queue = queueState(state, this.pending);
       const nextAt = this.pending > 0 ? nextAttemptAt(state, this.ctx.settings) : null;
@@ -101,20 +136,41 @@ export class CustomerActor {
       this.ctx.observer?.appended(this.ctx.clock.now() - started);
       this.state = state;
       this.version = version;
-      if (options?.secret !== undefined) {
-        this.secret = options.secret;
+      if (secrets !== undefined) {
+        this.secrets = secrets;
       }
+      return result;
     });
     this.appendChain = run.catch(() => undefined);
     return run;
   }
 
-  /** Runs one step: load if needed, fill the window, decide, carry it out. */
+  /**
+   * Runs one step. One that throws is rethrown for the host to retry, and noted so a queue that
+   * cannot move shows it (status, metric, stall alert); only a step past the alert clears it.
+   */
   async step(): Promise<{ outcome: StepOutcome; wakeAt?: number }> {
+    try {
+      const result = await this.takeStep();
+      this.stepFailure = result.outcome === 'alert' ? this.stepFailure : null;
+      return result;
+    } catch (error) {
+      await this.noteStepFailure(error);
+      throw error;
+    }
+  }
+
+  /** One step: load if needed, fill the window, decide, carry it out. */
+  private async takeStep(): Promise<{ outcome: StepOutcome; wakeAt?: number }> {
     await this.ensureLoaded();
     await this.fillWindow();
     const now = this.ctx.clock.now();
-    const decision = decide(this.state, { now, pending: this.window.pending }, this.ctx.settings);
+    const stepFailing = this.stepFailure !== null;
+    const decision = decide(
+      this.state,
+      { now, pending: this.window.pending, stepFailing },
+      this.ctx.settings,
+    );
     switch (decision.kind) {
       case 'idle':
         return { outcome: 'idle' };
@@ -191,7 +247,7 @@ export class CustomerActor {
         if (!this.window.isComplete) {
           this.pending = snapshot?.pending ?? 0;
         }
-        this.secret = loaded?.secret ?? null;
+        this.secrets = loaded?.secrets ?? null;
         this.window.removeThrough(this.state.cursor);
         if (this.window.isComplete) {
           this.pending = this.window.messages.length; // a window fed from the start: as offer() counts
@@ -254,11 +310,11 @@ export class CustomerActor {
     if (first === undefined || last === undefined) {
       return;
     }
-    const secret = await this.loadSecret();
+    const secrets = await this.loadSecrets();
     const now = this.ctx.clock.now();
     const result = await this.ctx.sender.send({
       url: endpoint.url,
-      secrets: [secret],
+      secrets: signingSecrets(secrets, now),
       messages,
       batching: endpoint.batching,
       authorizationHeader: endpoint.authorizationHeader,
@@ -267,6 +323,11 @@ export class CustomerActor {
       region: endpoint.region,
       now,
     });
+    if (result.unencodable !== undefined) {
+      // No request can carry it: the next step skips it as unreadable, after what precedes it.
+      this.window.markUnreadable(result.unencodable.webhookId, result.unencodable.reason);
+      return;
+    }
     const at = this.ctx.clock.now();
     this.ctx.observer?.attempted({
       ok: result.ok,
@@ -317,13 +378,57 @@ export class CustomerActor {
     this.ctx.queue.release(this.customerId, throughId, count);
   }
 
-  private async loadSecret(): Promise<string> {
-    if (this.secret === null) {
-      this.secret = await this.ctx.store.getSecret(this.customerId);
+  /** Counts a failed step and, once it has lasted the stall threshold, records QueueStalled if it can. */
+  private async noteStepFailure(error: unknown): Promise<void> {
+    const now = this.ctx.clock.now();
+    this.stepFailure = stepFailed(
+      this.stepFailure,
+      error instanceof Error ? error.message : String(error),
+      now,
+    );
+    this.ctx.observer?.stepFailed?.();
+    const headId = this.window.messages[0]?.id ?? null;
+    const alert =
+      this.pending > 0 ? stepStallAlert(this.state, this.stepFailure, headId, now, this.ctx.settings) : null;
+    if (alert !== null) {
+      // The database may be what fails: then this fails too, and the next failed step tries again.
+      await this.record([alert]).then(
+        () => this.ctx.logger.info({ customerId: this.customerId, ...alert.data }, alert.type),
+        () => undefined,
+      );
     }
-    if (this.secret === null) {
+  }
+
+  /**
+   * Rotates the endpoint's secret: `secret` becomes the current one, and the current one signs
+   * after it until `overlapMs` from now. Only the newest two are kept: a rotation during an overlap
+   * drops the oldest. Throws NoEndpointError when the customer has no endpoint.
+   */
+  async rotateSecret(secret: string, overlapMs: number): Promise<SecretRotated['data']> {
+    await this.ensureLoaded();
+    const settings = this.state.settings;
+    if (settings === null) {
+      throw new NoEndpointError(this.customerId);
+    }
+    return this.appendPlanned(async () => {
+      const { current } = await this.loadSecrets();
+      const at = this.ctx.clock.now();
+      const data = {
+        secretLast4: secret.slice(-4),
+        previousSecretLast4: current.slice(-4),
+        previousSecretExpiresAt: at + overlapMs,
+      };
+      const previous = { secret: current, expiresAt: data.previousSecretExpiresAt };
+      const event: SecretRotated = { type: 'SecretRotated', at, data };
+      return { events: [event], secrets: { current: secret, previous }, result: data };
+    });
+  }
+
+  private async loadSecrets(): Promise<EndpointSecrets> {
+    this.secrets ??= await this.ctx.store.getSecrets(this.customerId);
+    if (this.secrets === null) {
       throw new Error(`customer ${this.customerId} has no secret stored`);
     }
-    return this.secret;
+    return this.secrets;
   }
 }

@@ -148,6 +148,17 @@ export class PendingWindow {
     this.highest = 0;
   }
 
+  /** The message `id` cannot be sent (its body cannot be encoded): from now on it is unreadable. */
+  markUnreadable(id: number, reason: string): void {
+    const index = this.items.findIndex((message) => message.id === id);
+    const message = this.items[index];
+    if (message !== undefined) {
+      const { customerId, acceptedAt, bytes } = message;
+      this.items[index] = { kind: 'unreadable', id, customerId, acceptedAt, reason, bytes };
+      this.pendingView = null;
+    }
+  }
+
   /** Drops everything at or below `id` (delivered, skipped or purged). */
   removeThrough(id: number): void {
     const keepFrom = this.items.findIndex((message) => message.id > id);

@@ -76,3 +76,20 @@ test('a window that is not fed still drops what the feed offers before its first
   expect(window.offer(msg(1))).toBe(false);
   expect(budget.messages).toBe(0);
 });
+
+test('a message marked unreadable (it cannot be encoded) stays in place for the rules to skip', () => {
+  const window = new PendingWindow(10);
+  window.beginRead(0);
+  window.endRead([msg(1), msg(2), msg(3)], 10);
+  window.markUnreadable(2, 'data cannot be encoded as JSON');
+  expect(window.pending).toEqual([
+    { id: 1, event: 'E' },
+    { id: 2, event: null },
+    { id: 3, event: 'E' },
+  ]);
+  expect(window.messages[1]).toMatchObject({
+    kind: 'unreadable',
+    id: 2,
+    reason: 'data cannot be encoded as JSON',
+  });
+});

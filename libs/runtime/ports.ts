@@ -3,7 +3,7 @@
  * EventStore and HttpSender satisfy these structurally; the runtime never names a driver.
  */
 import type { DeliveryRequest, DeliveryResult } from '../delivery/index.js';
-import type { CustomerQueueEvent, CustomerQueueState, QueueState } from '../domain/index.js';
+import type { CustomerQueueEvent, CustomerQueueState, EndpointSecrets, QueueState } from '../domain/index.js';
 
 /** A message read from a customer's queue; unreadable bodies are kept so they can be skipped. */
 export type WindowMessage =
@@ -52,16 +52,18 @@ export interface SnapshotPort {
 
 export interface StorePort {
   load(customerId: string): Promise<SnapshotPort | null>;
-  /** The snapshot and the secret (null without one) in one look-up; null when there is no snapshot. */
-  loadWithSecret(customerId: string): Promise<{ snapshot: SnapshotPort; secret: string | null } | null>;
+  /** The snapshot and the secrets (null without any) in one look-up; null when there is no snapshot. */
+  loadWithSecret(
+    customerId: string,
+  ): Promise<{ snapshot: SnapshotPort; secrets: EndpointSecrets | null } | null>;
   append(
     customerId: string,
     expectedVersion: number,
     events: readonly CustomerQueueEvent[],
     projection: Projection,
-    options?: { secret?: string },
+    options?: { secrets?: EndpointSecrets },
   ): Promise<{ version: number }>;
-  getSecret(customerId: string): Promise<string | null>;
+  getSecrets(customerId: string): Promise<EndpointSecrets | null>;
   updatePending(customerId: string, pending: number, queue: QueueState): Promise<void>;
 }
 
@@ -82,4 +84,6 @@ export interface RuntimeLogger {
 export interface RuntimeObserver {
   attempted(outcome: { ok: boolean; batching: boolean; count: number; durationMs: number }): void;
   appended(durationMs: number): void;
+  /** A step threw (before any outcome was recorded); it will be tried again. */
+  stepFailed?(): void;
 }

@@ -1,23 +1,17 @@
-import { Controller, Get, Param, ParseIntPipe, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { ApiError } from '../core/api-error.js';
+import { IsOptional } from 'class-validator';
+import { IntegerQuery, IntegerParamPipe, MAX_EVENT_VERSION } from '../http/integer-input.js';
 import { AuditService } from './audit.service.js';
 
 /** ?after=&limit= of the audit route. */
 export class AuditQueryDto {
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @IntegerQuery(0, MAX_EVENT_VERSION)
   after?: number;
 
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IntegerQuery(1, 1000)
   limit?: number;
 }
 
@@ -38,17 +32,8 @@ export class AuditController {
   @Get('webhooks/:webhookId')
   webhook(
     @Param('customerId') customerId: string,
-    @Param(
-      'webhookId',
-      new ParseIntPipe({
-        exceptionFactory: () => ApiError.badRequest('webhookId must be a positive integer'),
-      }),
-    )
-    webhookId: number,
+    @Param('webhookId', new IntegerParamPipe('webhookId', 1, Number.MAX_SAFE_INTEGER)) webhookId: number,
   ) {
-    if (webhookId < 1) {
-      throw ApiError.badRequest('webhookId must be a positive integer');
-    }
     return this.audit.webhook(customerId, webhookId);
   }
 }

@@ -4,7 +4,7 @@ import { CliError } from './cli-error.js';
 
 const REQUEST_TIMEOUT_MS = 5_000;
 
-/** The `{ error }` reply of CONTRACT.md. */
+/** The `{ error }` reply of every pattern (docs/contract.md, "Errors"). */
 interface ErrorReply {
   readonly error: { readonly code: string; readonly message: string };
 }

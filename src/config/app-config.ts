@@ -1,6 +1,11 @@
-import { defaultDeliverySettings, type DeliverySettings } from '../../libs/domain/index.js';
+import {
+  defaultDeliverySettings,
+  isNamespace,
+  NAMESPACE_PATTERN,
+  type DeliverySettings,
+} from '../../libs/domain/index.js';
 
-/** Everything the service reads from the environment (CONTRACT.md "Running"). */
+/** Everything the service reads from the environment (docs/contract.md, "Settings"). */
 export interface AppConfig {
   readonly port: number;
   readonly host: string;
@@ -27,19 +32,21 @@ export interface AppConfig {
   readonly eventsRetentionMs: number;
   /** An actor with nothing to do for this long leaves memory (HOOKPOST_ACTOR_IDLE_MS). */
   readonly actorIdleMs: number;
-  readonly logLevel: string;
+  readonly logLevel: LogLevel;
   /** Base of the status-page links (HOOKPOST_PUBLIC_URL); null: the origin the admin request came to. */
   readonly publicUrl: string | null;
   /** CSP frame-ancestors of the status pages (HOOKPOST_UI_FRAME_ANCESTORS): who may embed them. */
   readonly uiFrameAncestors: string;
 }
 
+/** pino's levels, most to least severe, and `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** A setting that cannot be used: the service refuses to start and says which and why. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
-
-const NAMESPACE_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -62,7 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     return raw === 'true' || raw === '1';
   };
   const namespace = env.HOOKPOST_NAMESPACE ?? 'hookpost';
-  if (!NAMESPACE_PATTERN.test(namespace)) {
+  if (!isNamespace(namespace)) {
     throw new ConfigError(`HOOKPOST_NAMESPACE must match ${NAMESPACE_PATTERN.source}, got "${namespace}"`);
   }
   const databaseUrl = env.DATABASE_URL?.trim() || null;
@@ -100,10 +107,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventsFeed: bool('HOOKPOST_EVENTS_FEED', true),
     eventsRetentionMs: int('HOOKPOST_EVENTS_RETENTION_MS', 7 * 86_400_000, 60_000),
     actorIdleMs: int('HOOKPOST_ACTOR_IDLE_MS', 30_000, 100),
-    logLevel: env.LOG_LEVEL ?? 'info',
+    logLevel: logLevel(env.LOG_LEVEL),
     publicUrl: publicUrl(env.HOOKPOST_PUBLIC_URL),
     uiFrameAncestors: frameAncestors(env.HOOKPOST_UI_FRAME_ANCESTORS),
   };
+}
+
+function logLevel(raw: string | undefined): LogLevel {
+  const value = raw?.trim() || 'info';
+  const known = LOG_LEVELS.find((level) => level === value);
+  if (known === undefined) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return known;
 }
 
 function publicUrl(raw: string | undefined): string | null {

@@ -28,6 +28,23 @@ describe('status page settings', () => {
   });
 });
 
+describe('namespace and log level', () => {
+  test('HOOKPOST_NAMESPACE: a lower-case letter, then up to 31 of a-z, 0-9, _ and -', () => {
+    expect(loadConfig({ HOOKPOST_NAMESPACE: 'my-ns_2' }).namespace).toBe('my-ns_2');
+    for (const bad of ['My', '1ns', 'a.b', 'a'.repeat(33), '']) {
+      expect(() => loadConfig({ HOOKPOST_NAMESPACE: bad })).toThrow(ConfigError);
+    }
+  });
+
+  test("LOG_LEVEL is one of pino's levels, default info", () => {
+    expect(loadConfig({}).logLevel).toBe('info');
+    expect(loadConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    for (const bad of ['verbose', 'INFO', '10']) {
+      expect(() => loadConfig({ LOG_LEVEL: bad })).toThrow(/LOG_LEVEL must be one of fatal, error/);
+    }
+  });
+});
+
 describe('NATS settings', () => {
   test('NATS_URL lists the servers of a cluster, separated by commas', () => {
     const config = loadConfig({ NATS_URL: 'nats://a:4222, nats://b:4222,,nats://c:4222' });

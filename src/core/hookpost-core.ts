@@ -7,13 +7,31 @@ import { JetStreamQueue } from '../../libs/queue/index.js';
 import { ActorHost, systemClock } from '../../libs/runtime/index.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { ServiceSecrets } from '../config/secrets.js';
-import { connectNats, type NatsHandle } from '../infra/embedded-nats.js';
+import { connectNats, stopEmbedded, type NatsHandle } from '../infra/embedded-nats.js';
 import { memoryReleaser } from '../infra/release-memory.js';
+import { BacklogScan } from '../metrics/backlog-scan.js';
 import { Metrics } from '../metrics/metrics.js';
 import { announceChange, listenForChanges } from './change-notices.js';
 import { deliveryLockFor } from './delivery-lock.js';
 import { DeliveryOwner } from './delivery-owner.js';
+import { ACTIVATION_PERMITS, shutdownGraceMs, STEP_RETRY_MS, windowSize } from './runtime-tuning.js';
 import { packageVersion } from './version.js';
+
+/** The database must answer a ping this fast for the instance to count as ready (as /health). */
+const READY_PING_MS = 1_000;
+
+/** True when `work` resolves within `ms`; false when it rejects or takes longer. */
+async function answersWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * The parts every entry point shares (the way Immich builds API and worker from one set):
@@ -43,7 +61,7 @@ export class HookpostCore {
     } catch (error) {
       // An embedded nats-server must not outlive a start that failed (e.g. a refused setting).
       await nats.connection.close().catch(() => undefined);
-      nats.embedded?.kill('SIGTERM');
+      await stopEmbedded(nats.embedded);
       throw error;
     }
   }
@@ -75,13 +93,22 @@ export class HookpostCore {
     });
     let host: ActorHost | null = null;
     let relay: EventRelay | null = null;
+    let core: HookpostCore | null = null;
+    const backlog = new BacklogScan({
+      listSnapshots: (filter) => store.listSnapshots(filter),
+      oldestPending: (customerId, afterId) => queue.oldestPending(customerId, afterId),
+    });
     const metrics = new Metrics({
       activeActors: () => host?.activeCount ?? 0,
       waitingActors: () => host?.waitingCount ?? 0,
+      failingActors: () => host?.failingCount ?? 0,
       customersByQueue: async () => (await store.summary()).customers,
       pendingMessages: async () => (await store.summary()).pending,
       eventFeedLag: async () =>
         relay?.running === true ? Math.max(0, (await store.lastPosition()) - relay.publishedThrough) : null,
+      backlog: () => backlog.figures(),
+      ready: async () => !nats.connection.isClosed() && (await answersWithin(store.ping(), READY_PING_MS)),
+      delivering: () => core?.owner?.delivering ?? false,
     });
     host = new ActorHost(
       {
@@ -92,7 +119,7 @@ export class HookpostCore {
         store,
         sender,
         logger,
-        windowSize: Math.max(config.delivery.batchSize * 2, 100),
+        windowSize: windowSize(config.delivery),
         observer: {
           attempted: ({ ok, batching, count, durationMs }) => {
             const outcome = ok ? 'success' : 'failure';
@@ -103,13 +130,14 @@ export class HookpostCore {
             }
           },
           appended: (durationMs) => metrics.appendDuration.observe(durationMs / 1000),
+          stepFailed: () => metrics.stepFailures.inc(),
         },
       },
       {
         idleAfterMs: config.actorIdleMs,
-        errorRetryMs: 1_000,
-        activationConcurrency: 128,
-        shutdownGraceMs: 15_000,
+        errorRetryMs: STEP_RETRY_MS,
+        activationConcurrency: ACTIVATION_PERMITS,
+        shutdownGraceMs: shutdownGraceMs(config.delivery),
         onIdle: memoryReleaser(() => host?.activeCount === 0),
         onChangedWhilePaused: (customerId) => announceChange(nats.connection, config.namespace, customerId),
       },
@@ -124,7 +152,8 @@ export class HookpostCore {
         })
       : null;
     store.onCommitted(() => relay?.nudge());
-    return new HookpostCore(config, logger, nats, queue, store, sender, host, regions, metrics, relay);
+    core = new HookpostCore(config, logger, nats, queue, store, sender, host, regions, metrics, relay);
+    return core;
   }
 
   /** Delivery runs only in the process holding the delivery lock; a second process stands by. */
@@ -165,6 +194,6 @@ export class HookpostCore {
     await this.queue.close();
     await this.store.close();
     await this.nats.connection.drain().catch(() => undefined);
-    this.nats.embedded?.kill('SIGTERM');
+    await stopEmbedded(this.nats.embedded);
   }
 }

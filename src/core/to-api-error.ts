@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { SecretInRecordsError } from '../../libs/event-store/index.js';
 import { QueueFullError } from '../../libs/queue/index.js';
 import { ApiError } from './api-error.js';
 
@@ -45,6 +46,13 @@ export function toApiError(exception: unknown): ApiError {
     return exception.type === 'entity.too.large'
       ? new ApiError(413, 'PAYLOAD_TOO_LARGE', 'the body is larger than 300 KiB')
       : new ApiError(400, 'MALFORMED_JSON', 'the body is not valid JSON');
+  }
+  if (exception instanceof SecretInRecordsError) {
+    return new ApiError(
+      400,
+      'SECRET_NOT_ALLOWED',
+      'the secret must not appear in the url, the event types or the names Hookpost records (such as acceptAny2xx); choose another secret',
+    );
   }
   if (exception instanceof QueueFullError) {
     return new ApiError(503, 'QUEUE_FULL', 'the queue is full; nothing was dropped, try again later');

@@ -12,7 +12,7 @@ export const validationOptions = {
 /** Validates a plain body against a DTO class; throws ApiError (400) when it does not fit. */
 export async function validateBody<T extends object>(type: ClassConstructor<T>, body: unknown): Promise<T> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw ApiError.badRequest('the body must be a JSON object');
+    throw new ApiError(400, 'VALIDATION_FAILED', 'the body must be a JSON object');
   }
   const instance = plainToInstance(type, body);
   const errors = await validate(instance, validationOptions);

@@ -36,6 +36,20 @@ export class WebhookViewDto {
   secretLast4!: string;
 }
 
+export class RotationViewDto {
+  @ApiProperty({ example: 'Xk2Q', description: "the new secret's last four characters" })
+  secretLast4!: string;
+  @ApiProperty({ example: '8e0d', description: "the replaced secret's last four characters" })
+  previousSecretLast4!: string;
+  @ApiProperty({ example: 1764086400000, description: 'epoch ms: until then the replaced secret signs too' })
+  previousSecretExpiresAt!: number;
+  @ApiPropertyOptional({
+    example: 'whsec_3q2-7wZ1cVbX0aYzQe4sKf9LmN8pRt6uGh5jDi2oWvA',
+    description: 'only when generated: the new secret, returned this once',
+  })
+  secret?: string;
+}
+
 export class FailureRecordDto {
   @ApiProperty({ example: 1041 }) webhookId!: number;
   @ApiProperty({ example: 1041, description: 'last id of the request (batches carry a range)' })
@@ -45,6 +59,13 @@ export class FailureRecordDto {
   @ApiProperty({ example: 503, nullable: true, type: Number }) statusCode!: number | null;
   @ApiProperty({ example: 'HTTP 503: upstream unavailable' }) error!: string;
   @ApiProperty({ example: 1764000000000, description: 'epoch ms' }) failedAt!: number;
+}
+
+export class StepFailureDto {
+  @ApiProperty({ example: 1764000000000, description: 'epoch ms: the first of the failed steps' })
+  since!: number;
+  @ApiProperty({ example: 4, description: 'consecutive failed steps' }) count!: number;
+  @ApiProperty({ example: 'Connection terminated unexpectedly' }) error!: string;
 }
 
 export class CustomerStatusDto {
@@ -57,6 +78,12 @@ export class CustomerStatusDto {
   @ApiProperty({ example: 3 }) attempts!: number;
   @ApiProperty({ type: [FailureRecordDto], description: 'at most 10, newest first' })
   recentFailures!: FailureRecordDto[];
+  @ApiProperty({
+    type: StepFailureDto,
+    nullable: true,
+    description: 'set while the queue cannot take a step (database or NATS failing); null otherwise',
+  })
+  stepFailure!: StepFailureDto | null;
 }
 
 export class PublishedDto {

@@ -47,3 +47,21 @@ export async function connectNats(settings: NatsSettings, logger: Logger): Promi
     throw new Error(`the embedded nats-server at ${url.host} did not come up`, { cause: error });
   }
 }
+
+/** How long an embedded nats-server gets to flush its store after SIGTERM before it is killed. */
+const EMBEDDED_STOP_GRACE_MS = 5_000;
+
+/**
+ * Stops the embedded nats-server and resolves once it has exited, so the caller may remove its
+ * store (the demo's temp dir) without the server writing into it meanwhile.
+ */
+export async function stopEmbedded(child: ChildProcess | null): Promise<void> {
+  if (child === null || child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), EMBEDDED_STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}

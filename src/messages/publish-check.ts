@@ -1,4 +1,4 @@
-import { IDEMPOTENCY_KEY_PATTERN, isCustomerId, isEventType } from '../../libs/domain/index.js';
+import { isCustomerId, isEventType, isIdempotencyKey } from '../../libs/domain/index.js';
 import type { PublishMessageDto } from './publish-message.dto.js';
 
 const FIELDS = new Set(['customerId', 'event', 'data', 'idempotencyKey']);
@@ -28,8 +28,8 @@ export function plainPublishMessage(body: unknown): PublishMessageDto | null {
   if (idempotencyKey === undefined) {
     return { customerId, event, data: data as Record<string, unknown> };
   }
-  // The pattern counts code points like class-validator's Length(1, 200); anything else goes to the DTO.
-  if (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+  // The DTO's own check; a key that fails it goes to the DTO for its error reply.
+  if (!isIdempotencyKey(idempotencyKey)) {
     return null;
   }
   return { customerId, event, data: data as Record<string, unknown>, idempotencyKey };

@@ -6,11 +6,16 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Length,
   Matches,
   ValidateNested,
 } from 'class-validator';
-import { CUSTOMER_ID_PATTERN, EVENT_TYPE_PATTERN, IDEMPOTENCY_KEY_PATTERN } from '../../libs/domain/index.js';
+import {
+  CUSTOMER_ID_PATTERN,
+  EVENT_TYPE_PATTERN,
+  IDEMPOTENCY_KEY_PATTERN,
+  IDEMPOTENCY_KEY_RULE,
+} from '../../libs/domain/index.js';
+import { RawJson } from '../core/raw-json.js';
 
 /** A message for one customer, as POST /v1/customers/{id}/messages takes it. */
 export class MessageBodyDto {
@@ -21,6 +26,7 @@ export class MessageBodyDto {
 
   @ApiProperty({ example: { checkId: 'chk_123', result: 'PASS' } })
   @IsObject()
+  @RawJson()
   data!: Record<string, unknown>;
 
   @ApiPropertyOptional({
@@ -29,8 +35,7 @@ export class MessageBodyDto {
   })
   @IsOptional()
   @IsString()
-  @Length(1, 200)
-  @Matches(IDEMPOTENCY_KEY_PATTERN, { message: 'idempotencyKey must not contain control characters' })
+  @Matches(IDEMPOTENCY_KEY_PATTERN, { message: IDEMPOTENCY_KEY_RULE })
   idempotencyKey?: string;
 }
 

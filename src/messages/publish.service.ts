@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { MAX_MESSAGE_BYTES } from '../../libs/domain/index.js';
+import {
+  jsonTextProblem,
+  MAX_BODY_DEPTH,
+  MAX_DATA_DEPTH,
+  MAX_MESSAGE_BYTES,
+} from '../../libs/domain/index.js';
 import { encodeBody } from '../../libs/queue/index.js';
 import { ApiError } from '../core/api-error.js';
 import { HookpostCore } from '../core/hookpost-core.js';
@@ -37,15 +42,26 @@ export class PublishService {
   }
 }
 
-/** The encoded body, if it is within the contract's limit. */
+/**
+ * The encoded body, if it is within the contract's limits: its size, and the depth of `data` (checked
+ * on these bytes, the same on every entry point, so each refuses the same messages).
+ */
 function sized(payload: Uint8Array, index: number | undefined): Uint8Array {
+  const where = index === undefined ? 'the message' : `message ${index}`;
   const bytes = payload.length;
   if (bytes > MAX_MESSAGE_BYTES) {
-    const where = index === undefined ? 'the message' : `message ${index}`;
     throw new ApiError(
       413,
       'MESSAGE_TOO_LARGE',
       `${where} is ${bytes} bytes; the limit is ${MAX_MESSAGE_BYTES}`,
+    );
+  }
+  // The body was written by JSON.stringify: every number in it is exact, so a problem is its depth.
+  if (jsonTextProblem(payload, MAX_BODY_DEPTH) !== null) {
+    throw new ApiError(
+      400,
+      'UNSUPPORTED_JSON',
+      `the data of ${where} is nested more than ${MAX_DATA_DEPTH} levels deep`,
     );
   }
   return payload;

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { IsString, Matches } from 'class-validator';
+import { RotateSecretDto } from '../webhooks/webhook-config.dto.js';
 import { CUSTOMER_ID_PATTERN } from '../../libs/domain/index.js';
 import { HookpostCore } from '../core/hookpost-core.js';
 import { validateBody } from '../core/validate.js';
@@ -17,9 +18,15 @@ class CustomerRequestDto {
   customerId!: string;
 }
 
+class RotateSecretRequestDto extends RotateSecretDto {
+  @IsString()
+  @Matches(CUSTOMER_ID_PATTERN)
+  customerId!: string;
+}
+
 /**
  * NATS request/reply: `<ns>.publish.batch`, `<ns>.status`, `<ns>.status.list`, `<ns>.retry`,
- * `<ns>.refresh`. `<ns>.publish`, the busiest, has a plain subscription of its own (publish-subscriber.ts).
+ * `<ns>.refresh`, `<ns>.secret.rotate`. `<ns>.publish`, the busiest, has a plain subscription of its own (publish-subscriber.ts).
  */
 @Controller()
 export class MessagingController {
@@ -63,6 +70,14 @@ export class MessagingController {
     return this.handle(async () =>
       this.webhooks.refresh((await validateBody(CustomerRequestDto, parsed(body))).customerId),
     );
+  }
+
+  @MessagePattern('secret.rotate')
+  rotateSecret(@Payload() body: unknown) {
+    return this.handle(async () => {
+      const { customerId, ...rotation } = await validateBody(RotateSecretRequestDto, parsed(body));
+      return this.webhooks.rotateSecret(customerId, rotation);
+    });
   }
 
   private handle<T>(work: () => Promise<T>) {

@@ -1,16 +1,11 @@
+import { parseRequestJson } from '../core/request-json.js';
 import type { ConsumerDeserializer, ConsumerSerializer, IncomingRequest } from '@nestjs/microservices';
-
-/** Stands in for a request body that was not JSON, so the handler can answer with a 400. */
-export class MalformedBody {
-  constructor(readonly reason: string) {}
-}
 
 const PLAIN = 'plain:';
 
 interface NatsMessageLike {
   readonly data: Uint8Array;
   readonly reply?: string;
-  string(): string;
 }
 
 /**
@@ -49,13 +44,12 @@ export class PlainJsonSerializer implements ConsumerSerializer {
   }
 }
 
-/** The JSON body of a NATS request, or a MalformedBody saying why it is not JSON. */
-export function parseRequest(message: { string(): string }): unknown {
-  try {
-    return JSON.parse(message.string()) as unknown;
-  } catch (error) {
-    return new MalformedBody(error instanceof Error ? error.message : 'not JSON');
-  }
+/**
+ * The JSON body of a NATS request, or the ApiError (400) saying why it cannot be taken; the handler
+ * answers with it (requestBody), so a bad body gets its reply like any other bad input.
+ */
+export function parseRequest(message: { readonly data: Uint8Array }): unknown {
+  return parseRequestJson(message.data);
 }
 
 /** A packet from Nest's ClientProxy: `{ pattern, data, id }`. */

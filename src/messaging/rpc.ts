@@ -1,10 +1,9 @@
 import { ApiError } from '../core/api-error.js';
 import { toApiError } from '../core/to-api-error.js';
-import { MalformedBody } from './plain-json.js';
 
 type ErrorBody = ReturnType<ApiError['toBody']>;
 
-/** Runs a NATS handler and turns any failure into the `{ error }` reply of CONTRACT.md. */
+/** Runs a NATS handler and turns any failure into the `{ error }` reply (docs/contract.md, "Errors"). */
 export async function rpc<T>(
   work: () => Promise<T>,
   onUnexpected: (error: unknown) => void,
@@ -20,10 +19,10 @@ export async function rpc<T>(
   }
 }
 
-/** The request body, or the MALFORMED_JSON error when it was not JSON. */
+/** The request body; throws the ApiError parseRequest put in its place when it could not be taken. */
 export function requestBody(body: unknown): unknown {
-  if (body instanceof MalformedBody) {
-    throw new ApiError(400, 'MALFORMED_JSON', `the request is not valid JSON: ${body.reason}`);
+  if (body instanceof ApiError) {
+    throw body;
   }
   return body;
 }

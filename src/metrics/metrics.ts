@@ -1,14 +1,38 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueState } from '../../libs/domain/index.js';
+import type { BacklogFigures } from './backlog-scan.js';
 
 /** Where gauges read their values at scrape time. */
 export interface MetricsSources {
   activeActors(): number;
   waitingActors(): number;
+  /** Actors whose steps keep failing (StepFailure). */
+  failingActors(): number;
   customersByQueue(): Promise<Record<QueueState, number>>;
   pendingMessages(): Promise<number>;
   /** Events committed and not yet in the outbound feed; null where no relay runs (standby, feed off). */
   eventFeedLag(): Promise<number | null>;
+  /** The oldest pending message and the open stall alerts, over all customers. */
+  backlog(): Promise<BacklogFigures>;
+  /** True while this instance's NATS connection and database answer. */
+  ready(): Promise<boolean>;
+  /** True in the instance that holds the delivery lock. */
+  delivering(): boolean;
+}
+
+/**
+ * Sets a gauge from a source that reads NATS or the database. When that fails the gauge keeps its
+ * last value and the scrape goes on, so /metrics still answers (with `hookpost_ready` 0) while a
+ * dependency is down.
+ */
+async function setFrom<T>(read: () => Promise<T>, set: (value: T) => void): Promise<void> {
+  let value: T;
+  try {
+    value = await read();
+  } catch {
+    return;
+  }
+  set(value);
 }
 
 /**
@@ -52,6 +76,11 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
+  readonly stepFailures = new Counter({
+    name: 'hookpost_step_failures_total',
+    help: 'Customer steps that threw before an outcome was recorded (tried again after a pause)',
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'hookpost_http_request_duration_seconds',
     help: 'Admin API request duration',
@@ -64,12 +93,13 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'hookpost_process_' });
     new Gauge({
       name: 'hookpost_actors',
-      help: 'Customer actors in memory, and customers waiting on a timer',
+      help: 'Customer actors in memory, customers waiting on a timer, and actors whose steps keep failing',
       labelNames: ['kind'] as const,
       registers: [this.registry],
       collect() {
         this.set({ kind: 'active' }, sources.activeActors());
         this.set({ kind: 'waiting' }, sources.waitingActors());
+        this.set({ kind: 'failing' }, sources.failingActors());
       },
     });
     new Gauge({
@@ -78,10 +108,14 @@ export class Metrics {
       labelNames: ['queue'] as const,
       registers: [this.registry],
       async collect() {
-        const counts = await sources.customersByQueue();
-        for (const [queue, count] of Object.entries(counts)) {
-          this.set({ queue }, count);
-        }
+        await setFrom(
+          () => sources.customersByQueue(),
+          (counts) => {
+            for (const [queue, count] of Object.entries(counts)) {
+              this.set({ queue }, count);
+            }
+          },
+        );
       },
     });
     new Gauge({
@@ -89,7 +123,10 @@ export class Metrics {
       help: 'Messages pending over all customers (from the status projection)',
       registers: [this.registry],
       async collect() {
-        this.set(await sources.pendingMessages());
+        await setFrom(
+          () => sources.pendingMessages(),
+          (pending) => this.set(pending),
+        );
       },
     });
     new Gauge({
@@ -97,7 +134,49 @@ export class Metrics {
       help: 'Events committed to the log and not yet published to <NS>_EVENTS (0 where no relay runs)',
       registers: [this.registry],
       async collect() {
-        this.set((await sources.eventFeedLag()) ?? 0);
+        await setFrom(
+          () => sources.eventFeedLag(),
+          (lag) => this.set(lag ?? 0),
+        );
+      },
+    });
+    new Gauge({
+      name: 'hookpost_oldest_pending_age_seconds',
+      help: 'Age of the oldest pending message over all customers (0 when none is pending)',
+      registers: [this.registry],
+      async collect() {
+        await setFrom(
+          () => sources.backlog(),
+          ({ oldestPendingAt }) =>
+            this.set(oldestPendingAt === null ? 0 : Math.max(0, (Date.now() - oldestPendingAt) / 1000)),
+        );
+      },
+    });
+    new Gauge({
+      name: 'hookpost_customers_stall_alerted',
+      help: 'Customers whose head has failed for HOOKPOST_STALL_ALERT_MS (an open QueueStalled)',
+      registers: [this.registry],
+      async collect() {
+        await setFrom(
+          () => sources.backlog(),
+          ({ stallAlerted }) => this.set(stallAlerted),
+        );
+      },
+    });
+    new Gauge({
+      name: 'hookpost_ready',
+      help: "1 while this instance's NATS connection and database answer, else 0",
+      registers: [this.registry],
+      async collect() {
+        this.set((await sources.ready().catch(() => false)) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'hookpost_delivering',
+      help: '1 in the instance that holds the delivery lock and delivers, 0 in one standing by',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.delivering() ? 1 : 0);
       },
     });
   }

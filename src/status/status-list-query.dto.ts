@@ -1,5 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IntegerQuery } from '../http/integer-input.js';
 import { CUSTOMER_ID_PATTERN, type QueueState } from '../../libs/domain/index.js';
 
 /** ?queue=&after=&limit= of the all-customers status list. */
@@ -14,9 +14,6 @@ export class StatusListQueryDto {
   after?: string;
 
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @IntegerQuery(1, 1000)
   limit?: number;
 }

@@ -54,6 +54,9 @@ export class StatusService {
 
   // The age is a convenience of the overview: a NATS hiccup leaves it blank rather than failing the list.
   private oldestPendingAt(customerId: string, cursor: number): Promise<number | null> {
-    return this.core.queue.oldestAcceptedAt(customerId, cursor).catch(() => null);
+    return this.core.queue
+      .oldestPending(customerId, cursor)
+      .then((head) => head?.acceptedAt ?? null)
+      .catch(() => null);
   }
 }

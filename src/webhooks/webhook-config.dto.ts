@@ -6,26 +6,32 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUrl,
-  Length,
   Matches,
+  Max,
   Min,
 } from 'class-validator';
-import { EVENT_TYPE_PATTERN } from '../../libs/domain/index.js';
+import {
+  DEFAULT_ROTATION_OVERLAP_SECONDS,
+  EVENT_TYPE_PATTERN,
+  MAX_ROTATION_OVERLAP_SECONDS,
+  WEBHOOK_SECRET_PATTERN,
+} from '../../libs/domain/index.js';
+import { IsEndpointUrl, IsWebhookSecret } from './webhook-inputs.js';
 
 /** PUT /v1/customers/{id}/webhook: the customer's endpoint. */
 export class WebhookConfigDto {
   @ApiProperty({ example: 'https://hooks.acme.example/passfort' })
-  @IsUrl(
-    { protocols: ['http', 'https'], require_protocol: true, require_tld: false, disallow_auth: true },
-    { message: 'url must be an http(s) URL without credentials' },
-  )
-  @Length(1, 2048)
+  @IsEndpointUrl()
   url!: string;
 
-  @ApiProperty({ example: 'whsec_5f2c8e0d9a', minLength: 8, writeOnly: true })
-  @IsString()
-  @Length(8, 256)
+  @ApiProperty({
+    example: 'whsec_5f2c8e0d9a',
+    minLength: 8,
+    maxLength: 256,
+    pattern: WEBHOOK_SECRET_PATTERN.source,
+    writeOnly: true,
+  })
+  @IsWebhookSecret()
   secret!: string;
 
   @ApiPropertyOptional({ default: true })
@@ -71,5 +77,33 @@ export class PurgeDto {
   @IsOptional()
   @IsInt()
   @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
   throughWebhookId?: number;
+}
+
+/** POST /v1/customers/{id}/webhook/secret/rotate: a new secret, with the old one signing meanwhile. */
+export class RotateSecretDto {
+  @ApiPropertyOptional({
+    example: 'whsec_9d8c7b6a5f4e3d2c',
+    minLength: 8,
+    maxLength: 256,
+    pattern: WEBHOOK_SECRET_PATTERN.source,
+    writeOnly: true,
+    description: 'the new secret (visible ASCII); absent = a strong one is generated and returned once',
+  })
+  @IsOptional()
+  @IsWebhookSecret()
+  secret?: string;
+
+  @ApiPropertyOptional({
+    default: DEFAULT_ROTATION_OVERLAP_SECONDS,
+    minimum: 0,
+    maximum: MAX_ROTATION_OVERLAP_SECONDS,
+    description: 'how long the previous secret still signs, after the new one',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ROTATION_OVERLAP_SECONDS)
+  overlapSeconds?: number;
 }

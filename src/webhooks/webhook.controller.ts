@@ -8,11 +8,16 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { CustomerStatusDto, ErrorBodyDto, WebhookViewDto } from '../http/api-responses.dto.js';
+import {
+  CustomerStatusDto,
+  ErrorBodyDto,
+  RotationViewDto,
+  WebhookViewDto,
+} from '../http/api-responses.dto.js';
 import { LinkRoute } from '../http/route-access.js';
 import type { CustomerStatus } from '../../libs/domain/index.js';
-import { PurgeDto, WebhookConfigDto } from './webhook-config.dto.js';
-import { WebhookService, type WebhookView } from './webhook.service.js';
+import { PurgeDto, RotateSecretDto, WebhookConfigDto } from './webhook-config.dto.js';
+import { WebhookService, type RotationView, type WebhookView } from './webhook.service.js';
 
 /** A customer's endpoint, its status view, Retry and Refresh. */
 @ApiTags('webhook')
@@ -58,6 +63,19 @@ export class WebhookController {
   @HttpCode(200)
   purge(@Param('customerId') customerId: string, @Body() body: PurgeDto) {
     return this.webhooks.purge(customerId, body.throughWebhookId);
+  }
+
+  @Post('secret/rotate')
+  @HttpCode(200)
+  @ApiOkResponse({
+    type: RotationViewDto,
+    description: 'the new secret signs first, the previous one after it until previousSecretExpiresAt',
+  })
+  rotateSecret(
+    @Param('customerId') customerId: string,
+    @Body() body: RotateSecretDto,
+  ): Promise<RotationView> {
+    return this.webhooks.rotateSecret(customerId, body);
   }
 
   @Post('refresh')

@@ -1,13 +1,29 @@
+import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { Injectable } from '@nestjs/common';
 import { isForbiddenAddress } from '../../libs/delivery/index.js';
-import { isCustomerId, type CustomerStatus, type WebhookSettings } from '../../libs/domain/index.js';
+import {
+  DEFAULT_ROTATION_OVERLAP_SECONDS,
+  isCustomerId,
+  type CustomerStatus,
+  type WebhookSettings,
+} from '../../libs/domain/index.js';
+import { NoEndpointError } from '../../libs/runtime/index.js';
 import { ApiError } from '../core/api-error.js';
 import { HookpostCore } from '../core/hookpost-core.js';
-import type { WebhookConfigDto } from './webhook-config.dto.js';
+import type { RotateSecretDto, WebhookConfigDto } from './webhook-config.dto.js';
 
 /** The endpoint as the API shows it: never the secret, only its last four characters. */
 export type WebhookView = { customerId: string } & WebhookSettings;
+
+/** The reply of a rotation: never a secret that was sent, the generated one only when generated. */
+export interface RotationView {
+  secretLast4: string;
+  previousSecretLast4: string;
+  /** Epoch ms: until then the previous secret signs too. */
+  previousSecretExpiresAt: number;
+  secret?: string;
+}
 
 /** Endpoint configuration and the operator commands (status, Retry, Refresh). */
 @Injectable()
@@ -34,11 +50,33 @@ export class WebhookService {
       secretLast4: dto.secret.slice(-4),
     };
     await this.core.host.command(customerId, (actor) =>
+      // A PUT sets the one secret there is: a rotation's previous one stops signing at once.
       actor.record([{ type: 'WebhookConfigured', at: Date.now(), data: { settings } }], {
-        secret: dto.secret,
+        secrets: { current: dto.secret, previous: null },
       }),
     );
     return { customerId, ...settings };
+  }
+
+  /**
+   * Rotates the endpoint's secret: the given one, or a generated one (returned once). The current
+   * secret keeps signing, after the new one, for `overlapSeconds` (default 24 h).
+   */
+  async rotateSecret(customerId: string, dto: RotateSecretDto): Promise<RotationView> {
+    assertCustomerId(customerId);
+    const secret = dto.secret ?? generateSecret();
+    const overlapMs = (dto.overlapSeconds ?? DEFAULT_ROTATION_OVERLAP_SECONDS) * 1000;
+    try {
+      const rotated = await this.core.host.command(customerId, (actor) =>
+        actor.rotateSecret(secret, overlapMs),
+      );
+      return dto.secret === undefined ? { ...rotated, secret } : rotated;
+    } catch (error) {
+      if (error instanceof NoEndpointError) {
+        throw ApiError.notFound(error.message);
+      }
+      throw error;
+    }
   }
 
   /** The customer's endpoint; 404 when none was configured. */
@@ -116,4 +154,9 @@ function assertCustomerId(customerId: string): void {
   if (!isCustomerId(customerId)) {
     throw ApiError.badRequest('customerId must be 1-64 characters of A-Z, a-z, 0-9, _ and -');
   }
+}
+
+/** A Standard Webhooks style secret: `whsec_` and 32 random bytes, base64url (visible ASCII). */
+function generateSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
 }

@@ -75,6 +75,7 @@ describe('admin API and NATS patterns: the contract', () => {
           failedAt: expect.any(Number),
         },
       ],
+      stepFailure: null,
     });
     expect(stalled.nextAttemptAt - stalled.recentFailures[0].failedAt).toBe(600_000);
 

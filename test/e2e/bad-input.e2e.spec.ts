@@ -33,8 +33,8 @@ async function raw(
 }
 
 /** A NATS request with a raw body; the reply is plain JSON. Status is 200 unless the reply is an error. */
-async function nats(h: Harness, pattern: string, body: string | object) {
-  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+async function nats(h: Harness, pattern: string, body: string | Uint8Array | object) {
+  const payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
   const reply = (
     await h.client.request(`${h.service.namespace}.${pattern}`, payload, { timeout: 5_000 })
   ).json<any>();
@@ -49,6 +49,30 @@ const post = (id: string, body: unknown) => (h: Harness) =>
   raw(h, 'POST', `/v1/customers/${id}/messages`, JSON.stringify(body));
 const message = { event: 'CHECK_COMPLETED', data: { a: 1 } };
 const natsMessage = { customerId: 'known', ...message };
+
+const deepData = (levels: number) => JSON.parse(`${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`) as object;
+const deepText = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+const emoji = (n: number) => '\u{1F600}'.repeat(n);
+
+/** Secrets that cannot travel in an Authorization header (item: refused at PUT, not stalled at send). */
+const headerUnsafeSecrets: Array<[string, string]> = [
+  ['non-ASCII', 'whsec_caf\u00e9_latte'],
+  ['an emoji', 'whsec_\u{1F511}_secret'],
+  ['CR/LF', 'whsec_line\r\nX-Injected: 1'],
+  ['a tab', 'whsec_tab\there_x'],
+  ['NUL', 'whsec_nul\u0000here'],
+  ['DEL', 'whsec_del\u007fhere'],
+  ['a space', 'whsec with space'],
+  ['a lone surrogate', 'whsec_\ud800_lonely'],
+];
+
+/** Idempotency keys that are not well-formed Unicode, or longer than 200 code points. */
+const badKeys: Array<[string, string]> = [
+  ['a lone high surrogate', 'col-\ud800-x'],
+  ['a lone low surrogate', 'col-\udfff-x'],
+  ['surrogates in the wrong order', 'col-\udc00\ud800-x'],
+  ['201 emoji (code points)', emoji(201)],
+];
 
 const cases: BadCase[] = [
   // REST: endpoint configuration
@@ -406,6 +430,203 @@ const cases: BadCase[] = [
     status: 400,
     code: 'VALIDATION_FAILED',
   },
+  // Secrets that cannot travel in a header, on every path that sets one
+  ...headerUnsafeSecrets.flatMap(([name, secret]): BadCase[] => [
+    {
+      name: `PUT secret with ${name}`,
+      send: put('known', { ...goodConfig, secret }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+    {
+      name: `rotate to a secret with ${name}`,
+      send: (h) => raw(h, 'POST', '/v1/customers/known/webhook/secret/rotate', JSON.stringify({ secret })),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+    {
+      name: `NATS secret.rotate to a secret with ${name}`,
+      send: (h) => nats(h, 'secret.rotate', { customerId: 'known', secret }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+  ]),
+  // Malformed or over-long idempotency keys, on REST and NATS
+  ...badKeys.flatMap(([name, idempotencyKey]): BadCase[] => [
+    {
+      name: `POST message with an idempotency key of ${name}`,
+      send: post('known', { ...message, idempotencyKey }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+    {
+      name: `NATS publish: an idempotency key of ${name}`,
+      send: (h) => nats(h, 'publish', { ...natsMessage, idempotencyKey }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+    {
+      name: `NATS publish.batch: an idempotency key of ${name}`,
+      send: (h) => nats(h, 'publish.batch', { messages: [natsMessage, { ...natsMessage, idempotencyKey }] }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+  ]),
+  // JSON deeper than a message may nest: refused before it is parsed or validated
+  {
+    name: 'POST message with data 10,000 levels deep',
+    send: (h) => raw(h, 'POST', '/v1/customers/known/messages', `{"event":"E","data":${deepText(10_000)}}`),
+    status: 400,
+    code: 'UNSUPPORTED_JSON',
+  },
+  {
+    name: 'POST message with data 65 levels deep (one past the limit)',
+    send: post('known', { event: 'E', data: deepData(65) }),
+    status: 400,
+    code: 'UNSUPPORTED_JSON',
+  },
+  {
+    name: 'PUT webhook with an extra field 10,000 arrays deep',
+    send: (h) =>
+      raw(
+        h,
+        'PUT',
+        '/v1/customers/known/webhook',
+        `{"url":"https://a.example/","secret":"long-enough-secret","x":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+      ),
+    status: 400,
+    code: 'UNSUPPORTED_JSON',
+  },
+  {
+    name: 'NATS publish: data 10,000 levels deep',
+    send: (h) => nats(h, 'publish', `{"customerId":"known","event":"E","data":${deepText(10_000)}}`),
+    status: 400,
+    code: 'UNSUPPORTED_JSON',
+  },
+  {
+    name: 'NATS publish.batch: data 10,000 levels deep',
+    send: (h) =>
+      nats(
+        h,
+        'publish.batch',
+        `{"messages":[{"customerId":"known","event":"E","data":${deepText(10_000)}}]}`,
+      ),
+    status: 400,
+    code: 'UNSUPPORTED_JSON',
+  },
+  {
+    name: 'NATS publish.batch: data 65 levels deep (the same limit as REST)',
+    send: (h) => nats(h, 'publish.batch', { messages: [{ ...natsMessage, data: deepData(65) }] }),
+    status: 400,
+    code: 'UNSUPPORTED_JSON',
+  },
+  {
+    name: 'NATS status: a body 10,000 levels deep',
+    send: (h) => nats(h, 'status', `{"customerId":${deepText(10_000)}}`),
+    status: 400,
+    code: 'UNSUPPORTED_JSON',
+  },
+  // Numbers a double cannot carry: they would reach the receiver changed
+  {
+    name: 'POST message with the number 1e400 (would arrive as null)',
+    send: (h) => raw(h, 'POST', '/v1/customers/known/messages', '{"event":"E","data":{"n":1e400}}'),
+    status: 400,
+    code: 'UNSUPPORTED_JSON',
+  },
+  {
+    name: 'NATS publish: the number 9007199254740993 (would arrive rounded)',
+    send: (h) => nats(h, 'publish', '{"customerId":"known","event":"E","data":{"n":9007199254740993}}'),
+    status: 400,
+    code: 'UNSUPPORTED_JSON',
+  },
+  {
+    name: 'POST message body that is not UTF-8',
+    send: async (h) => {
+      const response = await fetch(`${h.service.url}/v1/customers/known/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.service.adminToken}`, 'content-type': 'application/json' },
+        body: Buffer.from([
+          ...Buffer.from('{"event":"E","data":{"s":"'),
+          0xed,
+          0xa0,
+          0x80,
+          ...Buffer.from('"}}'),
+        ]),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    status: 400,
+    code: 'MALFORMED_JSON',
+  },
+  {
+    name: 'NATS publish: a body that is not UTF-8',
+    send: (h) =>
+      nats(
+        h,
+        'publish',
+        Buffer.from([
+          ...Buffer.from('{"customerId":"known","event":"E","data":{"s":"'),
+          0xff,
+          ...Buffer.from('"}}'),
+        ]),
+      ),
+    status: 400,
+    code: 'MALFORMED_JSON',
+  },
+  // 500s where a 400 belongs
+  {
+    name: 'PUT a secret that also appears in the url',
+    send: put('known', {
+      url: 'https://hooks.example.com/x?key=long-enough-secret',
+      secret: 'long-enough-secret',
+    }),
+    status: 400,
+    code: 'SECRET_NOT_ALLOWED',
+  },
+  {
+    name: 'PUT the secret acceptAny2xx (a name Hookpost records)',
+    send: put('known', { ...goodConfig, secret: 'acceptAny2xx' }),
+    status: 400,
+    code: 'SECRET_NOT_ALLOWED',
+  },
+  {
+    name: 'PUT a secret that is one of the event types',
+    send: put('known', { ...goodConfig, secret: 'CHECK_COMPLETED', events: ['CHECK_COMPLETED'] }),
+    status: 400,
+    code: 'SECRET_NOT_ALLOWED',
+  },
+  ...['http://[::ffff:127.0.0.1%25lo]:38412/', 'http://[fe80::1%25eth0]/hook', 'https://[::1%251]/'].map(
+    (url): BadCase => ({
+      name: `PUT url with an IPv6 zone id ${url}`,
+      send: put('known', { ...goodConfig, url }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    }),
+  ),
+  ...['9007199254740993', '2147483648', '1e3', '0x10', '-1', '1.5'].map((after): BadCase => ({
+    name: `audit with after=${after}`,
+    send: (h) => raw(h, 'GET', `/v1/customers/known/audit?after=${after}`),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  })),
+  ...['1e20', '9007199254740993', '99999999999999999999', '0', '0x1', '1.0'].map((id): BadCase => ({
+    name: `webhooks/${id}`,
+    send: (h) => raw(h, 'GET', `/v1/customers/known/webhooks/${id}`),
+    status: 400,
+    code: 'BAD_REQUEST',
+  })),
+  {
+    name: 'purge through webhookId 1e20',
+    send: (h) => raw(h, 'POST', '/v1/customers/known/webhook/purge', '{"throughWebhookId":1e20}'),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'NATS status.list with limit 1e20',
+    send: (h) => nats(h, 'status.list', '{"limit":1e20}'),
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  },
 ];
 
 describe('bad input gets a clear error and changes nothing', () => {
@@ -439,6 +660,21 @@ describe('bad input gets a clear error and changes nothing', () => {
 
   test(`the table holds at least 40 cases (${cases.length})`, () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
+  });
+
+  test('a refused secret is told what is allowed: visible ASCII', async () => {
+    const response = await put('known', { ...goodConfig, secret: 'whsec_line\r\nbreak' })(h);
+    expect(response.body.error.message).toMatch(/visible ASCII/);
+  });
+
+  test('an idempotency key of 200 emoji is taken on REST and NATS alike, and one key is one message', async () => {
+    const key = emoji(200);
+    const viaRest = await post('known', { ...message, idempotencyKey: key })(h);
+    expect(viaRest.status).toBe(202);
+    const viaNats = await nats(h, 'publish', { ...natsMessage, idempotencyKey: key });
+    expect(viaNats.body).toEqual({ webhookId: viaRest.body.webhookId });
+    const viaBatch = await nats(h, 'publish.batch', { messages: [{ ...natsMessage, idempotencyKey: key }] });
+    expect(viaBatch.body).toEqual({ webhookIds: [viaRest.body.webhookId] });
   });
 
   test.each(cases)('$name -> $status $code', async ({ send, status, code }) => {

@@ -12,6 +12,16 @@ const POISON: ReadonlyArray<[string, Uint8Array, RegExp]> = [
   ['data missing', text('{"event":"CHECK_COMPLETED"}'), /data is missing/],
   ['data not an object', text('{"event":"CHECK_COMPLETED","data":"yes"}'), /data is missing/],
   [
+    'nested 10,000 deep (parses, cannot be written back into a request)',
+    text(`{"event":"CHECK_COMPLETED","data":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`),
+    /data cannot be encoded as JSON again/,
+  ],
+  [
+    'arrays nested 10,000 deep',
+    text(`{"event":"CHECK_COMPLETED","data":{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`),
+    /data cannot be encoded as JSON again/,
+  ],
+  [
     'oversized (260 KiB: the stream takes it, the contract does not)',
     text(JSON.stringify({ event: 'CHECK_COMPLETED', data: { pad: 'x'.repeat(260 * 1024) } })),
     /over the 262144-byte limit/,

@@ -9,6 +9,7 @@ import { startNatsServer, type NatsServerHandle } from '../support/nats-server.j
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startService, type ServiceProcess } from '../support/service-process.js';
+import { readFeedMessages, waitForFeed } from '../support/event-feed.js';
 import { customerOf, startHarness, waitForStatus, type Harness } from './harness.js';
 
 // The service resolves names with the system resolver. To make a name change its answer between
@@ -141,6 +142,49 @@ async function waitForStatusOf(service: ServiceProcess, customerId: string, done
   }
 }
 
+/**
+ * Everything a secret could leak into: the database rows, the log, metrics, the REST and NATS
+ * replies about the customer, and the outbound feed.
+ */
+async function surfacesOf(
+  h: Harness,
+  customerId: string,
+  webhookId: number,
+  status: unknown,
+): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: h.db.url });
+  await client.connect();
+  const rows: unknown[] = [];
+  for (const table of ['customer_secrets', 'events', 'customer_status']) {
+    rows.push(...(await client.query(`SELECT * FROM ${table}`)).rows);
+  }
+  await client.end();
+  const statusReply = await h.client.request(`${h.service.namespace}.status`, JSON.stringify({ customerId }));
+  await waitForFeed(h.client, h.service.namespace, h.db.url);
+  return {
+    'database rows': JSON.stringify(rows),
+    logs: h.service.logs(),
+    metrics: await (await fetch(`${h.service.url}/metrics`)).text(),
+    'status reply': JSON.stringify(status),
+    'NATS status reply': statusReply.string(),
+    audit: JSON.stringify((await h.service.api('GET', `/v1/customers/${customerId}/audit`)).body),
+    history: JSON.stringify(
+      (await h.service.api('GET', `/v1/customers/${customerId}/webhooks/${webhookId}`)).body,
+    ),
+    config: JSON.stringify((await h.service.api('GET', `/v1/customers/${customerId}/webhook`)).body),
+    'all statuses': JSON.stringify((await h.service.api('GET', '/v1/status')).body),
+    feed: JSON.stringify(await readFeedMessages(h.client, h.service.namespace)),
+  };
+}
+
+/** Each surface that contains one of `forms`, with the forms found. */
+function leaksIn(surfaces: Record<string, string>, forms: readonly string[]) {
+  return Object.entries(surfaces).flatMap(([surface, text]) => {
+    const found = forms.filter((form) => text.includes(form));
+    return found.length === 0 ? [] : [{ surface, found }];
+  });
+}
+
 describe('secrets are encrypted at rest and never shown', () => {
   let h: Harness;
   const SECRET = 'whsec_7f3a9c1e5b2d8f4a6c0e9b1d3f5a7c9e';
@@ -167,42 +211,97 @@ describe('secrets are encrypted at rest and never shown', () => {
     const status = await waitForStatus(h, customerId, (s) => s.queue === 'empty');
     expect(h.receiver.requests.find((r) => customerOf(r) === customerId)!.body).toContain(SECRET);
 
-    const client = new pg.Client({ connectionString: h.db.url });
-    await client.connect();
-    const rows: unknown[] = [];
-    for (const table of ['customer_secrets', 'events', 'customer_status']) {
-      rows.push(...(await client.query(`SELECT * FROM ${table}`)).rows);
-    }
-    await client.end();
-    expect(rows.length).toBeGreaterThanOrEqual(4);
-    const statusReply = await h.client.request(
-      `${h.service.namespace}.status`,
-      JSON.stringify({ customerId }),
-    );
-    const surfaces: Record<string, string> = {
-      'database rows': JSON.stringify(rows),
-      logs: h.service.logs(),
-      metrics: await (await fetch(`${h.service.url}/metrics`)).text(),
-      'status reply': JSON.stringify(status),
-      'NATS status reply': statusReply.string(),
-      audit: JSON.stringify((await h.service.api('GET', `/v1/customers/${customerId}/audit`)).body),
-      history: JSON.stringify(
-        (await h.service.api('GET', `/v1/customers/${customerId}/webhooks/${webhookId}`)).body,
-      ),
-      config: JSON.stringify((await h.service.api('GET', `/v1/customers/${customerId}/webhook`)).body),
-      'all statuses': JSON.stringify((await h.service.api('GET', '/v1/status')).body),
-    };
+    const surfaces = await surfacesOf(h, customerId, webhookId, status);
+    expect(surfaces['database rows']!.length).toBeGreaterThan(100);
     const encodings = [SECRET, Buffer.from(SECRET).toString('base64'), Buffer.from(SECRET).toString('hex')];
-    for (const [surface, text] of Object.entries(surfaces)) {
-      expect({ surface, leaks: encodings.filter((form) => text.includes(form)) }).toEqual({
-        surface,
-        leaks: [],
-      });
-    }
+    expect(leaksIn(surfaces, encodings)).toEqual([]);
     // The failure was recorded, with the echoed secret blanked out.
     const history = JSON.parse(surfaces.history!);
     expect(JSON.stringify(history)).toMatch(/bad auth/);
   });
+});
+
+describe('a secret echoed back in an encoded form', () => {
+  let h: Harness;
+  // Characters that each encoding writes differently: a quote, a backslash, a slash, +, &, %, <, >.
+  const SECRET = 'whsec_Q"uo\\te/p+l&n%e<x>9c1e5b2d8f4a';
+  const hexOf = (text: string) => Buffer.from(text).toString('hex');
+  /** How careless receivers echo what they got. */
+  const FORMS: ReadonlyArray<[string, (text: string) => string]> = [
+    ['raw', (text) => text],
+    ['JSON-escaped', (text) => JSON.stringify(text).slice(1, -1)],
+    ['base64', (text) => Buffer.from(text).toString('base64')],
+    ['base64url', (text) => Buffer.from(text).toString('base64url')],
+    ['hex', hexOf],
+    ['HEX', (text) => hexOf(text).toUpperCase()],
+    ['URL-encoded', encodeURIComponent],
+    [
+      'URL-encoded, lower case',
+      (text) => encodeURIComponent(text).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
+    ],
+  ];
+
+  beforeAll(async () => {
+    h = await startHarness({ HOOKPOST_BACKOFF_BASE_MS: '20', LOG_LEVEL: 'debug' });
+  });
+  afterAll(() => h?.close());
+
+  test('each form of the Authorization header and of the body secret is redacted everywhere', async () => {
+    const customerId = 'echo-encoded';
+    let attempt = 0;
+    // One failure per form: a JSON 500 body with the header and the body's secret in that form
+    // (raw: a plain-text body, so JSON does not escape it on the way).
+    h.receiver.respondWith((request) => {
+      if (customerOf(request) !== customerId) {
+        return { status: 200 };
+      }
+      const form = FORMS[attempt];
+      attempt += 1;
+      if (form === undefined) {
+        return { status: 200 };
+      }
+      const [name, encode] = form;
+      const header = String(request.headers.authorization);
+      const bodySecret = String((JSON.parse(request.body) as { secret: string }).secret);
+      if (name === 'raw') {
+        return { status: 500, body: `bad auth: ${header} secret ${bodySecret}` };
+      }
+      const body = JSON.stringify({
+        error: 'bad auth',
+        form: name,
+        header: encode(header),
+        secret: encode(bodySecret),
+      });
+      // JSON.stringify escapes a JSON-escaped echo again: write that one as the receiver would.
+      return {
+        status: 500,
+        body:
+          name === 'JSON-escaped'
+            ? `{"error":"bad auth","header":"${encode(header)}","secret":"${encode(bodySecret)}"}`
+            : body,
+        headers: { 'content-type': 'application/json' },
+      };
+    });
+    await h.configure(customerId, { secret: SECRET });
+    const { webhookId } = await h.publish(customerId, 'CHECK_COMPLETED', { n: 1 });
+    await h.receiver.waitFor(
+      (all) => all.filter((r) => customerOf(r) === customerId).length > FORMS.length,
+      20_000,
+    );
+    const status = await waitForStatus(h, customerId, (s) => s.queue === 'empty');
+
+    const surfaces = await surfacesOf(h, customerId, webhookId, status);
+    const echoed = FORMS.flatMap(([, encode]) => [encode(SECRET), encode(`Bearer ${SECRET}`)]);
+    expect(leaksIn(surfaces, echoed)).toEqual([]);
+    // Every failure was recorded, with its form's echo blanked out.
+    const failures = JSON.parse(surfaces.audit!).events.filter(
+      (e: { type: string }) => e.type === 'DeliveryFailed',
+    );
+    expect(failures).toHaveLength(FORMS.length);
+    for (const failure of failures) {
+      expect(failure.data.error).toMatch(/^HTTP 500: .*bad auth.*\[redacted\]/);
+    }
+  }, 60_000);
 });
 
 describe('bounded reads of receiver responses', () => {

@@ -15,6 +15,17 @@ export class CustomerSecretRow {
   @Column({ name: 'key_id', type: 'text' })
   keyId!: string;
 
+  /** The secret the last rotation replaced, sealed the same way; null without one. */
+  @Column({ name: 'previous_ciphertext', type: 'text', nullable: true })
+  previousCiphertext!: string | null;
+
+  @Column({ name: 'previous_key_id', type: 'text', nullable: true })
+  previousKeyId!: string | null;
+
+  /** Until when (epoch ms) the previous secret still signs. */
+  @Column({ name: 'previous_expires_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  previousExpiresAt!: number | null;
+
   @Column({ name: 'updated_at', type: 'bigint', transformer: bigintAsNumber })
   updatedAt!: number;
 }

@@ -20,6 +20,7 @@ const status = (overrides: Partial<CustomerStatus> = {}): CustomerStatus => ({
   nextAttemptAt: null,
   attempts: 0,
   recentFailures: [],
+  stepFailure: null,
   ...overrides,
 });
 const failure = {

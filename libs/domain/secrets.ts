@@ -1,0 +1,33 @@
+/**
+ * An endpoint's secrets in plain text, as the store opens them for the sender. They never enter an
+ * event or the projection: those carry only the last four characters.
+ */
+
+/** The secret a rotation replaced: it still signs, after the current one, until `expiresAt`. */
+export interface RetiringSecret {
+  readonly secret: string;
+  /** Epoch ms. */
+  readonly expiresAt: number;
+}
+
+/** The current secret and, after a rotation, the one it replaced (null without one). */
+export interface EndpointSecrets {
+  readonly current: string;
+  readonly previous: RetiringSecret | null;
+}
+
+/** Longest overlap of a rotation: 30 days, in seconds. */
+export const MAX_ROTATION_OVERLAP_SECONDS = 2_592_000;
+
+/** The overlap when a rotation names none: 24 hours, in seconds. */
+export const DEFAULT_ROTATION_OVERLAP_SECONDS = 86_400;
+
+/**
+ * The secrets that sign a request sent at `now`, in `webhook-signature` order: the current one,
+ * then the previous one while its overlap lasts. The first is also the one `Authorization` and the
+ * body carry.
+ */
+export function signingSecrets(secrets: EndpointSecrets, now: number): string[] {
+  const { current, previous } = secrets;
+  return previous !== null && now < previous.expiresAt ? [current, previous.secret] : [current];
+}
