@@ -104,9 +104,13 @@ async function greetsLikeNats(port: number): Promise<boolean> {
 }
 
 /** Ready means a client connects and the JetStream API answers, not merely that the port is open. */
-export async function waitReady(server: OwnedProcess, port: number): Promise<void> {
+export async function waitReady(
+  server: OwnedProcess,
+  port: number,
+  timeoutMs = READY_TIMEOUT_MS,
+): Promise<void> {
   const url = `nats://127.0.0.1:${port}`;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   let lastError: unknown = 'no NATS greeting';
   while (Date.now() < deadline && !server.exited()) {
     try {
@@ -127,7 +131,7 @@ export async function waitReady(server: OwnedProcess, port: number): Promise<voi
   const { exitCode, signalCode } = server.child;
   const why = server.exited()
     ? `exited (code ${exitCode}, signal ${signalCode})`
-    : `not ready after ${READY_TIMEOUT_MS} ms (last error: ${String(lastError)})`;
+    : `not ready after ${timeoutMs} ms (last error: ${String(lastError)})`;
   await server.terminate('SIGKILL');
   throw new Error(`nats-server on ${url} ${why}; stderr:\n${server.stderr()}`);
 }
