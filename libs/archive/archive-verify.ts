@@ -105,7 +105,7 @@ function checkpointDifferences(checkpoint: ArchiveCheckpoint, fold: ArchiveCheck
     return [`${prefix}: no archived events (the checkpoint is at version ${checkpoint.version})`];
   }
   const lines = projectionDifferences(
-    { ...checkpoint, pending: 0, queue: 'empty', nextAttemptAt: null, updatedAt: 0 },
+    { ...checkpoint, pending: 0, queue: 'empty', nextAttemptAt: null, oldestPendingAt: null, updatedAt: 0 },
     fold,
   ).map((line) => line.replace(': stored ', ': checkpoint ').replace(', log ', ', archive '));
   if (checkpoint.chain !== fold.chain) {

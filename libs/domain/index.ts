@@ -15,3 +15,10 @@ export * from './stall-alert.js';
 export * from './state.js';
 export * from './step-failure.js';
 export * from './status.js';
+export * from './version-conflict.js';
+
+import { decide } from './decide.js';
+import { evolve, initialState } from './state.js';
+
+/** The customer-queue decider as one record (Emmett's shape): initialState, evolve, decide. */
+export const customerQueue = { initialState, evolve, decide } as const;

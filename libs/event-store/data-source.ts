@@ -8,6 +8,7 @@ import { AddEventSchemaVersion1764600000000 } from './migrations/1764600000000-a
 import { AddRelayState1764700000000 } from './migrations/1764700000000-add-relay-state.js';
 import { AddArchiveCheckpoints1764800000000 } from './migrations/1764800000000-add-archive-checkpoints.js';
 import { AddPreviousSecret1765100000000 } from './migrations/1765100000000-add-previous-secret.js';
+import { AddOldestPending1765200000000 } from './migrations/1765200000000-add-oldest-pending.js';
 import type { StoreOptions } from './store-types.js';
 
 /** How long a SQLite write waits for another process's lock before it fails (busy_timeout). */
@@ -23,6 +24,7 @@ export async function openDataSource(options: StoreOptions): Promise<DataSource>
       AddRelayState1764700000000,
       AddArchiveCheckpoints1764800000000,
       AddPreviousSecret1765100000000,
+      AddOldestPending1765200000000,
     ],
     migrationsTableName: 'event_store_migrations',
     migrationsRun: true,

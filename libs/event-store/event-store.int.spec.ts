@@ -294,6 +294,69 @@ describe.each(backends)('EventStore on %s', (_name, createBackend) => {
     expect(await store.summary()).toEqual({ customers: { empty: 1, waiting: 2, stalled: 1 }, pending: 7 });
   });
 
+  test('listSnapshots finds an id prefix and pages oldest pending first by keyset', async () => {
+    const withAge = async (customerId: string, pending: number, oldestPendingAt: number | null) => {
+      const event = configured();
+      await store.append(customerId, 0, [event], { ...projectionAfter([event], pending), oldestPendingAt });
+    };
+    await withAge('acme-eu', 1, T0 + 30);
+    await withAge('acme_us', 2, T0 + 10);
+    await withAge('acme-de', 1, T0 + 10);
+    await withAge('acmf', 1, T0 + 5);
+    await withAge('ac', 0, null);
+    await withAge('Acme', 1, null); // pending, but its age not known yet (a row from before ages)
+    const ids = (snapshots: Array<{ customerId: string }>) =>
+      snapshots.map((snapshot) => snapshot.customerId);
+
+    // Byte order on both databases: '-' < '_' and upper case before lower case.
+    expect(ids(await store.listSnapshots({ prefix: 'acme', limit: 10 }))).toEqual([
+      'acme-de',
+      'acme-eu',
+      'acme_us',
+    ]);
+    expect(ids(await store.listSnapshots({ prefix: 'acme_', limit: 10 }))).toEqual(['acme_us']);
+    expect(ids(await store.listSnapshots({ prefix: 'ac', afterCustomerId: 'acme-eu', limit: 10 }))).toEqual([
+      'acme_us',
+      'acmf',
+    ]);
+
+    const oldest = await store.listSnapshots({ order: 'oldest', queue: 'waiting', limit: 2 });
+    expect(oldest.map((row) => [row.customerId, row.oldestPendingAt])).toEqual([
+      ['acmf', T0 + 5],
+      ['acme-de', T0 + 10],
+    ]);
+    const after = { afterOldestPendingAt: T0 + 10, afterCustomerId: 'acme-de' };
+    expect(ids(await store.listSnapshots({ order: 'oldest', ...after, limit: 10 }))).toEqual([
+      'acme_us',
+      'acme-eu',
+    ]);
+    expect(ids(await store.listSnapshots({ order: 'oldest', prefix: 'acme', limit: 10 }))).toEqual([
+      'acme-de',
+      'acme_us',
+      'acme-eu',
+    ]);
+  });
+
+  test('the oldest pending time is kept while the writer does not know it and cleared when nothing is pending', async () => {
+    const event = configured();
+    await store.append('acme', 0, [event], { ...projectionAfter([event], 3), oldestPendingAt: T0 });
+    const retried = retryRequested(T0 + 1);
+    const state = (await store.load('acme'))?.state;
+    await store.append('acme', 1, [retried], {
+      ...projectionAfter([retried], 3, state),
+      oldestPendingAt: null,
+    });
+    expect((await store.load('acme'))?.oldestPendingAt).toBe(T0);
+    await store.updatePending('acme', 2, 'waiting', T0 + 7);
+    expect((await store.load('acme'))?.oldestPendingAt).toBe(T0 + 7);
+    await store.updatePending('acme', 2, 'waiting');
+    expect((await store.load('acme'))?.oldestPendingAt).toBe(T0 + 7);
+    await store.updatePending('acme', 0, 'empty', T0 + 9);
+    expect((await store.load('acme'))?.oldestPendingAt).toBeNull();
+    await store.updatePending('fresh', 1, 'stalled', T0 + 3);
+    expect((await store.load('fresh'))?.oldestPendingAt).toBe(T0 + 3);
+  });
+
   test('a snapshot stored before a state field existed loads with that field at its initial value', async () => {
     const event = configured();
     await store.append('acme', 0, [event], projectionAfter([event], 0), { secrets: only(SECRET) });

@@ -194,9 +194,17 @@ export class EventStore {
     return this.snapshots.loadMany(customerIds);
   }
 
-  /** Records a new pending count (a publish) without an event or a version bump. */
-  updatePending(customerId: string, pending: number, queue: QueueState): Promise<void> {
-    return this.snapshots.updatePending(customerId, pending, queue);
+  /**
+   * Records a new pending count without an event or a version bump, and when the oldest pending
+   * message was accepted if known (null keeps the stored time while anything is pending).
+   */
+  updatePending(
+    customerId: string,
+    pending: number,
+    queue: QueueState,
+    oldestPendingAt: number | null = null,
+  ): Promise<void> {
+    return this.snapshots.updatePending(customerId, pending, queue, oldestPendingAt);
   }
 
   /** Up to `limit` events of one customer after `afterVersion`, oldest first. */

@@ -3,9 +3,20 @@ import type { EventInsert, StatusUpsert } from './append-plan.js';
 import type { SealedSecrets } from './secret-cipher.js';
 import { chunksFor, type SqlDialect } from './sql-dialect.js';
 
-const STATUS_UPDATE = ['version', 'state', 'pending', 'queue', 'next_attempt_at', 'updated_at']
-  .map((column) => `"${column}" = excluded."${column}"`)
-  .join(', ');
+/**
+ * The upserts' `oldest_pending_at`: cleared when nothing is pending, the new value when the writer
+ * knew it, else the stored one (a writer whose window does not hold the head).
+ */
+export const OLDEST_PENDING_UPDATE =
+  '"oldest_pending_at" = CASE WHEN excluded."pending" = 0 THEN NULL' +
+  ' ELSE COALESCE(excluded."oldest_pending_at", "customer_status"."oldest_pending_at") END';
+
+const STATUS_UPDATE = [
+  ...['version', 'state', 'pending', 'queue', 'next_attempt_at', 'updated_at'].map(
+    (column) => `"${column}" = excluded."${column}"`,
+  ),
+  OLDEST_PENDING_UPDATE,
+].join(', ');
 
 /**
  * The multi-row statements of one group transaction, chunked under the parameter limits.
@@ -62,11 +73,11 @@ export class GroupStatements {
 
   /** Inserts or replaces the projection rows (at most one per customer: pg refuses touching a row twice). */
   async upsertStatuses(statuses: readonly StatusUpsert[], now: number): Promise<void> {
-    for (const chunk of chunksFor(statuses, 7)) {
+    for (const chunk of chunksFor(statuses, 8)) {
       await this.manager.query(
-        `INSERT INTO "customer_status"
-           ("customer_id", "version", "state", "pending", "queue", "next_attempt_at", "updated_at")
-         VALUES ${this.dialect.rows(chunk.length, 7)} ON CONFLICT ("customer_id") DO UPDATE SET ${STATUS_UPDATE}`,
+        `INSERT INTO "customer_status" ("customer_id", "version", "state", "pending", "queue",
+           "next_attempt_at", "oldest_pending_at", "updated_at")
+         VALUES ${this.dialect.rows(chunk.length, 8)} ON CONFLICT ("customer_id") DO UPDATE SET ${STATUS_UPDATE}`,
         chunk.flatMap(({ customerId, version, projection }) => [
           customerId,
           version,
@@ -74,6 +85,7 @@ export class GroupStatements {
           projection.pending,
           projection.queue,
           projection.nextAttemptAt,
+          projection.pending > 0 ? (projection.oldestPendingAt ?? null) : null,
           now,
         ]),
       );

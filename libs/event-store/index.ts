@@ -3,7 +3,7 @@
  * concurrency, inline projection rows, sealed webhook secrets, and ordered reads for replay.
  */
 export { EventStore } from './event-store.js';
-export type { QueueSummary, SnapshotFilter } from './snapshot-repository.js';
+export type { QueueSummary, SnapshotFilter, SnapshotOrder } from './snapshot-repository.js';
 export type {
   AppendResult,
   ArchiveCheckpoint,

@@ -1,6 +1,7 @@
-import { In, MoreThan, type DataSource, type FindOptionsWhere, type Repository } from 'typeorm';
+import { In, type DataSource, type Repository } from 'typeorm';
 import { initialState, type QueueState } from '../domain/index.js';
 import { CustomerStatusRow, parseStoredState } from './entities/customer-status.entity.js';
+import { OLDEST_PENDING_UPDATE } from './group-statements.js';
 import type { SealedSecrets } from './secret-cipher.js';
 import type { WorkLock } from './serial-lock.js';
 import { chunksFor } from './sql-dialect.js';
@@ -12,27 +13,41 @@ export interface QueueSummary {
   pending: number;
 }
 
+/** How {@link SnapshotRepository.list} orders: by id (byte order), or oldest pending message first. */
+export type SnapshotOrder = 'id' | 'oldest';
+
 /** Filter and keyset page for {@link SnapshotRepository.list}. */
 export interface SnapshotFilter {
   queue?: QueueState;
-  /** Only customers after this id (ids ascending): pass the last id of the previous page. */
+  /** Only customers whose id starts with this. */
+  prefix?: string;
+  /** 'id' (default), or 'oldest': only customers with a known oldest pending message, oldest first. */
+  order?: SnapshotOrder;
+  /** Only customers after this id in the order: pass the last id of the previous page. */
   afterCustomerId?: string;
+  /** With order 'oldest' (and afterCustomerId): the previous page's last `oldestPendingAt`. */
+  afterOldestPendingAt?: number;
   limit: number;
 }
+
+/** Above every character of a customerId: `[prefix, prefix + PREFIX_END)` is exactly the ids with that prefix. */
+const PREFIX_END = '~';
 
 /** The projection rows (customer_status) outside appends: loads, listings, pending counts, rebuilds. */
 export class SnapshotRepository {
   private readonly rows: Repository<CustomerStatusRow>;
   private readonly loadWithSecretSql: string;
+  private readonly postgres: boolean;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly lock: WorkLock,
   ) {
     this.rows = dataSource.getRepository(CustomerStatusRow);
-    const param = dataSource.options.type === 'postgres' ? '$1' : '?';
+    this.postgres = dataSource.options.type === 'postgres';
+    const param = this.postgres ? '$1' : '?';
     this.loadWithSecretSql =
-      'SELECT s.version, s.state, s.pending, s.queue, s.next_attempt_at, s.updated_at, k.ciphertext, k.key_id,' +
+      `SELECT ${STATUS_COLUMNS('s')}, k.ciphertext, k.key_id,` +
       ' k.previous_ciphertext, k.previous_key_id, k.previous_expires_at' +
       ` FROM customer_status s LEFT JOIN customer_secrets k ON k.customer_id = s.customer_id WHERE s.customer_id = ${param}`;
   }
@@ -51,16 +66,7 @@ export class SnapshotRepository {
     if (row === undefined) {
       return null;
     }
-    const snapshot: CustomerSnapshot = {
-      customerId,
-      version: Number(row.version),
-      state: parseStoredState(row.state),
-      pending: Number(row.pending),
-      queue: row.queue,
-      nextAttemptAt: row.next_attempt_at === null ? null : Number(row.next_attempt_at),
-      updatedAt: Number(row.updated_at),
-    };
-    return { snapshot, sealed: sealedSecrets(row) };
+    return { snapshot: fromRawRow(row, customerId), sealed: sealedSecrets(row) };
   }
 
   /** One customer's snapshot, or null when it has none. */
@@ -79,42 +85,75 @@ export class SnapshotRepository {
     return snapshots;
   }
 
-  /** A page of snapshots in customerId order, optionally in one queue state. */
+  /**
+   * A keyset page of snapshots in customerId order (bytewise, on both databases) or oldest pending
+   * message first, optionally in one queue state and under an id prefix. Each form is one index
+   * range (migration 1765200000000), so a page costs the same at any depth.
+   */
   async list(filter: SnapshotFilter): Promise<CustomerSnapshot[]> {
-    const where: FindOptionsWhere<CustomerStatusRow> = {};
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return this.postgres ? `$${params.length}` : '?';
+    };
+    const id = this.postgres ? '"customer_id" COLLATE "C"' : '"customer_id"';
+    const where: string[] = [];
     if (filter.queue !== undefined) {
-      where.queue = filter.queue;
+      where.push(`"queue" = ${param(filter.queue)}`);
+    }
+    if (filter.prefix !== undefined) {
+      where.push(`${id} >= ${param(filter.prefix)} AND ${id} < ${param(filter.prefix + PREFIX_END)}`);
+    }
+    const oldest = filter.order === 'oldest';
+    if (oldest) {
+      where.push('"oldest_pending_at" IS NOT NULL');
     }
     if (filter.afterCustomerId !== undefined) {
-      where.customerId = MoreThan(filter.afterCustomerId);
+      where.push(
+        oldest
+          ? `("oldest_pending_at", ${id}) > (${param(filter.afterOldestPendingAt ?? 0)}, ${param(filter.afterCustomerId)})`
+          : `${id} > ${param(filter.afterCustomerId)}`,
+      );
     }
+    const sql =
+      `SELECT "customer_id", ${STATUS_COLUMNS()} FROM "customer_status"` +
+      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+      ` ORDER BY ${oldest ? `"oldest_pending_at", ${id}` : id} LIMIT ${param(filter.limit)}`;
     const rows = await this.lock.run(() =>
-      this.rows.find({ where, order: { customerId: 'ASC' }, take: filter.limit }),
+      this.dataSource.query<Array<RawStatusRow & { customer_id: string }>>(sql, params),
     );
-    return rows.map(toSnapshot);
+    return rows.map((row) => fromRawRow(row, row.customer_id));
   }
 
   /**
    * Sets the pending count and queue state without an event. A customer without a row gets one at
    * version 0 (initial state), so an unconfigured customer with pending messages is listed as stalled.
    */
-  async updatePending(customerId: string, pending: number, queue: QueueState): Promise<void> {
-    const row: CustomerStatusRow = {
-      customerId,
-      version: 0,
-      state: initialState(),
-      pending,
-      queue,
-      nextAttemptAt: null,
-      updatedAt: Date.now(),
-    };
+  async updatePending(
+    customerId: string,
+    pending: number,
+    queue: QueueState,
+    oldestPendingAt: number | null = null,
+  ): Promise<void> {
+    const p = this.postgres ? (index: number) => `$${index}` : () => '?';
     await this.lock.run(() =>
-      this.rows
-        .createQueryBuilder()
-        .insert()
-        .values(row)
-        .orUpdate(['pending', 'queue', 'updated_at'], ['customer_id'])
-        .execute(),
+      this.dataSource.query(
+        `INSERT INTO "customer_status" ("customer_id", "version", "state", "pending", "queue",
+           "next_attempt_at", "oldest_pending_at", "updated_at")
+         VALUES (${[1, 2, 3, 4, 5, 6, 7, 8].map(p).join(', ')}) ON CONFLICT ("customer_id") DO UPDATE SET
+         "pending" = excluded."pending", "queue" = excluded."queue", "updated_at" = excluded."updated_at",
+         ${OLDEST_PENDING_UPDATE}`,
+        [
+          customerId,
+          0,
+          JSON.stringify(initialState()),
+          pending,
+          queue,
+          null,
+          pending > 0 ? oldestPendingAt : null,
+          Date.now(),
+        ],
+      ),
     );
   }
 
@@ -144,14 +183,39 @@ export class SnapshotRepository {
   }
 }
 
-/** A row of loadWithSealedSecret's query as the drivers return it (pg gives BIGINT as a string). */
-interface RawSnapshotRow {
+/** The status columns of a plain query, optionally of a table alias. */
+const STATUS_COLUMNS = (alias?: string) =>
+  ['version', 'state', 'pending', 'queue', 'next_attempt_at', 'oldest_pending_at', 'updated_at']
+    .map((column) => (alias === undefined ? `"${column}"` : `${alias}.${column}`))
+    .join(', ');
+
+/** The status columns as the drivers return them (pg gives BIGINT as a string). */
+interface RawStatusRow {
   version: number | string;
   state: string;
   pending: number | string;
   queue: QueueState;
   next_attempt_at: number | string | null;
+  oldest_pending_at: number | string | null;
   updated_at: number | string;
+}
+
+function fromRawRow(row: RawStatusRow, customerId: string): CustomerSnapshot {
+  const orNull = (value: number | string | null) => (value === null ? null : Number(value));
+  return {
+    customerId,
+    version: Number(row.version),
+    state: parseStoredState(row.state),
+    pending: Number(row.pending),
+    queue: row.queue,
+    nextAttemptAt: orNull(row.next_attempt_at),
+    oldestPendingAt: orNull(row.oldest_pending_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/** A row of loadWithSealedSecret's query. */
+interface RawSnapshotRow extends RawStatusRow {
   ciphertext: string | null;
   key_id: string | null;
   previous_ciphertext: string | null;

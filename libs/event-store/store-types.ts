@@ -49,6 +49,8 @@ export interface CustomerSnapshot {
   pending: number;
   queue: QueueState;
   nextAttemptAt: number | null;
+  /** When the oldest pending message was accepted, epoch ms; null when none is pending or not known. */
+  oldestPendingAt: number | null;
   /** When the row was last written, epoch ms. */
   updatedAt: number;
 }
@@ -59,6 +61,11 @@ export interface Projection {
   pending: number;
   queue: QueueState;
   nextAttemptAt: number | null;
+  /**
+   * When the oldest pending message was accepted, if the caller knows it; absent or null keeps the
+   * stored one while anything is pending (the row is cleared when nothing is).
+   */
+  oldestPendingAt?: number | null;
 }
 
 /** The result of an append: the customer's new version and the global positions of its events. */

@@ -1,14 +1,2 @@
-/**
- * An append expected a different stream version than the log holds: another writer (or a stale
- * owner of the customer) got there first. Nothing of that append was written.
- */
-export class VersionConflictError extends Error {
-  constructor(
-    readonly customerId: string,
-    readonly expected: number,
-    readonly actual: number,
-  ) {
-    super(`version conflict for customer ${customerId}: expected ${expected}, log is at ${actual}`);
-    this.name = 'VersionConflictError';
-  }
-}
+// The error is the domain's (the runtime recognises it by class without naming the store).
+export { VersionConflictError } from '../domain/index.js';

@@ -1,10 +1,10 @@
 /**
  * The durable per-customer queues of Hookpost in one NATS JetStream stream: publish, read after a
- * cursor, count, amortised removal of delivered messages, discovery, and a feed of new messages.
+ * cursor, count, removal of delivered messages, discovery, and a feed of new messages.
  */
-export { JetStreamQueue, PURGE_EVERY_MESSAGES } from './jetstream-queue.js';
-export type { BacklogPacing, QueueFeed } from './feed.js';
-export { IncompleteReadError } from './reader.js';
+export { JetStreamQueue } from './jetstream-queue.js';
+export type { QueueFeed } from './feed.js';
+export { IncompleteReadError, type ReadPage } from './reader.js';
 export { encodeBody, type QueuedMessage, type QueueBody } from './message.js';
 export type { PublishItem, PublishResult } from './publisher.js';
 export { MessageTooLargeError, QueueFullError, QueueSettingsError } from './errors.js';

@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, type NatsServerHandle } from '../../test/support/nats-server.js';
+import { until } from '../../test/support/until.js';
 import { JetStreamQueue, queueSubject, streamName, type QueuedMessage } from './index.js';
 
 let server: NatsServerHandle;
@@ -112,7 +113,7 @@ test('read returns only the customer messages after afterId, in order, up to max
   expect(await queue.read('odd', 12, 100)).toEqual([]);
   expect(await queue.read('nobody', 0, 100)).toEqual([]);
   await expect(queue.read('*', 0, 10)).rejects.toThrow(/customerId/);
-  await queue.close(); // waits for the background deletes of the read consumers
+  // Batch direct gets: no read leaves a consumer behind.
   expect((await jsm.streams.info(streamName(ns))).state.consumer_count).toBe(0);
 });
 
@@ -134,37 +135,33 @@ test('release + flush removes delivered messages and never an undelivered one', 
     Array.from({ length: 10 }, (_, i) => ({ customerId: i % 2 ? 'b' : 'a', body: body(i) })),
   );
   // a: 1,3,5,7,9  b: 2,4,6,8,10
-  queue.release('a', 5, 3);
-  expect(await storedSeqs(ns)).toHaveLength(10); // amortised: nothing purged yet
+  queue.release('a', 5);
   await queue.flush('a');
   expect(await storedSeqs(ns)).toEqual([2, 4, 6, 7, 8, 9, 10]);
   expect(ids(await queue.read('a', 0, 100))).toEqual([7, 9]);
 
-  queue.release('b', 4, 2);
-  queue.release('a', 9, 2);
+  queue.release('b', 4);
+  queue.release('a', 9);
   await queue.flush();
   expect(await storedSeqs(ns)).toEqual([6, 8, 10]);
   expect(await queue.customersWithMessages()).toEqual(new Map([['b', 3]]));
 });
 
-test('release purges on its own once 1,000 messages of a customer are released', async () => {
+test('releases purge in the background, one purge per customer at a time, never past the release', async () => {
   const { ns, queue } = await openQueue();
   await queue.publishMany(Array.from({ length: 1_100 }, (_, i) => ({ customerId: 'a', body: body(i) })));
-  for (let id = 1; id <= 1_000; id += 100) {
-    queue.release('a', id + 99, 100);
+  const all = await queue.read('a', 0, 1_100); // more than one direct-get batch
+  expect(ids(all)).toEqual(Array.from({ length: 1_100 }, (_, i) => i + 1));
+  for (let id = 100; id <= 1_000; id += 100) {
+    queue.release('a', id); // coalesced: later ones join the purge that waits
   }
-  const deadline = Date.now() + 5_000;
-  let state = (await jsm.streams.info(streamName(ns))).state;
-  while (state.first_seq !== 1_001 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    state = (await jsm.streams.info(streamName(ns))).state;
-  }
-  expect(state).toMatchObject({ messages: 100, first_seq: 1_001 });
-  queue.release('a', 1_050, 50); // below the next 1,000: waits for them or a flush
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  expect((await jsm.streams.info(streamName(ns))).state).toMatchObject({ first_seq: 1_001 });
-  await queue.flush('a');
-  expect((await jsm.streams.info(streamName(ns))).state).toMatchObject({ messages: 50, first_seq: 1_051 });
+  await until(
+    async () => (await jsm.streams.info(streamName(ns))).state.first_seq === 1_001,
+    'the background purges',
+  );
+  expect((await jsm.streams.info(streamName(ns))).state).toMatchObject({ messages: 100, first_seq: 1_001 });
+  expect(ids(await queue.read('a', 0, 2))).toEqual([1_001, 1_002]);
+  expect(await queue.pendingCount('a', 0)).toBe(100);
 });
 
 test('customersWithMessages gives per-customer counts', async () => {

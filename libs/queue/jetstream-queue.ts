@@ -1,12 +1,11 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { assertCustomerId } from './customer-id.js';
-import { startFeed, type BacklogPacing, type QueueFeed } from './feed.js';
+import { startFeed, type QueueFeed } from './feed.js';
 import type { QueuedMessage, QueueBody } from './message.js';
 import { publishAll, publishOne, type PublishItem, type PublishResult } from './publisher.js';
-import { concurrencyLimit, dutyCycle } from './concurrency-limit.js';
-import { Purger } from './purger.js';
-import { countAfter, readAfter, type ReadContext } from './reader.js';
+import { Purges } from './purges.js';
+import { countAfter, readAfter, type ReadContext, type ReadPage } from './reader.js';
 import {
   queueSubject,
   queueSubjectPrefix,
@@ -17,58 +16,54 @@ import {
 } from './settings.js';
 import { ensureStream } from './stream.js';
 
-/** Released messages of one customer per purge: purge cost grows with the stream, not with what it removes. */
-export const PURGE_EVERY_MESSAGES = 1_000;
-
-/** Subject purges in flight at once (the server runs them one by one; see concurrency-limit.ts). */
+/** Subject purges in flight at once; releases beyond that wait and coalesce per customer (see Purges). */
 const PURGE_CONCURRENCY = 4;
 
-/** Share of the time background purges may keep the stream busy (see dutyCycle). */
-const BACKGROUND_PURGE_SHARE = 0.2;
+/** How often a customer's delivered messages are purged at most (one API request per customer per tick). */
+const PURGE_DELAY_MS = 250;
 
-/** With a max_msgs cap, delivered messages may hold at most this share of it before all are purged. */
-const UNPURGED_SHARE_OF_CAP = 0.1;
+/** nats-server 2.11 counted a batch's end marker in Nats-Num-Pending; 2.12 stopped (see ReadContext). */
+function pendingOverCount(serverVersion: string | undefined): number {
+  const [major = 0, minor = 0] = (serverVersion ?? '').split('.').map((part) => Number.parseInt(part, 10));
+  return major === 2 && minor === 11 ? 1 : 0;
+}
 
 /**
  * The customers' ordered queues in one JetStream stream (limits retention, discard new; why not
  * workqueue: see streamConfig). The caller keeps each customer's cursor (last delivered id) and
- * releases what it delivered; the queue removes released messages with amortised subject purges.
+ * releases what it delivered; the queue removes released messages with subject purges in the
+ * background and reads with batch direct gets, so no consumer is created per read.
  */
 export class JetStreamQueue {
   private readonly prefix: string;
   private readonly stream: string;
   private readonly readContext: ReadContext;
-  private readonly purger: Purger;
-  private readonly tasks = new Set<Promise<unknown>>();
+  private readonly purges: Purges;
   private readonly feeds = new Set<QueueFeed>();
 
   private constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly settings: ResolvedQueueSettings,
+    serverVersion: string | undefined,
   ) {
     this.prefix = queueSubjectPrefix(settings.namespace);
     this.stream = streamName(settings.namespace);
     this.readContext = {
-      js,
       jsm,
       stream: this.stream,
       subjectPrefix: this.prefix,
-      background: (task) => this.track(task),
+      pendingOverCount: pendingOverCount(serverVersion),
     };
-    const purges = concurrencyLimit(PURGE_CONCURRENCY);
-    this.purger = new Purger(
+    this.purges = new Purges(
       async (customerId, keepFrom) => {
-        await purges(() =>
-          this.jsm.streams.purge(this.stream, {
-            filter: queueSubject(settings.namespace, customerId),
-            seq: keepFrom,
-          }),
-        );
+        await this.jsm.streams.purge(this.stream, {
+          filter: queueSubject(settings.namespace, customerId),
+          seq: keepFrom,
+        });
       },
-      PURGE_EVERY_MESSAGES,
-      unpurgedBudget(settings),
-      dutyCycle(BACKGROUND_PURGE_SHARE),
+      PURGE_CONCURRENCY,
+      PURGE_DELAY_MS,
     );
   }
 
@@ -77,7 +72,7 @@ export class JetStreamQueue {
     const resolved = resolveSettings(settings);
     const jsm = await jetstreamManager(nc);
     await ensureStream(jsm, nc.info?.version, resolved);
-    return new JetStreamQueue(jetstream(nc), jsm, resolved);
+    return new JetStreamQueue(jetstream(nc), jsm, resolved, nc.info?.version);
   }
 
   /** Appends a message to the customer's queue; the same idempotency key within the window returns the first id. */
@@ -93,9 +88,14 @@ export class JetStreamQueue {
 
   /**
    * The customer's messages with id > afterId, in id order, at most max. Fewer than max means the
-   * stream held no more when the read began (an interrupted read throws IncompleteReadError).
+   * stream held no more (a read that lost a reply throws IncompleteReadError).
    */
   async read(customerId: string, afterId: number, max: number): Promise<QueuedMessage[]> {
+    return (await this.readPage(customerId, afterId, max)).messages;
+  }
+
+  /** As read, with how many more of the customer's messages the stream held behind the last one read. */
+  async readPage(customerId: string, afterId: number, max: number): Promise<ReadPage> {
     assertCustomerId(customerId);
     return readAfter(this.readContext, customerId, afterId, max);
   }
@@ -125,27 +125,20 @@ export class JetStreamQueue {
   }
 
   /**
-   * The caller has delivered or skipped everything <= throughId; `count` is how many messages this call
-   * covers (drives the amortisation only). Removal is amortised: one subject purge per 1,000 released
-   * messages of the customer, or at flush(); never past throughId.
+   * The caller has delivered or skipped everything <= throughId: those messages leave the stream
+   * soon, in a subject purge that never removes anything past throughId.
    */
-  release(customerId: string, throughId: number, count = 1): void {
+  release(customerId: string, throughId: number): void {
     assertCustomerId(customerId);
-    this.purger.release(customerId, throughId, count);
+    this.purges.release(customerId, throughId);
   }
 
-  /** Runs the pending purges now (an idle customer, or all at shutdown); rejects if one failed. */
+  /** Runs the pending purges now (all at shutdown); rejects if one failed. */
   async flush(customerId?: string): Promise<void> {
     if (customerId !== undefined) {
       assertCustomerId(customerId);
     }
-    return this.purger.flush(customerId);
-  }
-
-  /** Purges the customer's released messages soon, in the background (a customer going idle). */
-  purgeSoon(customerId: string): void {
-    assertCustomerId(customerId);
-    this.purger.purgeSoon(customerId);
+    return this.purges.flush(customerId);
   }
 
   /**
@@ -171,16 +164,10 @@ export class JetStreamQueue {
     return { firstSeq: Math.max(1, info.state.first_seq), customers };
   }
 
-  /**
-   * Hands every message from fromSeq ('new' = from now) to onMessage in stream order, bodies included;
-   * with `backlog`, the messages already stored are read first at its pace (see startFeed).
-   */
-  async feed(
-    fromSeq: number | 'new',
-    onMessage: (m: QueuedMessage) => void,
-    backlog?: BacklogPacing,
-  ): Promise<QueueFeed> {
-    const feed = await startFeed(this.js, this.jsm, this.stream, this.prefix, fromSeq, onMessage, backlog);
+  /** Hands every message from fromSeq ('new' = from now) to onMessage in stream order, bodies included. */
+  async feed(fromSeq: number | 'new', onMessage: (m: QueuedMessage) => void): Promise<QueueFeed> {
+    const target = { js: this.js, jsm: this.jsm, stream: this.stream, subjectPrefix: this.prefix, onMessage };
+    const feed = await startFeed(target, fromSeq);
     this.feeds.add(feed);
     return {
       get lastSeq() {
@@ -194,33 +181,15 @@ export class JetStreamQueue {
     };
   }
 
-  /** Stops this queue's feeds, runs pending purges and waits for background work; the connection stays open. */
+  /** Stops this queue's feeds and runs pending purges; the connection stays open. */
   async close(): Promise<void> {
     await Promise.all([...this.feeds].map((feed) => feed.stop()));
     this.feeds.clear();
     try {
-      await this.purger.flush();
+      await this.purges.flush();
     } finally {
-      await this.purger.idle();
-      await Promise.allSettled([...this.tasks]);
+      await this.purges.idle();
+      this.purges.stop();
     }
   }
-
-  private track(task: Promise<unknown>): void {
-    this.tasks.add(task);
-    const forget = (): void => {
-      this.tasks.delete(task);
-    };
-    task.then(forget, forget);
-  }
-}
-
-/**
- * How many delivered-but-unpurged messages a capped stream may hold: they count against max_msgs,
- * so a publisher would be refused (QUEUE_FULL) by a stream holding mostly delivered messages.
- */
-function unpurgedBudget(settings: ResolvedQueueSettings): number {
-  return settings.maxMessages > 0
-    ? Math.max(1, Math.floor(settings.maxMessages * UNPURGED_SHARE_OF_CAP))
-    : Number.POSITIVE_INFINITY;
 }

@@ -34,7 +34,7 @@ test('a full stream refuses with QueueFullError and keeps every earlier message'
   );
   expect((await queue.read('a', 0, 100)).map((m) => m.id)).toEqual([1, 2, 3, 4, 5]);
 
-  queue.release('a', 2, 2);
+  queue.release('a', 2);
   await queue.flush();
   expect((await queue.publish('a', body(7))).webhookId).toBe(6); // room again after the purge
   await queue.close();
@@ -46,7 +46,7 @@ test('with a cap, delivered messages are purged before they can fill the stream'
     Array.from({ length: 20 }, (_, i) => ({ customerId: 'a', body: body(i) })),
   );
   await expect(queue.publish('a', body(20))).rejects.toBeInstanceOf(QueueFullError);
-  ids.forEach(({ webhookId }) => queue.release('a', webhookId, 1)); // delivered, no flush, no idle customer
+  ids.forEach(({ webhookId }) => queue.release('a', webhookId)); // delivered, no flush
   const deadline = Date.now() + 5_000;
   while ((await jsm.streams.info(streamName('capped'))).state.messages > 2 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,26 +1,28 @@
-import { randomUUID } from 'node:crypto';
-import {
-  AckPolicy,
-  DeliverPolicy,
-  type ConsumerInfo,
-  type JetStreamClient,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
+import { JetStreamError, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { decodeMessage, type QueuedMessage } from './message.js';
 
-/** Server-side cleanup of a read consumer whose delete got lost. */
-const READ_CONSUMER_INACTIVE_NS = 30_000 * 1_000_000;
-/** A fetch asks only for messages the consumer reported pending, so it ends long before this. */
-const FETCH_EXPIRES_MS = 5_000;
-
-/** What a cursor read needs: the clients, the stream, and how subjects map to customers. */
+/** What a cursor read needs: the stream, how subjects map to customers, how the server counts. */
 export interface ReadContext {
-  js: JetStreamClient;
   jsm: JetStreamManager;
   stream: string;
   subjectPrefix: string;
-  /** Runs a consumer delete without making the caller wait for it (tracked so close() can). */
-  background(task: Promise<unknown>): void;
+  /**
+   * What a batch direct get's Nats-Num-Pending counts beyond the messages after the one it is on:
+   * 1 on nats-server 2.11 (it counted its end-of-batch marker), 0 from 2.12 (nats-server#7317).
+   */
+  pendingOverCount: number;
+}
+
+/** Direct gets of one batch; the server caps a batch by bytes, the loop in readAfter asks again. */
+const MAX_BATCH = 1_024;
+
+/** A read got messages with a gap between them (a reply lost on the way): try again rather than trust it. */
+export class IncompleteReadError extends Error {
+  override readonly name = 'IncompleteReadError';
+
+  constructor(customerId: string, afterId: number) {
+    super(`read of ${customerId} after ${afterId} missed a message; try again`);
+  }
 }
 
 function checkArgs(afterId: number, max?: number): void {
@@ -32,91 +34,90 @@ function checkArgs(afterId: number, max?: number): void {
   }
 }
 
+/** A direct get that matched nothing ends with status 404. */
+function isNoMessage(err: unknown): boolean {
+  return err instanceof JetStreamError && (err as JetStreamError & { code?: unknown }).code === 404;
+}
+
 /**
- * Creates the ephemeral consumer an ordered consumer would (memory, no acks, one filter subject as ONE
- * string since 2.9 breaks fetch on a list, start at afterId + 1) in one request: the ordered-consumer
- * helper adds a stream-info round trip first. Its num_pending is the exact count after the cursor.
+ * One batch direct get (nats-server 2.11): up to `batch` of the customer's messages with id > afterId,
+ * straight from the stream's subject index. No consumer is created, so nothing is left on the server.
  */
-async function openCursor(ctx: ReadContext, customerId: string, afterId: number): Promise<ConsumerInfo> {
-  return ctx.jsm.consumers.add(ctx.stream, {
-    name: `read_${randomUUID().replaceAll('-', '')}`,
-    filter_subject: `${ctx.subjectPrefix}${customerId}`,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: afterId + 1,
-    ack_policy: AckPolicy.None,
-    max_deliver: 1,
-    mem_storage: true,
-    num_replicas: 1,
-    inactive_threshold: READ_CONSUMER_INACTIVE_NS,
-  });
-}
-
-function closeCursor(ctx: ReadContext, ci: ConsumerInfo): void {
-  // inactive_threshold removes it if this delete fails; nobody reads it again.
-  ctx.background(ctx.jsm.consumers.delete(ctx.stream, ci.name).catch(() => false));
-}
-
-/** A read got fewer messages than the stream said it held: try again rather than trust it. */
-export class IncompleteReadError extends Error {
-  override name = 'IncompleteReadError';
-
-  constructor(customerId: string, got: number, wanted: number) {
-    super(`read of ${customerId} returned ${got} of ${wanted} messages; try again`);
+async function batchAfter(
+  ctx: ReadContext,
+  customerId: string,
+  afterId: number,
+  batch: number,
+): Promise<StoredMsg[]> {
+  const subject = `${ctx.subjectPrefix}${customerId}`;
+  const out: StoredMsg[] = [];
+  try {
+    const replies = await ctx.jsm.direct.getBatch(ctx.stream, {
+      seq: afterId + 1,
+      next_by_subj: subject,
+      batch,
+    });
+    for await (const m of replies) {
+      // Each reply names the sequence of the previous one in the batch: a mismatch is a lost reply.
+      const previous = out.at(-1);
+      if (previous !== undefined && m.lastSequence !== previous.seq) {
+        throw new IncompleteReadError(customerId, afterId);
+      }
+      out.push(m);
+    }
+  } catch (err) {
+    if (!isNoMessage(err)) {
+      throw err;
+    }
   }
+  return out;
+}
+
+/** How many of the customer's messages follow `m` in the stream. */
+function remainingAfter(ctx: ReadContext, m: StoredMsg): number {
+  return Math.max(0, m.pending - ctx.pendingOverCount);
+}
+
+function decode(ctx: ReadContext, m: StoredMsg): QueuedMessage {
+  const timestampNanos = BigInt(m.time.getTime()) * 1_000_000n;
+  return decodeMessage({ seq: m.seq, subject: m.subject, data: m.data, timestampNanos }, ctx.subjectPrefix);
+}
+
+/** Messages read after a cursor, and how many more of the customer's the stream held behind them. */
+export interface ReadPage {
+  messages: QueuedMessage[];
+  remaining: number;
 }
 
 /**
  * The customer's messages with id > afterId in id order, up to max. Fewer than max means the
- * stream held no more when the read began; an interrupted read throws IncompleteReadError.
+ * stream held no more (remaining 0); a read with a lost reply throws IncompleteReadError.
  */
 export async function readAfter(
   ctx: ReadContext,
   customerId: string,
   afterId: number,
   max: number,
-): Promise<QueuedMessage[]> {
+): Promise<ReadPage> {
   checkArgs(afterId, max);
-  const ci = await openCursor(ctx, customerId, afterId);
-  try {
-    const wanted = Math.min(max, ci.num_pending);
-    if (wanted === 0) {
-      return [];
+  const messages: QueuedMessage[] = [];
+  let remaining = 0;
+  for (let after = afterId; messages.length < max;) {
+    const batch = await batchAfter(ctx, customerId, after, Math.min(MAX_BATCH, max - messages.length));
+    messages.push(...batch.map((m) => decode(ctx, m)));
+    const last = batch.at(-1);
+    remaining = last === undefined ? 0 : remainingAfter(ctx, last);
+    if (last === undefined || remaining === 0) {
+      break;
     }
-    const messages = await ctx.js.consumers.getConsumerFromInfo(ci).fetch({
-      max_messages: wanted,
-      expires: FETCH_EXPIRES_MS,
-    });
-    const out: QueuedMessage[] = [];
-    for await (const m of messages) {
-      // A gap in the delivery sequence would mean a lost message: stop, and fail below.
-      if (m.info.deliverySequence !== out.length + 1) {
-        break;
-      }
-      out.push(
-        decodeMessage(
-          { seq: m.seq, subject: m.subject, data: m.data, timestampNanos: m.timestampNanos },
-          ctx.subjectPrefix,
-        ),
-      );
-      if (out.length === wanted) {
-        break;
-      }
-    }
-    // Callers take a short read to mean "nothing more was stored" (the feed brings what comes next),
-    // so a read cut short by a gap or an expiry must fail rather than look like the end.
-    if (out.length < wanted) {
-      throw new IncompleteReadError(customerId, out.length, wanted);
-    }
-    return out;
-  } finally {
-    closeCursor(ctx, ci);
+    after = last.seq;
   }
+  return { messages, remaining };
 }
 
-/** How many of the customer's messages have id > afterId (exact, from a consumer's num_pending). */
+/** How many of the customer's messages have id > afterId: one direct get of the next one and its count. */
 export async function countAfter(ctx: ReadContext, customerId: string, afterId: number): Promise<number> {
   checkArgs(afterId);
-  const ci = await openCursor(ctx, customerId, afterId);
-  closeCursor(ctx, ci);
-  return ci.num_pending;
+  const [next] = await batchAfter(ctx, customerId, afterId, 1);
+  return next === undefined ? 0 : remainingAfter(ctx, next) + 1;
 }

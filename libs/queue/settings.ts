@@ -64,8 +64,8 @@ export function resolveSettings(settings: QueueSettings): ResolvedQueueSettings 
 
 /**
  * The stream configuration Hookpost needs. Limits retention with the cursor kept by the caller and
- * amortised subject purges, not workqueue: a workqueue stream refuses the ordered consumers the reads
- * and the feed use, and would need one durable consumer per active customer and no overlapping feed.
+ * subject purges, not workqueue: a workqueue stream refuses the ordered consumer the feed
+ * uses, and would need one durable consumer per active customer and no overlapping feed.
  * max_age and max_msgs_per_subject are pinned so an edited stream cannot expire undelivered messages.
  */
 export function streamConfig(settings: ResolvedQueueSettings): Partial<StreamConfig> & { name: string } {
@@ -82,5 +82,7 @@ export function streamConfig(settings: ResolvedQueueSettings): Partial<StreamCon
     max_msg_size: settings.maxMessageBytes,
     duplicate_window: settings.duplicateWindowMs * 1_000_000,
     num_replicas: settings.replicas,
+    // Reads are batch direct gets (reader.ts); any replica may answer them.
+    allow_direct: true,
   };
 }

@@ -22,6 +22,7 @@ const COMPARED = [
   'max_msg_size',
   'duplicate_window',
   'num_replicas',
+  'allow_direct',
 ] as const satisfies ReadonlyArray<keyof StreamConfig>;
 
 async function infoOrNull(jsm: JetStreamManager, name: string): Promise<StreamInfo | null> {

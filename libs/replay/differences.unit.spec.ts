@@ -13,6 +13,7 @@ const row = (overrides: Partial<CustomerSnapshot> = {}): CustomerSnapshot => ({
   pending: 1,
   queue: 'stalled',
   nextAttemptAt: null,
+  oldestPendingAt: null,
   updatedAt: T0,
   ...overrides,
 });

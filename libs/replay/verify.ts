@@ -135,6 +135,7 @@ function rebuiltRow(
     pending,
     queue: queueState(state, pending),
     nextAttemptAt: pending > 0 ? nextAttemptAt(state, delivery) : null,
+    oldestPendingAt: pending > 0 ? (stored?.oldestPendingAt ?? null) : null, // the queue's, like pending
     updatedAt: now(),
   };
 }

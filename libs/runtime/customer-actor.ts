@@ -56,6 +56,8 @@ export class NoEndpointError extends Error {
 interface PlannedAppend<T> {
   readonly events: readonly CustomerQueueEvent[];
   readonly secrets: EndpointSecrets | undefined;
+  /** The pending count once the events hold, when they change it. */
+  readonly pending?: number | undefined;
   readonly result: T;
 }
 
@@ -69,7 +71,6 @@ export type StepOutcome = Decision['kind'] | 'error';
 export class CustomerActor {
   state: CustomerQueueState = initialState();
   version = 0;
-  pending = 0;
   /** Set while steps keep throwing; cleared by the first step that gets through (step-failure.ts). */
   stepFailure: StepFailure | null = null;
   private readonly window: PendingWindow;
@@ -80,22 +81,33 @@ export class CustomerActor {
   constructor(
     readonly customerId: string,
     private readonly ctx: ActorContext,
-    window?: PendingWindow,
   ) {
-    this.window = window ?? new PendingWindow(ctx.windowSize);
+    this.window = new PendingWindow(ctx.windowSize);
+  }
+
+  /** Messages after the cursor, as the window counts them (0 before the first load). */
+  get pending(): number {
+    return this.window.pendingCount ?? 0;
+  }
+
+  /** True once the pending count came from the stream since this actor came into memory. */
+  get countIsMeasured(): boolean {
+    return this.window.countIsMeasured;
   }
 
   /** A message the feed saw for this customer. */
   offer(message: WindowMessage): void {
-    if (message.id <= this.state.cursor) {
-      return;
+    if (message.id > this.state.cursor) {
+      this.window.offer(message);
     }
-    const taken = this.window.offer(message);
-    if (this.window.isComplete) {
-      this.pending = this.window.messages.length;
-    } else if (!taken && this.loading !== null) {
-      this.pending += 1;
-    }
+  }
+
+  /**
+   * When the oldest message after `cursor` was accepted, if the window holds it (it holds the
+   * oldest pending ones); null when it holds none, and the stored row keeps its value.
+   */
+  oldestPendingAt(cursor = this.state.cursor): number | null {
+    return this.window.messages.find((message) => message.id > cursor)?.acceptedAt ?? null;
   }
 
   /** The status view as of now, from memory. */
@@ -105,11 +117,15 @@ export class CustomerActor {
 
   /**
    * Appends events with the next expected version and the matching projection, then folds them
-   * in. Serialised, so a command never races a delivery outcome for a version.
+   * in. Serialised, so a command never races a delivery outcome for a version. `pending` is the
+   * count once the events hold (events that move the cursor pass it; else it is today's).
    */
-  record(events: readonly CustomerQueueEvent[], options?: { secrets?: EndpointSecrets }): Promise<void> {
+  record(
+    events: readonly CustomerQueueEvent[],
+    options?: { secrets?: EndpointSecrets; pending?: number },
+  ): Promise<void> {
     return this.appendPlanned(() =>
-      Promise.resolve({ events, secrets: options?.secrets, result: undefined }),
+      Promise.resolve({ events, secrets: options?.secrets, pending: options?.pending, result: undefined }),
     );
   }
 
@@ -119,12 +135,15 @@ export class CustomerActor {
    */
   private appendPlanned<T>(plan: () => Promise<PlannedAppend<T>>): Promise<T> {
     const run = this.appendChain.then(async () => {
-      const { events, secrets, result } = await plan();
+      const planned = await plan();
+      const { events, secrets, result } = planned;
       const options = secrets === undefined ? undefined : { secrets };
       const state = events.reduce(evolve, this.state);
-      const queue = queueState(state, this.pending);
-      const nextAt = this.pending > 0 ? nextAttemptAt(state, this.ctx.settings) : null;
-      const projection = { state, pending: this.pending, queue, nextAttemptAt: nextAt };
+      const pending = planned.pending ?? this.pending;
+      const queue = queueState(state, pending);
+      const nextAt = pending > 0 ? nextAttemptAt(state, this.ctx.settings) : null;
+      const oldestPendingAt = this.oldestPendingAt(state.cursor);
+      const projection = { state, pending, queue, nextAttemptAt: nextAt, oldestPendingAt };
       const started = this.ctx.clock.now();
       const { version } = await this.ctx.store.append(
         this.customerId,
@@ -201,7 +220,7 @@ export class CustomerActor {
     await this.ensureLoaded();
     const ids: number[] = [];
     for (let after = this.state.cursor; ;) {
-      const page = await this.ctx.queue.read(this.customerId, after, PURGE_READ_PAGE);
+      const { messages: page } = await this.ctx.queue.readPage(this.customerId, after, PURGE_READ_PAGE);
       const chosen = page.filter((message) => throughId === undefined || message.id <= throughId);
       ids.push(...chosen.map((message) => message.id));
       const last = page.at(-1);
@@ -242,16 +261,11 @@ export class CustomerActor {
         const snapshot = loaded?.snapshot;
         this.state = snapshot?.state ?? initialState();
         this.version = snapshot?.version ?? 0;
-        // The stored count until the first read: a command on a just-loaded actor must not
-        // record (or report) an empty queue.
-        if (!this.window.isComplete) {
-          this.pending = snapshot?.pending ?? 0;
-        }
         this.secrets = loaded?.secrets ?? null;
         this.window.removeThrough(this.state.cursor);
-        if (this.window.isComplete) {
-          this.pending = this.window.messages.length; // a window fed from the start: as offer() counts
-        }
+        // The stored count until the first read or count: a command on a just-loaded actor must
+        // not record (or report) an empty queue.
+        this.window.assumeCount(snapshot?.pending ?? 0);
       },
       (error: unknown) => {
         this.loading = null;
@@ -261,19 +275,27 @@ export class CustomerActor {
     return this.loading;
   }
 
+  /**
+   * Brings the window up to what `decide` needs. A customer whose messages are held (no endpoint,
+   * or it is disabled) needs no bodies: its messages are counted once, and the feed keeps the count.
+   */
   private async fillWindow(): Promise<void> {
+    const endpoint = this.state.settings;
+    if (endpoint === null || !endpoint.enabled) {
+      if (!this.window.countIsMeasured) {
+        this.window.counted(await this.ctx.queue.pendingCount(this.customerId, this.state.cursor));
+      }
+      return;
+    }
     const want = Math.max(this.ctx.settings.batchSize, 1);
     if (!this.window.needsRead(want)) {
       return;
     }
     const { afterId, max } = this.window.beginRead(this.state.cursor);
     try {
-      const read = await this.ctx.queue.read(this.customerId, afterId, max);
-      this.window.endRead(read, max);
+      const page = await this.ctx.queue.readPage(this.customerId, afterId, max);
+      this.window.endRead(page.messages, page.remaining);
       this.window.removeThrough(this.state.cursor);
-      this.pending = this.window.isComplete
-        ? this.window.messages.length
-        : await this.ctx.queue.pendingCount(this.customerId, this.state.cursor);
     } catch (error) {
       this.window.abortRead();
       throw error;
@@ -365,17 +387,9 @@ export class CustomerActor {
    * The window changes only after the commit: a failed append must leave the head where it was.
    */
   private async advance(events: CustomerQueueEvent[], count: number, throughId: number): Promise<void> {
-    const before = this.pending;
-    const left = this.window.messages.filter((message) => message.id > throughId).length;
-    this.pending = this.window.isComplete ? left : Math.max(0, before - count);
-    try {
-      await this.record(events);
-    } catch (error) {
-      this.pending = before;
-      throw error;
-    }
-    this.window.removeThrough(throughId);
-    this.ctx.queue.release(this.customerId, throughId, count);
+    await this.record(events, { pending: this.window.countAfter(throughId, count) });
+    this.window.removeThrough(throughId, count);
+    this.ctx.queue.release(this.customerId, throughId);
   }
 
   /** Counts a failed step and, once it has lasted the stall threshold, records QueueStalled if it can. */

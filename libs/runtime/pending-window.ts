@@ -2,49 +2,13 @@ import type { PendingMessage } from '../domain/index.js';
 import type { WindowMessage } from './ports.js';
 
 /**
- * Messages (and their bytes) held in all windows together. The start-up backlog is read only as
- * fast as this leaves room, and a window fed from the start refuses messages while it is full.
- */
-export class WindowBudget {
-  messages = 0;
-  bytes = 0;
-
-  constructor(
-    readonly maxMessages: number,
-    readonly maxBytes: number,
-  ) {}
-
-  get full(): boolean {
-    return this.messages >= this.maxMessages || this.bytes >= this.maxBytes;
-  }
-
-  /** Messages that fit before the budget is full (0 when it is). */
-  get room(): number {
-    return this.bytes >= this.maxBytes ? 0 : Math.max(0, this.maxMessages - this.messages);
-  }
-
-  count(message: WindowMessage, sign: 1 | -1): void {
-    this.messages += sign;
-    this.bytes += sign * (message.bytes ?? 0);
-  }
-}
-
-/** How a window starts. */
-export interface WindowOptions {
-  /** Counts what the window holds (shared by all windows). */
-  budget?: WindowBudget;
-  /**
-   * The feed will offer every message of this customer from the stream's first stored one: the
-   * window starts complete and keeps what the feed offers (while the budget has room) instead of
-   * reading from the stream. Only for a customer's first actor since such a feed started.
-   */
-  fed?: boolean;
-}
-
-/**
  * The oldest pending messages of one customer, held in memory so that most deliveries need no
- * read from the stream. `complete` means the window holds every message the customer has up to
- * the newest one the feed has shown; otherwise the rest must be read from the stream.
+ * read from the stream, and how many more the stream holds behind them. `complete` means the
+ * window holds every message the customer has up to the newest one the feed has shown; otherwise
+ * the rest must be read from the stream.
+ *
+ * The customer's pending count is derived here and nowhere else: what the window holds plus what
+ * the stream holds behind it (`behind`), known from the last read or count and kept up by the feed.
  */
 export class PendingWindow {
   private items: WindowMessage[] = [];
@@ -58,20 +22,14 @@ export class PendingWindow {
   private arrivedDuringRead: WindowMessage[] = [];
   /** Highest id ever held: the feed may replay older messages after a read, which must not return. */
   private highest = 0;
+  /** The customer's messages in the stream after the held ones; null while nothing is known. */
+  private behind: number | null = null;
+  /** `behind` came from assumeCount, not from the stream. */
+  private assumed = false;
   /** `items` as the rules see them, rebuilt only after a change (a held customer steps once per new message). */
   private pendingView: PendingMessage[] | null = null;
 
-  private readonly budget: WindowBudget | undefined;
-  private readonly fed: boolean;
-
-  constructor(
-    private readonly capacity: number,
-    options: WindowOptions = {},
-  ) {
-    this.budget = options.budget;
-    this.fed = options.fed ?? false;
-    this.complete = this.fed;
-  }
+  constructor(private readonly capacity: number) {}
 
   get messages(): readonly WindowMessage[] {
     return this.items;
@@ -87,6 +45,33 @@ export class PendingWindow {
     return this.complete;
   }
 
+  /** The customer's pending messages: held plus behind; null before any read, count or assumption. */
+  get pendingCount(): number | null {
+    return this.behind === null ? null : this.items.length + this.behind;
+  }
+
+  /** True once the count came from the stream (a read or a count), not from assumeCount. */
+  get countIsMeasured(): boolean {
+    return this.behind !== null && !this.assumed;
+  }
+
+  /** Takes a count from elsewhere (the stored projection) while nothing better is known. */
+  assumeCount(count: number): void {
+    if (this.behind === null) {
+      this.behind = Math.max(0, count - this.items.length);
+      this.assumed = true;
+    }
+  }
+
+  /** The stream was counted without reading the bodies: that many messages follow the cursor. */
+  counted(count: number): void {
+    this.items = [];
+    this.pendingView = null;
+    this.complete = false;
+    this.behind = count;
+    this.assumed = false;
+  }
+
   /** A new message from the feed. Returns whether the window took it. */
   offer(message: WindowMessage): boolean {
     if (this.reading) {
@@ -96,8 +81,11 @@ export class PendingWindow {
     if (message.id <= this.highest) {
       return false;
     }
-    if (!this.complete || this.items.length >= this.capacity || (this.fed && this.budget?.full === true)) {
+    if (!this.complete || this.items.length >= this.capacity) {
       this.complete = false;
+      if (this.behind !== null) {
+        this.behind += 1; // not held, but pending: a later read brings it
+      }
       return false;
     }
     this.push(message);
@@ -116,19 +104,25 @@ export class PendingWindow {
     return { afterId: Math.max(cursor, this.highest), max: this.capacity - this.items.length };
   }
 
-  /** Ends a read; a short read means the stream had nothing more, so the feed takes over. */
-  endRead(read: readonly WindowMessage[], asked: number): void {
+  /**
+   * Ends a read; `remaining` is how many messages the stream held after the last one read (0 means
+   * the read reached the end, so the feed takes over). Messages that arrived during the read are
+   * kept when it reached the end; otherwise `remaining` counts them (or the next read does).
+   */
+  endRead(read: readonly WindowMessage[], remaining: number): void {
     this.reading = false;
     for (const message of read) {
       if (message.id > this.highest) {
         this.push(message);
       }
     }
-    this.complete = read.length < asked;
+    this.complete = remaining === 0;
+    this.behind = remaining;
+    this.assumed = false;
     const arrived = this.arrivedDuringRead;
     this.arrivedDuringRead = [];
-    for (const message of arrived) {
-      this.offer(message);
+    if (this.complete) {
+      arrived.forEach((message) => this.offer(message));
     }
   }
 
@@ -139,9 +133,9 @@ export class PendingWindow {
     this.arrivedDuringRead = [];
   }
 
-  /** Forgets everything: the next fill reads from the cursor again. */
+  /** Drops the held bodies (they count as behind): the next fill reads from the cursor again. */
   reset(): void {
-    this.uncount(this.items.length);
+    this.behind = this.pendingCount;
     this.items = [];
     this.pendingView = null;
     this.complete = false;
@@ -159,27 +153,29 @@ export class PendingWindow {
     }
   }
 
-  /** Drops everything at or below `id` (delivered, skipped or purged). */
-  removeThrough(id: number): void {
-    const keepFrom = this.items.findIndex((message) => message.id > id);
-    if (keepFrom !== 0) {
-      this.uncount(keepFrom === -1 ? this.items.length : keepFrom);
-      this.items = keepFrom === -1 ? [] : this.items.slice(keepFrom);
-      this.pendingView = null;
+  /** The pending count once `count` messages through `id` are gone (for the projection before they go). */
+  countAfter(id: number, count: number): number {
+    const total = this.pendingCount ?? count;
+    if (id <= this.highest || this.complete) {
+      return this.items.filter((message) => message.id > id).length + (this.behind ?? 0);
     }
+    return Math.max(0, total - count);
   }
 
-  /** The first `count` items leave the budget. */
-  private uncount(count: number): void {
-    if (this.budget !== undefined) {
-      for (let i = 0; i < count; i++) {
-        this.budget.count(this.items[i]!, -1);
-      }
+  /** Drops everything at or below `id` (delivered, skipped or purged); `count` of them in all. */
+  removeThrough(id: number, count = 0): void {
+    const keepFrom = this.items.findIndex((message) => message.id > id);
+    const removed = keepFrom === -1 ? this.items.length : keepFrom;
+    if (removed > 0) {
+      this.items = this.items.slice(removed);
+      this.pendingView = null;
+    }
+    if (id > this.highest && this.behind !== null) {
+      this.behind = Math.max(0, this.behind - Math.max(0, count - removed)); // some were behind the window
     }
   }
 
   private push(message: WindowMessage): void {
-    this.budget?.count(message, 1);
     this.items.push(message);
     this.highest = message.id;
     this.pendingView = null;

@@ -1,4 +1,4 @@
-import { PendingWindow, WindowBudget } from './pending-window.js';
+import { PendingWindow } from './pending-window.js';
 import type { WindowMessage } from './ports.js';
 
 const msg = (id: number): WindowMessage => ({
@@ -15,7 +15,7 @@ test('a short read completes the window and the feed then appends in order', () 
   const window = new PendingWindow(10);
   const { afterId, max } = window.beginRead(4);
   expect({ afterId, max }).toEqual({ afterId: 4, max: 10 });
-  window.endRead([msg(5), msg(8)], max);
+  window.endRead([msg(5), msg(8)], 0);
   expect(window.isComplete).toBe(true);
   expect(window.offer(msg(9))).toBe(true);
   expect(ids(window)).toEqual([5, 8, 9]);
@@ -23,17 +23,17 @@ test('a short read completes the window and the feed then appends in order', () 
 
 test('messages that arrive during a read are merged without duplicates', () => {
   const window = new PendingWindow(10);
-  const { max } = window.beginRead(0);
+  window.beginRead(0);
   window.offer(msg(2));
   window.offer(msg(3));
-  window.endRead([msg(1), msg(2)], max);
+  window.endRead([msg(1), msg(2)], 0);
   expect(ids(window)).toEqual([1, 2, 3]);
 });
 
 test('a full window stops taking messages and asks for a read later', () => {
   const window = new PendingWindow(2);
-  const { max } = window.beginRead(0);
-  window.endRead([msg(1)], max);
+  window.beginRead(0);
+  window.endRead([msg(1)], 0);
   expect(window.offer(msg(2))).toBe(true);
   expect(window.offer(msg(3))).toBe(false);
   expect(window.isComplete).toBe(false);
@@ -44,37 +44,40 @@ test('a full window stops taking messages and asks for a read later', () => {
 
 test('a message the window already passed is not taken again', () => {
   const window = new PendingWindow(5);
-  window.endRead([msg(1), msg(2)], 5);
+  window.endRead([msg(1), msg(2)], 0);
   window.removeThrough(2);
   expect(window.offer(msg(2))).toBe(false);
   expect(ids(window)).toEqual([]);
 });
 
-test('a fed window keeps what the feed offers without a read, within its budget', () => {
-  const budget = new WindowBudget(3, 1_000_000);
-  const fed = new PendingWindow(10, { budget, fed: true });
-  expect(fed.isComplete).toBe(true);
-  expect(fed.needsRead(5)).toBe(false);
-  expect([msg(1), msg(4), msg(6)].map((m) => fed.offer(m))).toEqual([true, true, true]);
-  expect(budget.messages).toBe(3);
-  // The budget is full: the window drops the message and will read from the stream instead.
-  expect(fed.offer(msg(7))).toBe(false);
-  expect(fed.isComplete).toBe(false);
-  expect(fed.needsRead(5)).toBe(true);
-  fed.removeThrough(4);
-  expect(budget.messages).toBe(1);
-  expect(fed.beginRead(4)).toEqual({ afterId: 6, max: 9 });
-  fed.endRead([msg(7)], 9);
-  expect(ids(fed)).toEqual([6, 7]);
-  fed.reset();
-  expect(budget.messages).toBe(0);
+test('the pending count is what the window holds plus what the stream holds behind it', () => {
+  const window = new PendingWindow(2);
+  expect(window.pendingCount).toBeNull();
+  window.assumeCount(7); // the stored projection, until the stream says otherwise
+  expect(window.pendingCount).toBe(7);
+  expect(window.countIsMeasured).toBe(false);
+  window.beginRead(0);
+  window.endRead([msg(1), msg(2)], 3); // a full read: three more behind
+  expect(window.pendingCount).toBe(5);
+  expect(window.countIsMeasured).toBe(true);
+  expect(window.offer(msg(6))).toBe(false); // not held, but pending
+  expect(window.pendingCount).toBe(6);
+  expect(window.countAfter(1, 1)).toBe(5);
+  window.removeThrough(1, 1);
+  expect(window.pendingCount).toBe(5);
+  window.reset(); // after a feed outage: the bodies go, the count stays
+  expect(window.pendingCount).toBe(5);
+  expect(window.countAfter(4, 3)).toBe(2); // a skip past the window's end
+  window.removeThrough(4, 3);
+  expect(window.pendingCount).toBe(2);
+  window.counted(9);
+  expect(window.pendingCount).toBe(9);
 });
 
-test('a window that is not fed still drops what the feed offers before its first read', () => {
-  const budget = new WindowBudget(3, 1_000_000);
-  const window = new PendingWindow(10, { budget });
+test('a window drops what the feed offers before its first read', () => {
+  const window = new PendingWindow(10);
   expect(window.offer(msg(1))).toBe(false);
-  expect(budget.messages).toBe(0);
+  expect(window.messages).toEqual([]);
 });
 
 test('a message marked unreadable (it cannot be encoded) stays in place for the rules to skip', () => {

@@ -27,14 +27,34 @@ export type WindowMessage =
     };
 
 export interface QueuePort {
-  /** Ids > afterId in order; fewer than max only when the stream held no more (else it throws). */
-  read(customerId: string, afterId: number, max: number): Promise<readonly WindowMessage[]>;
+  /**
+   * Ids > afterId in order, at most max, and how many more the stream held behind the last one
+   * (fewer than max only when it held no more: remaining 0).
+   */
+  readPage(
+    customerId: string,
+    afterId: number,
+    max: number,
+  ): Promise<{ messages: readonly WindowMessage[]; remaining: number }>;
   pendingCount(customerId: string, afterId: number): Promise<number>;
-  /** `count` = messages this call covers, so purges can be amortised per customer. */
-  release(customerId: string, throughId: number, count: number): void;
+  /** Everything <= throughId is delivered or skipped: the queue removes it in the background. */
+  release(customerId: string, throughId: number): void;
+  /** Runs the pending removals now. */
   flush(customerId?: string): Promise<void>;
-  /** Purges the customer's released messages soon, in the background (it went idle). */
-  purgeSoon(customerId: string): void;
+}
+
+/** A running feed: where it got to, and how it ended (an Error when it failed). */
+export interface Feed {
+  readonly lastSeq: number;
+  readonly done: Promise<Error | undefined>;
+  stop(): Promise<void>;
+}
+
+/** The queue's extra powers the host needs: the feed of new messages and discovery at start. */
+export interface FeedSource {
+  feed(from: number | 'new', onMessage: (message: WindowMessage) => void): Promise<Feed>;
+  /** The customers with messages in the stream (counts include delivered ones not yet removed). */
+  stored(): Promise<{ customers: Map<string, number> }>;
 }
 
 export interface Projection {
@@ -42,6 +62,8 @@ export interface Projection {
   pending: number;
   queue: QueueState;
   nextAttemptAt: number | null;
+  /** When the oldest pending message was accepted, if known (null: the store keeps its value). */
+  oldestPendingAt?: number | null;
 }
 
 export interface SnapshotPort {
@@ -64,7 +86,12 @@ export interface StorePort {
     options?: { secrets?: EndpointSecrets },
   ): Promise<{ version: number }>;
   getSecrets(customerId: string): Promise<EndpointSecrets | null>;
-  updatePending(customerId: string, pending: number, queue: QueueState): Promise<void>;
+  updatePending(
+    customerId: string,
+    pending: number,
+    queue: QueueState,
+    oldestPendingAt?: number | null,
+  ): Promise<void>;
 }
 
 /** Sends one request; failures come back as values (libs/delivery's HttpSender). */

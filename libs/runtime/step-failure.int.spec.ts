@@ -8,7 +8,7 @@ import type { EventStore } from '../event-store/index.js';
 import { postgresBackend, type Backend } from '../event-store/store-spec-support.js';
 import { JetStreamQueue } from '../queue/index.js';
 import { ActorHost } from './actor-host.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 
 const SECOND = 1_000;
 const settings: DeliverySettings = { ...defaultDeliverySettings, stallAlertMs: 60 * SECOND };

@@ -1,4 +1,4 @@
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import { TimerQueue } from './timer-queue.js';
 
 function setup() {

@@ -15,6 +15,7 @@ function world(
     pending: 1,
     queue: row.queue,
     nextAttemptAt: null,
+    oldestPendingAt: null,
     updatedAt: 0,
   }));
   const source: BacklogSource = {

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import { customerOf, idsOf, SECRET, startHarness, waitForStatus, type Harness } from './harness.js';
 
@@ -21,7 +20,10 @@ describe('endpoint settings, idempotency and signatures', () => {
     }
     const stalled = await waitForStatus(h, customerId, (s) => s.pending === 10);
     expect(stalled).toMatchObject({ queue: 'stalled', enabled: false, pending: 10 });
-    await sleep(300);
+    // Sentinel: a message of an enabled customer, published after, arrives; the disabled one sent nothing.
+    await h.configure('paused-sentinel');
+    await h.publish('paused-sentinel', 'CHECK_COMPLETED', {});
+    await h.receiver.waitFor(() => requestsOf('paused-sentinel').length >= 1, 10_000);
     expect(requestsOf(customerId)).toHaveLength(0);
 
     await h.configure(customerId, { enabled: true });
@@ -47,9 +49,10 @@ describe('endpoint settings, idempotency and signatures', () => {
     const first = await h.publish(customerId, 'CHECK_COMPLETED', { n: 1 }, 'check-1-completed');
     const again = await h.publish(customerId, 'CHECK_COMPLETED', { n: 1 }, 'check-1-completed');
     expect(again.webhookId).toBe(first.webhookId);
-    await h.receiver.waitFor(() => requestsOf(customerId).length >= 1, 10_000);
-    await sleep(300);
-    expect(requestsOf(customerId).flatMap(idsOf)).toEqual([first.webhookId]);
+    // Sentinel: one more message of the same queue comes right after the first, and nothing between.
+    const sentinel = await h.publish(customerId, 'CHECK_COMPLETED', { n: 2 }, 'check-2-completed');
+    await h.receiver.waitFor(() => requestsOf(customerId).length >= 2, 10_000);
+    expect(requestsOf(customerId).flatMap(idsOf)).toEqual([first.webhookId, sentinel.webhookId]);
   });
 
   test('headers and body follow the contract and the signature verifies (Standard Webhooks)', async () => {

@@ -16,6 +16,9 @@ const stateText: ValueTransformer = {
 /** A row of `customer_status`: the inline projection (snapshot) of one customer, written with its events. */
 @Entity({ name: 'customer_status' })
 @Index('customer_status_queue', ['queue', 'customerId'])
+// Made by migration 1765200000000 with a byte-order collation on PostgreSQL, which TypeORM cannot describe.
+@Index('customer_status_oldest', { synchronize: false })
+@Index('customer_status_id_bytes', { synchronize: false })
 export class CustomerStatusRow {
   @PrimaryColumn({ name: 'customer_id', type: 'text', primaryKeyConstraintName: 'customer_status_pkey' })
   customerId!: string;
@@ -34,6 +37,13 @@ export class CustomerStatusRow {
 
   @Column({ name: 'next_attempt_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
   nextAttemptAt!: number | null;
+
+  /**
+   * When the oldest pending message was accepted (epoch ms), as of the row's last write; null when
+   * nothing is pending, or (rows from before it was kept) not known yet.
+   */
+  @Column({ name: 'oldest_pending_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  oldestPendingAt!: number | null;
 
   @Column({ name: 'updated_at', type: 'bigint', transformer: bigintAsNumber })
   updatedAt!: number;

@@ -16,7 +16,10 @@ const STATE_LABELS: Record<QueueState, string> = { stalled: 'Stalled', waiting: 
 /** The order operators read in: what needs them first. */
 export const STATE_ORDER: readonly QueueState[] = ['stalled', 'waiting', 'empty'];
 
-/** The operator overview's shell: the admin token form; the script fills in the customers. */
+/** Rows per page of each state's list. */
+export const OVERVIEW_PAGE_SIZE = 100;
+
+/** The operator overview's shell: the admin token form and the filters; the script fills in the customers. */
 export function overviewPage(root: string): string {
   return layout({
     title: 'Webhook status · all customers · Hookpost',
@@ -44,23 +47,46 @@ export function overviewPage(root: string): string {
           <button type="submit">Show customers</button>
         </div>
       </form>
+      <form id="filters" class="panel filters" role="search" hidden>
+        <div class="field">
+          <label for="prefix">Customer id starts with</label>
+          <input id="prefix" name="prefix" type="search" autocomplete="off" maxlength="64" />
+        </div>
+        <div class="field">
+          <label for="order">Order</label>
+          <select id="order" name="order">
+            <option value="id">Customer id</option>
+            <option value="oldest">Oldest pending message first</option>
+          </select>
+        </div>
+        <button type="submit">Search</button>
+      </form>
       <p id="overview-result" class="notice" role="status" aria-live="polite"></p>
       <div id="overview"></div>
     </main>`,
   });
 }
 
+/** One state's page of the overview: its rows, which page it is and whether another follows. */
+export interface OverviewSection {
+  readonly state: QueueState;
+  readonly rows: readonly OverviewRow[];
+  /** 0 for the first page. */
+  readonly page: number;
+  readonly hasNext: boolean;
+}
+
 /**
- * The counts per state and one table of customers, stalled first, then waiting, then empty, each
- * linking to the customer's page. `shown` may be fewer than the counts (the script pages the lists).
+ * The counts per state, then one table per state (stalled, waiting, empty), each a page of its
+ * customers with Previous and Next, each row linking to the customer's page.
  */
 export function overviewBody(
   counts: OverviewCounts,
-  rows: readonly OverviewRow[],
+  sections: readonly OverviewSection[],
   now: number,
   root: string,
 ): SafeHtml {
-  const ordered = STATE_ORDER.flatMap((state) => rows.filter((row) => row.queue === state));
+  const ordered = STATE_ORDER.flatMap((state) => sections.filter((section) => section.state === state));
   return html`<section class="cards" aria-label="Customers per state">
       ${STATE_ORDER.map(
         (state) =>
@@ -74,35 +100,51 @@ export function overviewBody(
         <p class="state">${counts.pending}</p>
       </div>
     </section>
-    <section class="panel" aria-labelledby="customers-title">
-      <h2 id="customers-title">Customers</h2>
-      ${
-        ordered.length === 0
-          ? html`<p class="empty-list">No customers yet.</p>`
-          : html`<table class="customers">
-              <thead>
-                <tr>
-                  <th scope="col">Customer</th>
-                  <th scope="col">Queue</th>
-                  <th scope="col">Pending</th>
-                  <th scope="col">Oldest pending</th>
-                  <th scope="col">Last processed</th>
-                  <th scope="col">Attempts</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${ordered.map((row) => customerRow(row, now, root))}
-              </tbody>
-            </table>`
-      }
-      ${
-        ordered.length < counts.customers.stalled + counts.customers.waiting + counts.customers.empty
-          ? html`<p class="detail">
-              Showing ${ordered.length}: every stalled and waiting customer, then the first empty ones.
-            </p>`
-          : null
-      }
-    </section>`;
+    ${ordered.map((section) => stateSection(section, now, root))}`;
+}
+
+function stateSection({ state, rows, page, hasNext }: OverviewSection, now: number, root: string): SafeHtml {
+  const title = `customers-${state}`;
+  return html`<section class="panel" aria-labelledby="${title}">
+    <h2 id="${title}">${STATE_LABELS[state]} customers</h2>
+    ${
+      rows.length === 0
+        ? html`<p class="empty-list">${page === 0 ? 'None.' : 'No more.'}</p>`
+        : html`<table class="customers">
+            <thead>
+              <tr>
+                <th scope="col">Customer</th>
+                <th scope="col">Queue</th>
+                <th scope="col">Pending</th>
+                <th scope="col">Oldest pending</th>
+                <th scope="col">Last processed</th>
+                <th scope="col">Attempts</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${rows.map((row) => customerRow(row, now, root))}
+            </tbody>
+          </table>`
+    }
+    ${
+      page > 0 || hasNext
+        ? html`<nav class="pager" aria-label="${STATE_LABELS[state]} pages">
+            <button
+              type="button"
+              data-state="${state}"
+              data-page="previous"
+              ${page === 0 ? html`disabled` : null}
+            >
+              Previous
+            </button>
+            <span class="detail">Page ${page + 1}</span>
+            <button type="button" data-state="${state}" data-page="next" ${hasNext ? null : html`disabled`}>
+              Next
+            </button>
+          </nav>`
+        : null
+    }
+  </section>`;
 }
 
 function customerRow(row: OverviewRow, now: number, root: string): SafeHtml {

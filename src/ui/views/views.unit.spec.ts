@@ -120,14 +120,42 @@ describe('status page views', () => {
       ...status({ customerId, queue, pending: queue === 'empty' ? 0 : 1 }),
       oldestPendingAt: queue === 'empty' ? null : NOW - 120_000,
     });
+    const section = (state: OverviewRow['queue'], ...ids: string[]) => ({
+      state,
+      rows: ids.map((id) => row(id, state)),
+      page: 0,
+      hasNext: false,
+    });
     const markup = overviewBody(
       { customers: { stalled: 1, waiting: 1, empty: 1 }, pending: 2 },
-      [row('a-empty', 'empty'), row('b-waiting', 'waiting'), row('c-stalled', 'stalled')],
+      [section('empty', 'a-empty'), section('waiting', 'b-waiting'), section('stalled', 'c-stalled')],
       NOW,
       './',
     ).value;
     const order = [...markup.matchAll(/href="\.\/ui\/customers\/([^"]+)"/g)].map((match) => match[1]);
     expect(order).toEqual(['c-stalled', 'b-waiting', 'a-empty']);
     expect(text({ value: markup })).toContain('c-stalled Stalled 1 2 min ago never 0');
+    expect(markup).not.toContain('data-page'); // one page each: no pager
+  });
+
+  test('a state with more pages gets Previous and Next, disabled where there is nothing', () => {
+    const rows = [{ ...status({ customerId: 'w1', queue: 'waiting', pending: 1 }), oldestPendingAt: NOW }];
+    const first = overviewBody(
+      { customers: { stalled: 0, waiting: 250, empty: 0 }, pending: 250 },
+      [{ state: 'waiting', rows, page: 0, hasNext: true }],
+      NOW,
+      './',
+    ).value;
+    expect(first).toMatch(/data-page="previous"\s+disabled/);
+    expect(first).not.toMatch(/data-page="next"\s+disabled/);
+    expect(text({ value: first })).toContain('Page 1');
+    const last = overviewBody(
+      { customers: { stalled: 0, waiting: 250, empty: 0 }, pending: 250 },
+      [{ state: 'waiting', rows, page: 2, hasNext: false }],
+      NOW,
+      './',
+    ).value;
+    expect(last).toMatch(/data-page="next"\s+disabled/);
+    expect(text({ value: last })).toContain('Page 3');
   });
 });

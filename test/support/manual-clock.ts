@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../../libs/runtime/clock.js';
 
 /** A clock that moves only when told: time-dependent rules are tested without sleeping. */
 export class ManualClock implements Clock {

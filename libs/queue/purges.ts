@@ -1,0 +1,135 @@
+/** Removes a customer's messages below keepFrom from the stream (a subject purge). */
+export type PurgeSubject = (customerId: string, keepFrom: number) => Promise<void>;
+
+/** Runs `run` once after `ms`; returns a function that cancels it. */
+export type Schedule = (run: () => void, ms: number) => () => void;
+
+/** A real timer that does not keep the process alive. */
+export const realSchedule: Schedule = (run, ms) => {
+  const timer = setTimeout(run, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+};
+
+/**
+ * Removes released messages from the stream in the background: a subject purge per customer that
+ * keeps from the first undelivered id. A subject purge costs the messages it removes (nats-server
+ * 2.10+ keeps a subject index; docs/performance.md), but each is still a JetStream API request: one
+ * per delivered message cost a busy customer a request per delivery. So releases only mark the
+ * customer due, and every `delayMs` the due customers are purged (at most `concurrency` at once):
+ * a customer gets at most one purge per `delayMs`, however many messages it delivered meanwhile.
+ */
+export class Purges {
+  /** Customers with released messages not yet purged: the id to keep from, oldest release first. */
+  private readonly due = new Map<string, number>();
+  private readonly running = new Map<string, Promise<void>>();
+  /** Due at the last tick and waiting for one of the `concurrency` places. */
+  private readonly ready = new Set<string>();
+  private cancelTick: (() => void) | null = null;
+
+  constructor(
+    private readonly purge: PurgeSubject,
+    private readonly concurrency: number,
+    private readonly delayMs: number,
+    private readonly schedule: Schedule = realSchedule,
+  ) {}
+
+  /** Everything <= throughId of the customer is delivered or skipped: purge it soon. */
+  release(customerId: string, throughId: number): void {
+    if (!Number.isSafeInteger(throughId) || throughId < 1) {
+      throw new Error(`release: throughId must be a positive integer, got ${throughId}`);
+    }
+    if (throughId + 1 > (this.due.get(customerId) ?? 0)) {
+      this.due.set(customerId, throughId + 1);
+    }
+    this.arm();
+  }
+
+  /** Cancels the next tick (close: flush() purges what is due). */
+  stop(): void {
+    this.cancelTick?.();
+    this.cancelTick = null;
+  }
+
+  /** Purges what was released, for one customer or all, now; rejects if a purge failed. */
+  async flush(customerId?: string): Promise<void> {
+    const ids =
+      customerId === undefined ? [...new Set([...this.due.keys(), ...this.running.keys()])] : [customerId];
+    const results = await Promise.allSettled(ids.map((id) => this.flushOne(id)));
+    const errors: unknown[] = results.flatMap((result) =>
+      result.status === 'rejected' ? [result.reason as unknown] : [],
+    );
+    if (errors.length > 0) {
+      throw errors.length === 1
+        ? errors[0]
+        : new AggregateError(errors, `${errors.length} queue purges failed`);
+    }
+  }
+
+  /** Waits for the purges in flight (close). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) {
+      await Promise.allSettled([...this.running.values()]);
+    }
+  }
+
+  private async flushOne(customerId: string): Promise<void> {
+    // One in flight may keep from an older id: let it end, then purge the rest.
+    await this.running.get(customerId)?.catch(() => undefined);
+    const started = this.running.get(customerId);
+    if (started !== undefined) {
+      return started; // the pump started the rest meanwhile
+    }
+    if (this.due.has(customerId)) {
+      await this.start(customerId);
+    }
+  }
+
+  private arm(): void {
+    this.cancelTick ??= this.schedule(() => {
+      this.cancelTick = null;
+      for (const customerId of this.due.keys()) {
+        this.ready.add(customerId);
+      }
+      this.pump();
+    }, this.delayMs);
+  }
+
+  private pump(): void {
+    for (const customerId of this.ready) {
+      if (this.running.size >= this.concurrency) {
+        return;
+      }
+      this.ready.delete(customerId);
+      if (!this.running.has(customerId) && this.due.has(customerId)) {
+        // A failure leaves it due for the next tick.
+        this.start(customerId).catch(() => undefined);
+      }
+    }
+  }
+
+  private start(customerId: string): Promise<void> {
+    const keepFrom = this.due.get(customerId) ?? 0;
+    this.due.delete(customerId);
+    const run = this.purge(customerId, keepFrom).then(
+      () => {
+        this.running.delete(customerId);
+        this.pump();
+        if (this.due.has(customerId)) {
+          this.arm(); // released again meanwhile: the next tick
+        }
+      },
+      (err: unknown) => {
+        this.running.delete(customerId);
+        if (keepFrom > (this.due.get(customerId) ?? 0)) {
+          this.due.set(customerId, keepFrom);
+        }
+        this.pump();
+        this.arm();
+        throw err;
+      },
+    );
+    this.running.set(customerId, run);
+    return run;
+  }
+}
