@@ -43,6 +43,8 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
     // The raw bytes of a JSON body, for checkJsonBody (UTF-8, depth, exact numbers).
     rawBody: true,
   });
+  // Says nothing about the stack to a caller probing for known weaknesses.
+  app.disable('x-powered-by');
   // 256 KiB of message plus its envelope; larger bodies get a 413 in the one error shape.
   app.use(jsonOnly);
   app.useBodyParser('json', { limit: '300kb' });
