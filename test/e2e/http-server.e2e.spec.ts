@@ -1,4 +1,19 @@
+import { connect } from 'node:net';
 import { startHarness, type Harness } from './harness.js';
+
+/** Opens a raw socket, sends half a request and resolves with the ms until the server closes it. */
+function msUntilClosed(url: string, sent: string): Promise<number> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      const start = Date.now();
+      socket.on('close', () => resolve(Date.now() - start));
+      socket.write(sent);
+    });
+    socket.on('data', () => undefined);
+    socket.on('error', reject);
+  });
+}
 
 describe('HTTP server hardening', () => {
   let h: Harness;
@@ -16,4 +31,10 @@ describe('HTTP server hardening', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-powered-by')).toBeNull();
   });
+
+  it('closes a half-sent request within the headers timeout (10 s plus the 1 s check)', async () => {
+    const ms = await msUntilClosed(h.service.url, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    expect(ms).toBeGreaterThanOrEqual(9_000);
+    expect(ms).toBeLessThan(13_000);
+  }, 30_000);
 });
