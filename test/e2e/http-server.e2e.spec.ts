@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { startHarness, type Harness } from './harness.js';
 
@@ -12,6 +13,23 @@ function msUntilClosed(url: string, sent: string): Promise<number> {
     });
     socket.on('data', () => undefined);
     socket.on('error', reject);
+  });
+}
+
+/** POSTs a status-link request with the given Host header (fetch would not let a Host through). */
+function statusLinkWithHost(url: string, token: string, customerId: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const call = request(`${url}/v1/customers/${customerId}/status-links`, {
+      method: 'POST',
+      headers: { host, authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+    call.on('response', (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve(body));
+    });
+    call.on('error', reject);
+    call.end('{}');
   });
 }
 
@@ -37,4 +55,12 @@ describe('HTTP server hardening', () => {
     expect(ms).toBeGreaterThanOrEqual(9_000);
     expect(ms).toBeLessThan(13_000);
   }, 30_000);
+
+  it('builds status links from HOST:PORT, not from the Host header, when HOOKPOST_PUBLIC_URL is unset', async () => {
+    await h.configure('linked');
+    const body = JSON.parse(
+      await statusLinkWithHost(h.service.url, h.service.adminToken, 'linked', 'evil.example'),
+    );
+    expect(body.url).toBe(`${h.service.url}/ui/customers/linked?token=${body.token}`);
+  });
 });
