@@ -75,8 +75,10 @@ export function decide(
   }
   const batch = deliverable.slice(0, settings.batchSize);
   const batchOpensAt = (state.lastAttemptAt ?? -Infinity) + settings.batchIntervalMs;
-  // A partial batch waits for more messages, but never longer than the interval since the last request.
-  if (state.attempts === 0 && batch.length < settings.batchSize && now < batchOpensAt) {
+  // A partial batch waits for more messages, but never longer than the interval since the last request,
+  // and not at all when a message to skip ends it: no message could join it by waiting.
+  const canGrow = deliverable.length === queue.length;
+  if (state.attempts === 0 && batch.length < settings.batchSize && canGrow && now < batchOpensAt) {
     return { kind: 'waitUntil', at: batchOpensAt, reason: 'batch' };
   }
   return { kind: 'deliver', ids: batch.map((message) => message.id), attempt: state.attempts + 1 };

@@ -223,6 +223,18 @@ describe('decide: event-type subscription', () => {
     });
   });
 
+  test('a partial batch cut short by a message to skip goes at once: waiting would not let it grow', () => {
+    const spec = given([configured({ batching: true }), succeeded(1, 1, T0)]);
+    expect(spec.when(T0 + SECOND, pendingIds([2, 'A'], [3, null], [4, 'A']))).toMatchObject({
+      kind: 'deliver',
+      ids: [2],
+    });
+    expect(spec.when(T0 + SECOND, pendingIds([2, 'A'], [4, 'A']))).toMatchObject({
+      kind: 'waitUntil',
+      reason: 'batch',
+    });
+  });
+
   test('an unreadable body is skipped, not retried', () => {
     expect(given([configured()]).when(T0, pendingIds([1, null], [2, 'A']))).toEqual({
       kind: 'skip',

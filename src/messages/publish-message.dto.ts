@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  IsArray,
   IsObject,
   IsOptional,
   IsString,
@@ -49,6 +50,9 @@ export class PublishMessageDto extends MessageBodyDto {
 
 /** Up to 1,000 messages in one `<ns>.publish.batch` request. */
 export class PublishBatchDto {
+  // IsObject on each: ValidateNested alone takes an array in place of a message and checks nothing in it.
+  @IsArray()
+  @IsObject({ each: true, message: 'each of messages must be a message object' })
   @ValidateNested({ each: true })
   @Type(() => PublishMessageDto)
   @ArrayMinSize(1)

@@ -47,3 +47,12 @@ test('data that is not an object is still refused', async () => {
     });
   }
 });
+
+test('a batch whose messages are arrays or scalars is refused, not passed on', async () => {
+  for (const messages of [[[], []], [[{ customerId: 'acme', event: 'E', data: {} }]], [1, 'x'], {}]) {
+    await expect(validateBody(PublishBatchDto, { messages })).rejects.toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    });
+  }
+});

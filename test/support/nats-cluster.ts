@@ -22,6 +22,9 @@ export interface NatsClusterHandle {
   stop(): Promise<void>;
 }
 
+/** The nodes must meet and elect a JetStream meta leader first: seconds more than one server, on a busy machine. */
+const CLUSTER_READY_TIMEOUT_MS = 30_000;
+
 interface Node {
   readonly port: number;
   readonly configFile: string;
@@ -79,7 +82,7 @@ export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
   };
   try {
     // The JetStream API answers once the nodes have met and elected a meta leader.
-    await Promise.all(nodes.map((node) => waitReady(node.process, node.port)));
+    await Promise.all(nodes.map((node) => waitReady(node.process, node.port, CLUSTER_READY_TIMEOUT_MS)));
   } catch (error) {
     await stopAll();
     throw error;
@@ -104,7 +107,7 @@ export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
       const node = nodeAt(index);
       await node.process.terminate('SIGTERM');
       node.process = launch(node);
-      await waitReady(node.process, node.port);
+      await waitReady(node.process, node.port, CLUSTER_READY_TIMEOUT_MS);
     },
     stop: stopAll,
   };

@@ -74,15 +74,17 @@ export function natsServerBin(): string {
 }
 
 function launch(port: number, storeDir: string, options: NatsServerOptions): OwnedProcess {
-  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir];
+  const args = ['-a', '127.0.0.1', '-p', String(port)];
   if (options.syncAlways === true) {
-    // No command-line flag sets sync_interval; the flags above override the rest of this file.
+    // No flag sets sync_interval, and -sd beside a config's store_dir is refused as a duplicate.
     const configFile = join(storeDir, 'nats-server.conf');
     writeFileSync(
       configFile,
       `jetstream { store_dir: ${JSON.stringify(storeDir)}, sync_interval: always }\n`,
     );
     args.push('-c', configFile);
+  } else {
+    args.push('-js', '-sd', storeDir);
   }
   return spawnOwned(options.bin ?? natsServerBin(), args);
 }
@@ -102,9 +104,13 @@ async function greetsLikeNats(port: number): Promise<boolean> {
 }
 
 /** Ready means a client connects and the JetStream API answers, not merely that the port is open. */
-export async function waitReady(server: OwnedProcess, port: number): Promise<void> {
+export async function waitReady(
+  server: OwnedProcess,
+  port: number,
+  timeoutMs = READY_TIMEOUT_MS,
+): Promise<void> {
   const url = `nats://127.0.0.1:${port}`;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   let lastError: unknown = 'no NATS greeting';
   while (Date.now() < deadline && !server.exited()) {
     try {
@@ -125,7 +131,7 @@ export async function waitReady(server: OwnedProcess, port: number): Promise<voi
   const { exitCode, signalCode } = server.child;
   const why = server.exited()
     ? `exited (code ${exitCode}, signal ${signalCode})`
-    : `not ready after ${READY_TIMEOUT_MS} ms (last error: ${String(lastError)})`;
+    : `not ready after ${timeoutMs} ms (last error: ${String(lastError)})`;
   await server.terminate('SIGKILL');
   throw new Error(`nats-server on ${url} ${why}; stderr:\n${server.stderr()}`);
 }

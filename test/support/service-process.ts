@@ -82,6 +82,11 @@ export async function startService(
       }
       await sleep(100);
     }
+    // Kill it: a process left running would outlive the test file (Jest's workers emit no 'exit').
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    liveChildren.delete(child);
     throw new Error(`hookpost did not come up within 20 s:\n${output}`);
   };
 

@@ -1,0 +1,42 @@
+import fc from 'fast-check';
+
+/**
+ * How long a fuzz run is: FUZZ_RUNS inputs per property unit (default 25: the short run inside
+ * `npm test`; `npm run test:fuzz` sets more), FUZZ_SEED to replay a failing run (fast-check prints
+ * the seed and path of a failure).
+ */
+export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 25);
+export const FUZZ_SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
+
+/** A property's parameters: `weight` times FUZZ_RUNS runs, the seed when one was given. */
+export function runs(weight = 1): fc.Parameters<unknown> {
+  return {
+    numRuns: Math.max(1, Math.round(FUZZ_RUNS * weight)),
+    ...(FUZZ_SEED === undefined ? {} : { seed: FUZZ_SEED }),
+    endOnFailure: true,
+  };
+}
+
+/** Counts the generated inputs sent to the service, per entry point, for the run's summary. */
+export class InputCount {
+  private readonly counts = new Map<string, number>();
+
+  private readonly started = Date.now();
+
+  add(entryPoint: string): void {
+    this.counts.set(entryPoint, (this.counts.get(entryPoint) ?? 0) + 1);
+    // A long run says how far it got, so a stopped run still leaves its count.
+    if (this.total() % 5000 === 0) {
+      const seconds = ((Date.now() - this.started) / 1000).toFixed(0);
+      process.stdout.write(`fuzz: ${this.total()} inputs after ${seconds} s (${this.summary()})\n`);
+    }
+  }
+
+  total(): number {
+    return [...this.counts.values()].reduce((sum, n) => sum + n, 0);
+  }
+
+  summary(): string {
+    return [...this.counts].map(([name, n]) => `${name}: ${n}`).join(', ');
+  }
+}
