@@ -10,6 +10,7 @@ import { ErrorFilter } from './http/error.filter.js';
 import { DtoValidationPipe } from './http/dto-validation.pipe.js';
 import { checkJsonBody } from './http/json-body.js';
 import { jsonOnly } from './http/json-only.js';
+import { TimedExpressAdapter } from './http/server-timeouts.js';
 import { createLogger } from './infra/logger.js';
 import { NestPinoLogger } from './infra/nest-logger.js';
 import { PublishService } from './messages/publish.service.js';
@@ -37,12 +38,18 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
     );
   }
   const core = await HookpostCore.open(config, secrets, logger);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(core, secrets), {
-    logger: new NestPinoLogger(logger),
-    bodyParser: false,
-    // The raw bytes of a JSON body, for checkJsonBody (UTF-8, depth, exact numbers).
-    rawBody: true,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(core, secrets),
+    new TimedExpressAdapter(),
+    {
+      logger: new NestPinoLogger(logger),
+      bodyParser: false,
+      // The raw bytes of a JSON body, for checkJsonBody (UTF-8, depth, exact numbers).
+      rawBody: true,
+    },
+  );
+  // Says nothing about the stack to a caller probing for known weaknesses.
+  app.disable('x-powered-by');
   // 256 KiB of message plus its envelope; larger bodies get a 413 in the one error shape.
   app.use(jsonOnly);
   app.useBodyParser('json', { limit: '300kb' });

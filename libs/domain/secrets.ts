@@ -16,6 +16,18 @@ export interface EndpointSecrets {
   readonly previous: RetiringSecret | null;
 }
 
+/** Shortest secret whose last four characters may be shown: four of 16 leave 12 unknown. */
+export const SECRET_HINT_MIN_LENGTH = 16;
+
+/**
+ * The hint shown for a secret (`secretLast4`): its last four characters, or "" for a secret shorter
+ * than {@link SECRET_HINT_MIN_LENGTH}, where four characters would give away too much of it (half of
+ * an 8-character secret).
+ */
+export function secretLast4(secret: string): string {
+  return secret.length >= SECRET_HINT_MIN_LENGTH ? secret.slice(-4) : '';
+}
+
 /** Longest overlap of a rotation: 30 days, in seconds. */
 export const MAX_ROTATION_OVERLAP_SECONDS = 2_592_000;
 

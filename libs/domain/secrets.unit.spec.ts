@@ -1,4 +1,4 @@
-import { signingSecrets } from './secrets.js';
+import { secretLast4, signingSecrets } from './secrets.js';
 import { configured, secretRotated, T0 } from './spec-support.js';
 import { fold } from './state.js';
 
@@ -37,5 +37,17 @@ describe('secret rotation', () => {
     expect(signingSecrets(secrets, T0 + 999)).toEqual(['whsec_new', 'whsec_old']);
     expect(signingSecrets(secrets, T0 + 1_000)).toEqual(['whsec_new']);
     expect(signingSecrets({ current: 'whsec_new', previous: null }, T0)).toEqual(['whsec_new']);
+  });
+});
+
+describe('secretLast4', () => {
+  test('given a secret of 16 characters or more, then its last four show', () => {
+    expect(secretLast4('whsec_0123456789')).toBe('6789');
+    expect(secretLast4('x'.repeat(255) + 'wxyz')).toBe('wxyz');
+  });
+
+  test('given a secret shorter than 16 characters, then nothing of it shows', () => {
+    expect(secretLast4('12345678')).toBe('');
+    expect(secretLast4('whsec_012345678')).toBe('');
   });
 });

@@ -4,6 +4,7 @@ import {
   initialState,
   nextAttemptAt,
   queueState,
+  secretLast4,
   statusView,
   stepFailed,
   stepStallAlert,
@@ -428,8 +429,8 @@ export class CustomerActor {
       const { current } = await this.loadSecrets();
       const at = this.ctx.clock.now();
       const data = {
-        secretLast4: secret.slice(-4),
-        previousSecretLast4: current.slice(-4),
+        secretLast4: secretLast4(secret),
+        previousSecretLast4: secretLast4(current),
         previousSecretExpiresAt: at + overlapMs,
       };
       const previous = { secret: current, expiresAt: data.previousSecretExpiresAt };

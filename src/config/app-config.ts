@@ -34,7 +34,7 @@ export interface AppConfig {
   /** An actor with nothing to do for this long leaves memory (HOOKPOST_ACTOR_IDLE_MS). */
   readonly actorIdleMs: number;
   readonly logLevel: LogLevel;
-  /** Base of the status-page links (HOOKPOST_PUBLIC_URL); null: the origin the admin request came to. */
+  /** Base of the status-page links (HOOKPOST_PUBLIC_URL); null: `http://HOST:PORT`, never a request's Host. */
   readonly publicUrl: string | null;
   /** CSP frame-ancestors of the status pages (HOOKPOST_UI_FRAME_ANCESTORS): who may embed them. */
   readonly uiFrameAncestors: string;

@@ -1,4 +1,4 @@
-import { Body, Controller, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Param, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -7,7 +7,6 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
 import { ErrorBodyDto } from '../http/api-responses.dto.js';
 import { StatusLinkDto, StatusLinkRequestDto } from './status-link.dto.js';
 import { StatusLinksService } from './status-links.service.js';
@@ -24,11 +23,7 @@ export class StatusLinksController {
 
   @Post()
   @ApiCreatedResponse({ type: StatusLinkDto })
-  issue(
-    @Param('customerId') customerId: string,
-    @Body() body: StatusLinkRequestDto,
-    @Req() request: Request,
-  ): Promise<StatusLinkDto> {
-    return this.links.issue(customerId, body, `${request.protocol}://${request.get('host') ?? 'localhost'}`);
+  issue(@Param('customerId') customerId: string, @Body() body: StatusLinkRequestDto): Promise<StatusLinkDto> {
+    return this.links.issue(customerId, body);
   }
 }

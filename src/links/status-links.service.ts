@@ -7,6 +7,15 @@ import type { StatusLinkDto, StatusLinkRequestDto } from './status-link.dto.js';
 
 const DEFAULT_TTL_SECONDS = 3_600;
 
+/**
+ * Where links point: HOOKPOST_PUBLIC_URL, or else the address the service listens on
+ * (`http://HOST:PORT`). Never the request's Host header: a caller could make it name any site.
+ */
+export function linkBase(config: { publicUrl: string | null; host: string; port: number }): string {
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return config.publicUrl ?? `http://${host}:${config.port}`;
+}
+
 /** Issues signed, expiring links to one customer's status page. */
 @Injectable()
 export class StatusLinksService {
@@ -15,8 +24,8 @@ export class StatusLinksService {
     private readonly links: LinkTokens,
   ) {}
 
-  /** `origin` is used when HOOKPOST_PUBLIC_URL is not set: the address the admin caller reached. */
-  async issue(customerId: string, request: StatusLinkRequestDto, origin: string): Promise<StatusLinkDto> {
+  /** A link to the customer's status page, under {@link linkBase}. */
+  async issue(customerId: string, request: StatusLinkRequestDto): Promise<StatusLinkDto> {
     if (!isCustomerId(customerId)) {
       throw ApiError.badRequest('customerId must be 1-64 characters of A-Z, a-z, 0-9, _ and -');
     }
@@ -26,7 +35,7 @@ export class StatusLinksService {
     const actions = request.actions ?? false;
     const expiresAt = Math.floor(Date.now() / 1000) + (request.ttlSeconds ?? DEFAULT_TTL_SECONDS);
     const token = this.links.sign({ customerId, actions, expiresAt });
-    const base = this.core.config.publicUrl ?? origin;
+    const base = linkBase(this.core.config);
     return {
       url: `${base}/ui/customers/${customerId}?token=${token}`,
       token,

@@ -5,6 +5,7 @@ import { isForbiddenAddress } from '../../libs/delivery/index.js';
 import {
   DEFAULT_ROTATION_OVERLAP_SECONDS,
   isCustomerId,
+  secretLast4,
   type CustomerStatus,
   type WebhookSettings,
 } from '../../libs/domain/index.js';
@@ -47,7 +48,7 @@ export class WebhookService {
       authorizationHeader: dto.authorizationHeader ?? true,
       acceptAny2xx: dto.acceptAny2xx ?? false,
       region,
-      secretLast4: dto.secret.slice(-4),
+      secretLast4: secretLast4(dto.secret),
     };
     await this.core.host.command(customerId, (actor) =>
       // A PUT sets the one secret there is: a rotation's previous one stops signing at once.
