@@ -53,7 +53,8 @@ async function runDemo({ duration, rate }: { duration?: number; rate: number }):
       HOOKPOST_DATA_DIR: dataDir,
       HOOKPOST_NAMESPACE: 'demo',
       HOOKPOST_ADMIN_TOKEN: adminToken,
-      PORT: '0',
+      // A real port, not 0: the printed status link is built from HOST:PORT.
+      PORT: String(await freePort()),
       HOOKPOST_ALLOW_PRIVATE_TARGETS: 'true',
       HOOKPOST_BACKOFF_BASE_MS: '1000',
       HOOKPOST_BACKOFF_ATTEMPTS: '4',
@@ -136,7 +137,7 @@ function summary(published: number, stats: ReceiverStats): string {
   );
 }
 
-/** A port nothing listens on right now (the embedded nats-server takes it at once). */
+/** A port nothing listens on right now (the embedded nats-server or the HTTP server takes it at once). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
