@@ -11,7 +11,9 @@ export function secretForms(secret: string): string[] {
     bytes.toString('base64url'),
     bytes.toString('hex'),
     bytes.toString('hex').toUpperCase(),
-    encodeURIComponent(secret),
+    // encodeURIComponent throws on a lone surrogate; a receiver could only echo the replacement
+    // character that UTF-8 encoding puts in its place (with /u a surrogate pair never matches).
+    encodeURIComponent(secret.replace(/[\ud800-\udfff]/gu, '\ufffd')),
   ];
 }
 
