@@ -34,6 +34,13 @@ export class WebhookViewDto {
     description: 'the last four characters of the secret; the secret is never returned',
   })
   secretLast4!: string;
+  @ApiPropertyOptional({ example: '3f1a', description: "during a rotation's overlap: the previous secret's" })
+  previousSecretLast4?: string;
+  @ApiPropertyOptional({
+    example: 1764086400000,
+    description: 'epoch ms: until then the previous secret signs too',
+  })
+  previousSecretExpiresAt?: number;
 }
 
 export class RotationViewDto {

@@ -14,8 +14,14 @@ import { ApiError } from '../core/api-error.js';
 import { HookpostCore } from '../core/hookpost-core.js';
 import type { RotateSecretDto, WebhookConfigDto } from './webhook-config.dto.js';
 
-/** The endpoint as the API shows it: never the secret, only its last four characters. */
-export type WebhookView = { customerId: string } & WebhookSettings;
+/**
+ * The endpoint as the API shows it: never a secret, only last four characters. During a rotation's
+ * overlap it also names the previous secret, which still signs until previousSecretExpiresAt.
+ */
+export type WebhookView = { customerId: string } & WebhookSettings & {
+    previousSecretLast4?: string;
+    previousSecretExpiresAt?: number;
+  };
 
 /** The reply of a rotation: never a secret that was sent, the generated one only when generated. */
 export interface RotationView {
@@ -87,7 +93,15 @@ export class WebhookService {
     if (!snapshot?.state.settings) {
       throw ApiError.notFound(`customer ${customerId} has no webhook configured`);
     }
-    return { customerId, ...snapshot.state.settings };
+    const previous = snapshot.state.previousSecret;
+    const overlapping = previous !== null && previous.expiresAt > Date.now();
+    return {
+      customerId,
+      ...snapshot.state.settings,
+      ...(overlapping
+        ? { previousSecretLast4: previous.last4, previousSecretExpiresAt: previous.expiresAt }
+        : {}),
+    };
   }
 
   /** The status view; 404 for a customer Hookpost has never seen. */

@@ -67,6 +67,13 @@ describe('secret rotation with an overlap', () => {
     expect(reply.body.previousSecretExpiresAt).toBeGreaterThanOrEqual(before + 86_400_000);
     expect(reply.body.previousSecretExpiresAt).toBeLessThanOrEqual(Date.now() + 86_400_000);
 
+    const shown = (await h.service.api('GET', `/v1/customers/${customerId}/webhook`)).body;
+    expect(shown).toMatchObject({
+      secretLast4: '5678',
+      previousSecretLast4: SECRET.slice(-4),
+      previousSecretExpiresAt: reply.body.previousSecretExpiresAt,
+    });
+
     const during = await deliverOne(customerId);
     expect(signatures(during)).toEqual([signatureOf(during, NEW), signatureOf(during, SECRET)]);
     expect(verifies(during, NEW)).toBe(true);
@@ -87,9 +94,9 @@ describe('secret rotation with an overlap', () => {
     expect(verifies(after, NEW)).toBe(false);
     expect(verifies(after, SECRET)).toBe(false);
     expect(after.headers.authorization).toBe(`Bearer ${secret}`);
-    expect((await h.service.api('GET', `/v1/customers/${customerId}/webhook`)).body.secretLast4).toBe(
-      secret.slice(-4),
-    );
+    const shownAfter = (await h.service.api('GET', `/v1/customers/${customerId}/webhook`)).body;
+    expect(shownAfter.secretLast4).toBe(secret.slice(-4));
+    expect(shownAfter).not.toHaveProperty('previousSecretLast4');
   });
 
   test('when the overlap has passed, the previous secret no longer signs', async () => {
