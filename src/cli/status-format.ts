@@ -24,6 +24,10 @@ export function formatStatus(status: CustomerStatus, now: number): string {
     `  attempts ${status.attempts}, next attempt ${when(status.nextAttemptAt, now)}`,
     `  last processed ${when(status.lastProcessedAt, now)}`,
   ];
+  if (status.stepFailure !== null) {
+    const { count, error, since } = status.stepFailure;
+    lines.push(`  steps failing: ${count} since ${when(since, now)}: ${error}`);
+  }
   if (status.recentFailures.length > 0) {
     lines.push('  recent failures (newest first):');
     lines.push(...status.recentFailures.map((failure) => `    ${formatFailure(failure, now)}`));

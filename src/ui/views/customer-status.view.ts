@@ -31,6 +31,13 @@ function stalledDetail(status: CustomerStatus, now: number): SafeHtml {
   if (!status.enabled) {
     return html`${waiting}; webhooks are disabled, nothing is sent until they are enabled again.`;
   }
+  if (status.stepFailure !== null) {
+    // Nothing was sent or recorded: Hookpost itself cannot take the next step (its database or NATS
+    // fails), and retries on its own; the failure list would not say so.
+    const { count, error, since } = status.stepFailure;
+    return html`${waiting}; Hookpost cannot take the next step (${count} failed tries, the first
+    ${relativeTime(since, now, 'ago', '')}: ${error}) and keeps trying.`;
+  }
   return html`${waiting} behind a failed delivery; next attempt
   ${relativeTime(status.nextAttemptAt, now, 'until', 'not scheduled')}.`;
 }

@@ -67,6 +67,11 @@ describe('status page views', () => {
       'Stalled 1 message waiting behind a failed delivery; next attempt in 60 s .',
     );
     expect(text(queueSummary({ ...stalled, enabled: false }, NOW))).toContain('webhooks are disabled');
+    const stepFailure = { since: NOW - 90_000, count: 12, error: 'Connection terminated <unexpectedly>' };
+    const stepping = text(queueSummary({ ...stalled, stepFailure }, NOW));
+    expect(stepping).toBe(
+      'Stalled 1 message waiting; Hookpost cannot take the next step (12 failed tries, the first 2 min ago : Connection terminated &#60;unexpectedly&#62;) and keeps trying.',
+    );
     expect(text(lastProcessed(status(), NOW))).toBe('Never');
     expect(lastProcessed(status({ lastProcessedAt: NOW - 3_000 }), NOW).value).toMatch(
       new RegExp(`data-at="${NOW - 3_000}"\\s+data-relative="ago"\\s*>3 s ago</time`),
