@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { median } from './stats.js';
+import type { World } from './world.js';
 
 /** CPU seconds (user + system) a process has used so far, from /proc (0 when it is gone). */
 function cpuSeconds(pid: number): number {
@@ -48,4 +50,22 @@ export function perThousand(used: Record<string, number>, messages: number): Rec
   return Object.fromEntries(
     Object.entries(used).map(([name, seconds]) => [name, Math.round((seconds * 1_000_000) / messages)]),
   );
+}
+
+/** The median of each process's figure over several runs (a process missing from a run is skipped there). */
+export function medianCpu(runs: readonly Record<string, number>[]): Record<string, number> {
+  const names = [...new Set(runs.flatMap((run) => Object.keys(run)))];
+  return Object.fromEntries(
+    names.map((name) => [name, median(runs.flatMap((run) => (name in run ? [run[name]!] : [])))]),
+  );
+}
+
+/** A meter over a world's processes: Hookpost, the receiver, nats-server (every node) and PostgreSQL. */
+export function worldCpuMeter(world: World, receiverPid: number): { stop(): Record<string, number> } {
+  return cpuMeter({
+    hookpost: () => [world.hookpost.pid()],
+    receiver: () => [receiverPid],
+    'nats-server': () => pidsMatching(world.nats.storeDir),
+    postgres: () => pidsMatching(world.db.name),
+  });
 }

@@ -23,6 +23,12 @@ export interface Figure {
   /** Why there is no value (e.g. the command does not exist yet). */
   readonly notMeasured?: string;
   readonly note?: string;
+  /**
+   * CPU milliseconds per 1,000 messages by process (`hookpost`, `nats-server`, `postgres`,
+   * `receiver`; `worker`, `redis` for BullMQ; `bench` for the benchmark's own client): the median
+   * over the runs.
+   */
+  readonly cpuMsPer1000?: Readonly<Record<string, number>>;
 }
 
 /** What every workload gets from the harness. */

@@ -22,6 +22,7 @@ export interface ResultRow {
   samples: number[];
   note?: string;
   notMeasured?: string;
+  cpuMsPer1000?: Record<string, number>;
 }
 
 const goalText = (goal: Goal | undefined, unit = ''): string | null =>
@@ -47,6 +48,7 @@ export function resultRows(figures: readonly Figure[]): ResultRow[] {
       samples: f.samples.map(round),
       ...(f.note === undefined ? {} : { note: f.note }),
       ...(f.notMeasured === undefined ? {} : { notMeasured: f.notMeasured }),
+      ...(f.cpuMsPer1000 === undefined ? {} : { cpuMsPer1000: { ...f.cpuMsPer1000 } }),
     };
   });
 }
@@ -56,6 +58,16 @@ const fmt = (value: number | null): string => (value === null ? '—' : value.to
 /** "0.14 of L2 fetch", or "0.85 = H2 / B1" for an inverted ratio. */
 const ratioText = (ratio: number | null, of: string | null): string =>
   `${fmt(ratio)} ${of?.includes(' / ') ? '=' : 'of'} ${of ?? ''}`;
+
+/** "hookpost 339, nats-server 13 (sum 352)", or "—" where the workload did not meter CPU. */
+function cpuText(cpu: Record<string, number> | undefined): string {
+  if (cpu === undefined) {
+    return '—';
+  }
+  const entries = Object.entries(cpu);
+  const sum = entries.reduce((total, [, ms]) => total + ms, 0);
+  return `${entries.map(([name, ms]) => `${name} ${fmt(round(ms))}`).join(', ')} (sum ${fmt(round(sum))})`;
+}
 
 /** The markdown table of a run. */
 export function markdownTable(
@@ -67,8 +79,8 @@ export function markdownTable(
   const lines = [
     `Run ${String(machine.date)}${quick ? ' (quick)' : ''}: each figure is the median of its runs (${runs}; H5, H6 and H7 at most 3, H5 2 in a quick run), all samples in the last column. Machine: ${String(machine.cpu)}, ${String(machine.cores)} cores, ${String(machine.memoryGiB)} GiB; Node ${String(machine.node)}, nats-server ${String(machine.natsServer)}, ${String(machine.postgres)}, Redis ${String(machine.redis)}.`,
     '',
-    '| name | workload | median | goal | ratio | ratio goal | met | runs |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| name | workload | median | goal | ratio | ratio goal | met | CPU ms per 1,000 messages | runs |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const row of rows) {
     const median =
@@ -77,7 +89,7 @@ export function markdownTable(
     const met = row.met === null ? '—' : row.met ? 'yes' : '**no**';
     const note = row.note === undefined ? '' : ` (${row.note})`;
     lines.push(
-      `| ${row.name} | ${row.label}${note} | ${median} | ${row.goal ?? '—'} | ${ratio} | ${row.ratioGoal ?? '—'} | ${met} | ${row.samples.map(fmt).join(', ')} |`,
+      `| ${row.name} | ${row.label}${note} | ${median} | ${row.goal ?? '—'} | ${ratio} | ${row.ratioGoal ?? '—'} | ${met} | ${cpuText(row.cpuMsPer1000)} | ${row.samples.map(fmt).join(', ')} |`,
     );
   }
   return lines.join('\n');

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { WebhookJob } from '../bullmq-worker-process.js';
-import { cpuMeter, perThousand, pidsMatching } from '../support/cpu.js';
+import { cpuMeter, medianCpu, perThousand, pidsMatching } from '../support/cpu.js';
 import { figure, type BenchContext, type Figure } from '../support/figures.js';
 import { until } from '../support/stats.js';
 import { BENCH_SECRET } from '../support/world.js';
@@ -112,10 +112,12 @@ export async function measureB1(ctx: BenchContext): Promise<Figure[]> {
     ];
   }
   const samples: number[] = [];
+  const cpus: Record<string, number>[] = [];
   try {
     for (let run = 0; run < ctx.runs; run++) {
       const { rate, cpu } = await oneRun(ctx, redis, `hpbench${process.pid}r${run}`, customers);
       samples.push(rate);
+      cpus.push(cpu);
       ctx.log(
         `B1 run ${run + 1}: ${rate.toFixed(0)} msg/s; CPU ms per 1,000 messages: ${JSON.stringify(cpu)}`,
       );
@@ -129,6 +131,7 @@ export async function measureB1(ctx: BenchContext): Promise<Figure[]> {
       label,
       unit: 'msg/s',
       samples,
+      cpuMsPer1000: medianCpu(cpus),
       ratioTo: { figure: ctx.figures.get('H2'), goal: { op: '>=', value: 3 }, invert: true },
       note: 'ratio = Hookpost (H2) / BullMQ',
     }),

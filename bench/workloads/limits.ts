@@ -4,6 +4,7 @@
  */
 import { DeliverPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { Agent, Pool, request, type Dispatcher } from 'undici';
+import { cpuMeter, medianCpu, perThousand, pidsMatching } from '../support/cpu.js';
 import { figure, type BenchContext, type Figure } from '../support/figures.js';
 import { nowMs } from '../support/stats.js';
 import { messageBytes, startWorld } from '../support/world.js';
@@ -96,6 +97,11 @@ export async function measureL2(ctx: BenchContext): Promise<Figure[]> {
   const world = await startWorld({}, ctx);
   const publish: number[] = [];
   const fetchRates: number[] = [];
+  const publishCpu: Record<string, number>[] = [];
+  const fetchCpu: Record<string, number>[] = [];
+  // The benchmark's own process is the client here: raw nats.js, as a limit for Hookpost's side.
+  const meter = () =>
+    cpuMeter({ 'nats-server': () => pidsMatching(world.nats.storeDir), bench: () => [process.pid] });
   try {
     const jsm = await jetstreamManager(world.nc);
     const body = messageBytes(0);
@@ -104,6 +110,7 @@ export async function measureL2(ctx: BenchContext): Promise<Figure[]> {
       await jsm.streams.add({ name: stream, subjects: [`l2r${run}.>`], num_replicas: world.replicas });
       // 1. Acked publishes, 1,000 in flight, over 100 subjects (customers).
       let next = 0;
+      let metered = meter();
       let started = nowMs();
       const worker = async () => {
         while (next < total) {
@@ -113,10 +120,12 @@ export async function measureL2(ctx: BenchContext): Promise<Figure[]> {
       };
       await Promise.all(Array.from({ length: 1_000 }, worker));
       publish.push((total / (nowMs() - started)) * 1000);
+      publishCpu.push(perThousand(metered.stop(), total));
       // 2. An ordered consumer over the stream, fetching 1,000 at a time until all are read.
       const consumer = await world.js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
       let got = 0;
       let bytes = 0;
+      metered = meter();
       started = nowMs();
       while (got < total) {
         const batch = await consumer.fetch({ max_messages: Math.min(1_000, total - got), expires: 5_000 });
@@ -126,6 +135,7 @@ export async function measureL2(ctx: BenchContext): Promise<Figure[]> {
         }
       }
       fetchRates.push((got / (nowMs() - started)) * 1000);
+      fetchCpu.push(perThousand(metered.stop(), got));
       await jsm.streams.delete(stream);
       ctx.log(
         `L2 run ${run + 1}: publish ${publish.at(-1)?.toFixed(0)} msg/s, fetch ${fetchRates.at(-1)?.toFixed(0)} msg/s (${bytes} bytes)`,
@@ -140,12 +150,14 @@ export async function measureL2(ctx: BenchContext): Promise<Figure[]> {
       label: 'raw JetStream acked publish, 1,000 in flight, 1 KiB',
       unit: 'msg/s',
       samples: publish,
+      cpuMsPer1000: medianCpu(publishCpu),
     }),
     figure({
       name: 'L2 fetch',
       label: 'raw JetStream ordered-consumer fetch (1,000 per fetch), 1 KiB',
       unit: 'msg/s',
       samples: fetchRates,
+      cpuMsPer1000: medianCpu(fetchCpu),
     }),
   ];
 }
