@@ -8,6 +8,12 @@ import { adminApi, type ApiReply } from './admin-api.js';
 import { freePort } from './free-port.js';
 import { atExit } from './owned-process.js';
 
+/**
+ * How long a started service may take to answer /health. It is up in about 1 s on a quiet
+ * machine; on 2 busy cores Node's start alone was seen taking 19 s, so the wait is generous.
+ */
+const COME_UP_MS = 45_000;
+
 /** A Hookpost service running as its own process from the build (`dist/`), as users run it. */
 export interface ServiceProcess {
   readonly url: string;
@@ -69,7 +75,7 @@ export async function startService(
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const started = Date.now();
-    while (Date.now() - started < 20_000) {
+    while (Date.now() - started < COME_UP_MS) {
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new Error(`hookpost exited with ${child.exitCode}:\n${output}`);
       }
@@ -87,7 +93,7 @@ export async function startService(
     child.kill('SIGKILL');
     await exited;
     liveChildren.delete(child);
-    throw new Error(`hookpost did not come up within 20 s:\n${output}`);
+    throw new Error(`hookpost did not come up within ${COME_UP_MS / 1000} s:\n${output}`);
   };
 
   const end = async (signal: NodeJS.Signals) => {
