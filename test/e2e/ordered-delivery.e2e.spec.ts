@@ -46,7 +46,7 @@ describe('ordered delivery end to end', () => {
       replies.forEach((reply, index) => accepted.get(customers[index]!)!.push(reply.webhookId));
     }
     const ours = (all: readonly RecordedRequest[]) => all.filter((r) => customers.includes(customerOf(r)));
-    await h.receiver.waitFor((all) => allDelivered(all, accepted, (r) => !fails(r)), 90_000);
+    await h.receiver.waitFor((all) => allDelivered(all, accepted, (r) => !fails(r)), 150_000);
 
     const requests = ours(h.receiver.requests);
     const { duplicates, delivered } = checkOrder(requests, accepted, (r) => !fails(r));
@@ -63,7 +63,7 @@ describe('ordered delivery end to end', () => {
     // The receiver has the last message before its outcome is committed: wait for the record.
     const status = await waitForStatus(h, 'ord-a', (body) => body.pending === 0);
     expect(status).toMatchObject({ queue: 'empty', pending: 0, attempts: 0, recentFailures: [] });
-  }, 120_000);
+  }, 180_000);
 
   test('batching: arrays of at most 100, consecutive and oldest first; a failed batch is retried whole', async () => {
     const customerId = 'batchy';
