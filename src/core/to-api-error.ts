@@ -108,7 +108,10 @@ const NATS_DOWN = [
 ];
 
 function isNatsUnavailable(error: unknown): boolean {
-  if (NATS_DOWN.some((type) => error instanceof type)) {
+  // js.publish with no stream to answer throws a JetStreamNotEnabled (not exported by nats.js) caused by the RequestError.
+  if (
+    NATS_DOWN.some((type) => error instanceof type || (error as Error | undefined)?.cause instanceof type)
+  ) {
     return true;
   }
   // A JetStream request with no responder (503) or expired on the server (408): e.g. while a stream

@@ -34,6 +34,12 @@ test.each([
     'NATS_UNAVAILABLE',
   ],
   [
+    'a JetStream publish with no stream leader to answer (caused by the request that nobody answered)',
+    new Error('jetstream is not enabled', { cause: new RequestError('no responders') }),
+    503,
+    'NATS_UNAVAILABLE',
+  ],
+  [
     'a JetStream request without a responder',
     Object.assign(new JetStreamError('no responders'), { code: 503 }),
     503,
