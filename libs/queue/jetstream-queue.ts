@@ -170,17 +170,9 @@ export class JetStreamQueue {
       onMessage,
     };
     const feed = await startFeed(target, fromSeq);
-    this.feeds.add(feed);
-    return {
-      get lastSeq() {
-        return feed.lastSeq;
-      },
-      done: feed.done,
-      stop: async () => {
-        this.feeds.delete(feed);
-        await feed.stop();
-      },
-    };
+    this.feeds.add(feed); // until it ends (stopped or failed): close() stops the running ones
+    void feed.done.then(() => this.feeds.delete(feed));
+    return feed;
   }
 
   /** Stops this queue's feeds and runs pending purges; the connection stays open. */
