@@ -14,20 +14,11 @@ export interface QueueFeed {
 /** Messages the feed's consumer may buffer ahead of onMessage (each at most ~264 KiB). */
 const FEED_MAX_MESSAGES = 256;
 /**
- * Life of each pull request. nats.js waits up to this long between its checks after a reconnect,
- * and notices a lost consumer after 2 missed heartbeats of half of it: with its 30 s default the
- * feed stayed silent for ~40 s after a nats-server restart (measured by the chaos suite); 1 s
- * costs one idle pull a second and notices a dead cluster node within ~1 s.
+ * Life of each pull request. nats.js waits up to this long between its checks after a reconnect
+ * (and 2 missed heartbeats of half of it): with its 30 s default the feed stayed silent for ~40 s
+ * after a nats-server restart (measured by the chaos suite); 2 s costs one idle pull every 2 s.
  */
-const FEED_PULL_EXPIRES_MS = 1_000;
-
-/**
- * Longest wait for a JetStream API answer on the feed's behalf. When a cluster node dies with the
- * feed's consumer (an ordered consumer is one replica), nats.js asks for it and recreates it; a
- * question sent while the stream elects a leader goes unanswered, and with the default 5 s the feed
- * stayed silent ~3 s after the stream took writes again (chaos suite, nats-node-kill).
- */
-export const FEED_API_TIMEOUT_MS = 2_000;
+const FEED_PULL_EXPIRES_MS = 2_000;
 
 function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));

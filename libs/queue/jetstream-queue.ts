@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { assertCustomerId } from './customer-id.js';
-import { FEED_API_TIMEOUT_MS, startFeed, type QueueFeed } from './feed.js';
+import { startFeed, type QueueFeed } from './feed.js';
 import type { QueuedMessage, QueueBody } from './message.js';
 import { publishAll, publishOne, type PublishItem, type PublishResult } from './publisher.js';
 import { Purges } from './purges.js';
@@ -44,8 +44,6 @@ export class JetStreamQueue {
 
   private constructor(
     private readonly js: JetStreamClient,
-    /** The feed's own client: it gives up on an unanswered API request sooner (see FEED_API_TIMEOUT_MS). */
-    private readonly feedJs: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly settings: ResolvedQueueSettings,
     serverVersion: string | undefined,
@@ -75,8 +73,7 @@ export class JetStreamQueue {
     const resolved = resolveSettings(settings);
     const jsm = await jetstreamManager(nc);
     await ensureStream(jsm, nc.info?.version, resolved);
-    const feedJs = jetstream(nc, { timeout: FEED_API_TIMEOUT_MS });
-    return new JetStreamQueue(jetstream(nc), feedJs, jsm, resolved, nc.info?.version);
+    return new JetStreamQueue(jetstream(nc), jsm, resolved, nc.info?.version);
   }
 
   /** Appends a message to the customer's queue; the same idempotency key within the window returns the first id. */
@@ -163,7 +160,7 @@ export class JetStreamQueue {
   /** Hands every message from fromSeq ('new' = from now) to onMessage in stream order, bodies included. */
   async feed(fromSeq: number | 'new', onMessage: (m: QueuedMessage) => void): Promise<QueueFeed> {
     const target = {
-      js: this.feedJs,
+      js: this.js,
       jsm: this.jsm,
       stream: this.stream,
       subjectPrefix: this.prefix,
