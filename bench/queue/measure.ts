@@ -85,12 +85,12 @@ try {
   }
   console.log(`pendingCount: ${stats(countSamples)}`);
 
-  // 4. customersWithMessages() with CUSTOMERS subjects.
+  // 4. stored() with CUSTOMERS subjects.
   const discovery: number[] = [];
   for (let i = 0; i < 20; i++) {
-    await timed(discovery, () => queue.customersWithMessages());
+    await timed(discovery, () => queue.stored());
   }
-  console.log(`customersWithMessages (${CUSTOMERS} subjects): ${stats(discovery)}`);
+  console.log(`stored() (${CUSTOMERS} subjects): ${stats(discovery)}`);
 
   // 5. release + flush: one subject purge of a customer's released messages.
   const purgeSamples: number[] = [];

@@ -64,15 +64,16 @@ export class HttpSender {
       return { ...result(null, error.message), unencodable: { webhookId, reason } };
     }
 
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), req.timeoutMs);
+    // The deadline is on the wire (a socket that answers late), so it is the platform's timer, not
+    // the injected Clock: a test clock cannot make a receiver slow, and the rules never read it.
+    const deadline = AbortSignal.timeout(req.timeoutMs);
     try {
       const response = await request(req.url, {
         dispatcher,
         method: 'POST',
         headers: this.headers(req, secret, body),
         body,
-        signal: controller.signal,
+        signal: deadline,
         headersTimeout: req.timeoutMs,
         bodyTimeout: req.timeoutMs,
       });
@@ -80,12 +81,10 @@ export class HttpSender {
       const text = redactSecrets(excerpt.text, req.secrets, excerpt.truncated);
       return result(response.statusCode, this.judge(response.statusCode, text, req.acceptAny2xx));
     } catch (err) {
-      const error = controller.signal.aborted
+      const error = deadline.aborted
         ? `timeout after ${req.timeoutMs} ms`
         : describeDeliveryError(err, req.timeoutMs);
       return result(null, error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

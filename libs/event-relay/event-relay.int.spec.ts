@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { readFeedMessages } from '../../test/support/event-feed.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import { startNatsServer, type NatsServerHandle } from '../../test/support/nats-server.js';
 import { until } from '../../test/support/until.js';
 import { configured, failed, succeeded, T0 } from '../domain/spec-support.js';
@@ -71,6 +72,14 @@ describe.each(backends)('EventRelay on %s', (_name, createBackend) => {
     await until(() => first.publishedThrough === last, 'the first relay');
     await first.stop();
     return last;
+  }
+
+  /** Waits for the relay to publish through the log's end, stops it, and returns the feed's positions. */
+  async function positionsOnceAtEnd(relay: EventRelay, what: string): Promise<number[]> {
+    const last = await lastPosition();
+    await until(() => relay.publishedThrough === last, what);
+    await relay.stop();
+    return (await readFeed(namespace)).map((m) => m.event.position);
   }
 
   async function lastPosition(): Promise<number> {
@@ -208,11 +217,10 @@ describe.each(backends)('EventRelay on %s', (_name, createBackend) => {
     await appendHistory('globex', 2);
     const relay = await openRelay();
     await relay.start();
-    const last = await lastPosition();
-    await until(() => relay.publishedThrough === last, 'the relay to publish from the log end');
-    await relay.stop();
+    const positions = await positionsOnceAtEnd(relay, 'the relay to publish from the log end');
     // From the log's start: the three published before go again and the duplicate window drops them.
-    expect((await readFeed(namespace)).map((m) => m.event.position)).toEqual([last - 2, last - 1, last]);
+    const last = await lastPosition();
+    expect(positions).toEqual([last - 2, last - 1, last]);
   });
 
   test('when the stream no longer holds our last event, the database checkpoint says where to resume', async () => {
@@ -226,6 +234,55 @@ describe.each(backends)('EventRelay on %s', (_name, createBackend) => {
     await until(() => second.publishedThrough === publishedBefore + 1, 'the second relay');
     await second.stop();
     expect((await readFeed(namespace)).map((m) => m.event.type)).toEqual(['DeliveryFailed']);
+  });
+
+  test('un-nudged, events written meanwhile go out at the next poll, timed by the clock', async () => {
+    const clock = new ManualClock();
+    const relay = await EventRelay.open(nc, store, {
+      namespace,
+      retentionMs: 3_600_000,
+      logger: quietLogger,
+      pollMs: 1_000,
+      clock,
+    });
+    await relay.start();
+    await until(() => clock.armed === 1, 'the relay to wait for its next poll');
+    await appendHistory('acme', 1); // as another process would: no nudge
+    clock.advance(999);
+    // It waits on the clock's one timer, which has not fired: nothing can have gone out.
+    expect(relay.publishedThrough).toBe(0);
+    clock.advance(1);
+    const positions = await positionsOnceAtEnd(relay, 'the poll to publish the events');
+    const last = await lastPosition();
+    expect(positions).toEqual([last - 2, last - 1, last]);
+  });
+
+  test('a failed round is tried again after retryMs, then twice that', async () => {
+    const clock = new ManualClock();
+    let reads = 0;
+    // The log fails its first two reads (the database down), as seen by the relay.
+    const flaky = Object.assign(Object.create(store) as EventStore, {
+      readLog: (after: number, limit: number) =>
+        ++reads <= 2 ? Promise.reject(new Error('database down')) : store.readLog(after, limit),
+    });
+    await appendHistory('acme', 1);
+    const relay = await EventRelay.open(nc, flaky, {
+      namespace,
+      retentionMs: 3_600_000,
+      logger: quietLogger,
+      retryMs: 100,
+      clock,
+    });
+    await relay.start();
+    await until(() => reads === 1 && clock.armed === 1, 'the first failed round');
+    clock.advance(99);
+    expect(reads).toBe(1); // the pause is the clock's timer: no read before it fires
+    clock.advance(1);
+    await until(() => reads === 2 && clock.armed === 1, 'the second failed round');
+    clock.advance(199);
+    expect(reads).toBe(2);
+    clock.advance(1);
+    expect(await positionsOnceAtEnd(relay, 'the third round to publish')).toHaveLength(3);
   });
 });
 

@@ -2,6 +2,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { eventSchemaVersions } from '../domain/index.js';
 import type { RawStoredEvent } from '../event-store/index.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import {
   ensureEventsStream,
   type ClaimedEvent,
@@ -45,6 +46,8 @@ export interface RelayOptions {
   readonly retryMs?: number;
   /** Called with each published event's type (metrics). */
   readonly onPublished?: (count: number) => void;
+  /** Times the polls, the retry pauses, the checkpoint spacing and the drain at stop (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 const encoder = new TextEncoder();
@@ -80,6 +83,7 @@ export class EventRelay {
   private logId = '';
   /** The stream's last sequence as of our last confirmed page; null when not known (after a failure). */
   private lastSeq: number | null = null;
+  private readonly clock: Clock;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -88,7 +92,9 @@ export class EventRelay {
     private readonly stream: string,
     private readonly source: RelaySource,
     private readonly options: RelayOptions,
-  ) {}
+  ) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   /** Creates (or updates) the outbound stream; publishing starts with start(). */
   static async open(nc: NatsConnection, source: RelaySource, options: RelayOptions): Promise<EventRelay> {
@@ -175,7 +181,7 @@ export class EventRelay {
       return;
     }
     this.stopping = true;
-    this.stopBy = Date.now() + STOP_DRAIN_MS;
+    this.stopBy = this.clock.now() + STOP_DRAIN_MS;
     this.wake();
     await this.loop;
     this.loop = null;
@@ -187,7 +193,7 @@ export class EventRelay {
     const pollMs = this.options.pollMs ?? 1_000;
     const baseRetryMs = this.options.retryMs ?? 1_000;
     let retryMs = baseRetryMs;
-    while (!this.stopping || Date.now() < this.stopBy) {
+    while (!this.stopping || this.clock.now() < this.stopBy) {
       this.nudged = false;
       let published: number;
       try {
@@ -304,20 +310,20 @@ export class EventRelay {
   /** The checkpoint matters only when the stream has lost its last event: written at most once a second. */
   private async saveCheckpoint(force: boolean): Promise<void> {
     const every = this.options.checkpointEveryMs ?? 1_000;
-    if (this.position === this.checkpointed || (!force && Date.now() - this.lastCheckpointAt < every)) {
+    if (this.position === this.checkpointed || (!force && this.clock.now() - this.lastCheckpointAt < every)) {
       return;
     }
     const position = this.position;
     await this.source.writeCheckpoint(this.checkpointName, position);
     this.checkpointed = position;
-    this.lastCheckpointAt = Date.now();
+    this.lastCheckpointAt = this.clock.now();
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = this.clock.setTimer(done, ms);
       function done() {
-        clearTimeout(timer);
+        timer.cancel();
         resolve();
       }
       this.wake = done;

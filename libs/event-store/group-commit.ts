@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from '../runtime/clock.js';
+
 /** A request waiting in a group, with the callbacks that settle its caller's promise. */
 export interface Waiting<Request, Result> {
   readonly request: Request;
@@ -14,6 +16,8 @@ export interface GroupCommitOptions {
   readonly maxWaitMs: number;
   /** Most requests in one group; a full queue is written at once. */
   readonly maxGroupSize: number;
+  /** Times the wait for company (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -60,14 +64,17 @@ export class GroupCommit<Request, Result> {
     }
   }
 
-  /** maxWaitMs 0 still lets the current turn of the event loop join (setImmediate), without a timer's 1 ms. */
+  /**
+   * maxWaitMs 0 still lets the current turn of the event loop join (setImmediate), without a timer's
+   * 1 ms: that is an event-loop turn, not a time, so it is not the clock's.
+   */
   private later(run: () => void): () => void {
     if (this.options.maxWaitMs <= 0) {
       const handle = setImmediate(run);
       return () => clearImmediate(handle);
     }
-    const handle = setTimeout(run, this.options.maxWaitMs);
-    return () => clearTimeout(handle);
+    const timer = (this.options.clock ?? systemClock).setTimer(run, this.options.maxWaitMs);
+    return () => timer.cancel();
   }
 
   private start(): void {

@@ -1,3 +1,4 @@
+import { ManualClock } from '../../test/support/manual-clock.js';
 import { GroupCommit, type Waiting } from './group-commit.js';
 
 /** A writer that records its groups and lets the test decide when each write finishes. */
@@ -85,5 +86,21 @@ describe('GroupCommit', () => {
     const pending = commit.submit(7);
     await commit.drain();
     await expect(pending).resolves.toBe(7);
+  });
+
+  test('a lone request waits maxWaitMs on the clock for company, and no longer', async () => {
+    const writer = recordingWriter();
+    const clock = new ManualClock();
+    const commit = new GroupCommit(writer.write, { maxWaitMs: 50, maxGroupSize: 100, clock });
+    const first = commit.submit(1);
+    clock.advance(49);
+    const second = commit.submit(2);
+    await tick();
+    expect(writer.groups).toEqual([]); // only the clock's timer starts the group
+    clock.advance(1);
+    expect(writer.groups).toEqual([[1, 2]]);
+    writer.releases[0]?.();
+    await expect(Promise.all([first, second])).resolves.toEqual([10, 20]);
+    expect(clock.armed).toBe(0);
   });
 });

@@ -19,16 +19,25 @@ export class QueueSettingsError extends Error {
 }
 
 // JetStream API error codes (nats-server errors.json) that mean "no room" or "too big".
-const STORE_FAILED = 10077; // carries "maximum bytes exceeded" / "maximum messages exceeded"
+const STORE_FAILED = 10077;
 const INSUFFICIENT_RESOURCES = 10023; // account or server storage limit
 const MESSAGE_EXCEEDS_MAXIMUM = 10054;
+/**
+ * A full stream with discard new answers STORE_FAILED, whose description is then the store's own
+ * error (ErrMaxMsgs, ErrMaxBytes in the server). The server has no finer code for them, and the
+ * same code carries real store failures (a disk error), which are not "full".
+ */
+const STREAM_LIMITS = new Set(['maximum messages exceeded', 'maximum bytes exceeded']);
 
 /** Turns a publish failure into QueueFullError / MessageTooLargeError where it is one; else returns it as is. */
 export function mapPublishError(err: unknown): unknown {
   if (!(err instanceof JetStreamApiError)) {
     return err;
   }
-  if (err.code === INSUFFICIENT_RESOURCES || (err.code === STORE_FAILED && /maximum/i.test(err.message))) {
+  const full =
+    err.code === INSUFFICIENT_RESOURCES ||
+    (err.code === STORE_FAILED && STREAM_LIMITS.has(err.apiError().description));
+  if (full) {
     return new QueueFullError(err.message, { cause: err });
   }
   if (err.code === MESSAGE_EXCEEDS_MAXIMUM) {

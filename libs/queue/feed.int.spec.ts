@@ -79,15 +79,14 @@ test('the feed carries on after a nats-server restart without skipping or repeat
   await queue.close();
 }, 30_000);
 
-test('stored() gives the first stored sequence and per-customer counts after a purge', async () => {
+test('stored() gives the per-customer counts after a purge', async () => {
   const queue = await JetStreamQueue.open(nc, { namespace: 'feed4' });
   await queue.publishMany(
     Array.from({ length: 700 }, (_, i) => ({ customerId: `c${i % 3}`, body: body(i) })),
   );
   queue.release('c0', 100); // delivered earlier and purged: the stream starts later for c0
   await queue.flush();
-  const { firstSeq, customers } = await queue.stored();
-  expect(firstSeq).toBe(2);
+  const { customers } = await queue.stored();
   expect(customers).toEqual(
     new Map([
       ['c0', 234 - 34],

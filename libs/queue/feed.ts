@@ -24,13 +24,6 @@ function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-function decode(m: JsMsg, subjectPrefix: string): QueuedMessage {
-  return decodeMessage(
-    { seq: m.seq, subject: m.subject, data: m.data, timestampNanos: m.timestampNanos },
-    subjectPrefix,
-  );
-}
-
 /** Where a feed reads and whom it tells. */
 export interface FeedTarget {
   js: JetStreamClient;
@@ -60,7 +53,7 @@ export async function startFeed(target: FeedTarget, fromSeq: number | 'new'): Pr
       return;
     }
     try {
-      onMessage(decode(m, subjectPrefix));
+      onMessage(decodeMessage(m, subjectPrefix)); // a JsMsg has every field decodeMessage reads
       lastSeq = m.seq;
     } catch (err) {
       failure = toError(err);

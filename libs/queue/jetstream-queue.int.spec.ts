@@ -144,7 +144,7 @@ test('release + flush removes delivered messages and never an undelivered one', 
   queue.release('a', 9);
   await queue.flush();
   expect(await storedSeqs(ns)).toEqual([6, 8, 10]);
-  expect(await queue.customersWithMessages()).toEqual(new Map([['b', 3]]));
+  expect((await queue.stored()).customers).toEqual(new Map([['b', 3]]));
 });
 
 test('releases purge in the background, one purge per customer at a time, never past the release', async () => {
@@ -164,15 +164,15 @@ test('releases purge in the background, one purge per customer at a time, never 
   expect(await queue.pendingCount('a', 0)).toBe(100);
 });
 
-test('customersWithMessages gives per-customer counts', async () => {
+test('stored() gives per-customer counts', async () => {
   const { queue } = await openQueue();
-  expect(await queue.customersWithMessages()).toEqual(new Map());
+  expect((await queue.stored()).customers).toEqual(new Map());
   await queue.publishMany([
     { customerId: 'a', body: body(1) },
     { customerId: 'b', body: body(2) },
     { customerId: 'a', body: body(3) },
   ]);
-  expect(await queue.customersWithMessages()).toEqual(
+  expect((await queue.stored()).customers).toEqual(
     new Map([
       ['a', 2],
       ['b', 1],

@@ -14,6 +14,7 @@ import {
   type QueueSettings,
   type ResolvedQueueSettings,
 } from './settings.js';
+import { parseServerVersion } from './server-version.js';
 import { ensureStream } from './stream.js';
 
 /** Subject purges in flight at once; releases beyond that wait and coalesce per customer (see Purges). */
@@ -24,7 +25,7 @@ const PURGE_DELAY_MS = 250;
 
 /** nats-server 2.11 counted a batch's end marker in Nats-Num-Pending; 2.12 stopped (see ReadContext). */
 function pendingOverCount(serverVersion: string | undefined): number {
-  const [major = 0, minor = 0] = (serverVersion ?? '').split('.').map((part) => Number.parseInt(part, 10));
+  const [major, minor] = parseServerVersion(serverVersion ?? '') ?? [];
   return major === 2 && minor === 11 ? 1 : 0;
 }
 
@@ -142,18 +143,10 @@ export class JetStreamQueue {
   }
 
   /**
-   * Per-customer message counts of the stream (discovery at start). They include delivered messages not
-   * yet purged: the caller compares with its cursor (pendingCount gives the exact figure).
+   * Per-customer message counts of the stream, from one stream info (discovery at start). They
+   * include delivered messages not yet purged: the caller compares with its cursor.
    */
-  async customersWithMessages(): Promise<Map<string, number>> {
-    return (await this.stored()).customers;
-  }
-
-  /**
-   * What the stream holds, from one stream info: its first sequence (every message still stored has
-   * this id or a higher one) and the per-customer counts of customersWithMessages.
-   */
-  async stored(): Promise<{ firstSeq: number; customers: Map<string, number> }> {
+  async stored(): Promise<{ customers: Map<string, number> }> {
     const info = await this.jsm.streams.info(this.stream, { subjects_filter: `${this.prefix}*` });
     const customers = new Map<string, number>();
     for (const [subject, count] of Object.entries(info.state.subjects ?? {})) {
@@ -161,24 +154,22 @@ export class JetStreamQueue {
         customers.set(subject.slice(this.prefix.length), count);
       }
     }
-    return { firstSeq: Math.max(1, info.state.first_seq), customers };
+    return { customers };
   }
 
   /** Hands every message from fromSeq ('new' = from now) to onMessage in stream order, bodies included. */
   async feed(fromSeq: number | 'new', onMessage: (m: QueuedMessage) => void): Promise<QueueFeed> {
-    const target = { js: this.js, jsm: this.jsm, stream: this.stream, subjectPrefix: this.prefix, onMessage };
-    const feed = await startFeed(target, fromSeq);
-    this.feeds.add(feed);
-    return {
-      get lastSeq() {
-        return feed.lastSeq;
-      },
-      done: feed.done,
-      stop: async () => {
-        this.feeds.delete(feed);
-        await feed.stop();
-      },
+    const target = {
+      js: this.js,
+      jsm: this.jsm,
+      stream: this.stream,
+      subjectPrefix: this.prefix,
+      onMessage,
     };
+    const feed = await startFeed(target, fromSeq);
+    this.feeds.add(feed); // until it ends (stopped or failed): close() stops the running ones
+    void feed.done.then(() => this.feeds.delete(feed));
+    return feed;
   }
 
   /** Stops this queue's feeds and runs pending purges; the connection stays open. */

@@ -1,15 +1,7 @@
+import { systemClock, type Clock } from '../runtime/clock.js';
+
 /** Removes a customer's messages below keepFrom from the stream (a subject purge). */
 export type PurgeSubject = (customerId: string, keepFrom: number) => Promise<void>;
-
-/** Runs `run` once after `ms`; returns a function that cancels it. */
-export type Schedule = (run: () => void, ms: number) => () => void;
-
-/** A real timer that does not keep the process alive. */
-export const realSchedule: Schedule = (run, ms) => {
-  const timer = setTimeout(run, ms);
-  timer.unref();
-  return () => clearTimeout(timer);
-};
 
 /**
  * Removes released messages from the stream in the background: a subject purge per customer that
@@ -25,13 +17,13 @@ export class Purges {
   private readonly running = new Map<string, Promise<void>>();
   /** Due at the last tick and waiting for one of the `concurrency` places. */
   private readonly ready = new Set<string>();
-  private cancelTick: (() => void) | null = null;
+  private tick: { cancel(): void } | null = null;
 
   constructor(
     private readonly purge: PurgeSubject,
     private readonly concurrency: number,
     private readonly delayMs: number,
-    private readonly schedule: Schedule = realSchedule,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Everything <= throughId of the customer is delivered or skipped: purge it soon. */
@@ -47,8 +39,8 @@ export class Purges {
 
   /** Cancels the next tick (close: flush() purges what is due). */
   stop(): void {
-    this.cancelTick?.();
-    this.cancelTick = null;
+    this.tick?.cancel();
+    this.tick = null;
   }
 
   /** Purges what was released, for one customer or all, now; rejects if a purge failed. */
@@ -86,8 +78,8 @@ export class Purges {
   }
 
   private arm(): void {
-    this.cancelTick ??= this.schedule(() => {
-      this.cancelTick = null;
+    this.tick ??= this.clock.setTimer(() => {
+      this.tick = null;
       for (const customerId of this.due.keys()) {
         this.ready.add(customerId);
       }

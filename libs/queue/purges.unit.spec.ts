@@ -1,29 +1,11 @@
-import { Purges, type Schedule } from './purges.js';
-
-/** A schedule the test fires by hand: `tick()` runs what is armed. */
-function manualSchedule(): { schedule: Schedule; tick: () => void; armed: () => number } {
-  let pending: Array<() => void> = [];
-  return {
-    schedule: (run) => {
-      pending.push(run);
-      return () => {
-        pending = pending.filter((other) => other !== run);
-      };
-    },
-    tick: () => {
-      const due = pending;
-      pending = [];
-      due.forEach((run) => run());
-    },
-    armed: () => pending.length,
-  };
-}
+import { ManualClock } from '../../test/support/manual-clock.js';
+import { Purges } from './purges.js';
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 test('many releases of a customer between ticks make one purge that keeps from the last', async () => {
   const calls: Array<[string, number]> = [];
-  const clock = manualSchedule();
+  const clock = new ManualClock();
   const purges = new Purges(
     (id, keepFrom) => {
       calls.push([id, keepFrom]);
@@ -31,27 +13,30 @@ test('many releases of a customer between ticks make one purge that keeps from t
     },
     4,
     250,
-    clock.schedule,
+    clock,
   );
   for (let id = 1; id <= 1_000; id++) {
     purges.release('acme', id);
   }
   purges.release('globex', 7);
   expect(calls).toEqual([]);
-  expect(clock.armed()).toBe(1);
-  clock.tick();
+  expect(clock.armed).toBe(1);
+  clock.advance(249);
+  await settle();
+  expect(calls).toEqual([]); // the tick is one timer on the clock: nothing runs before it
+  clock.advance(1);
   await settle();
   expect(calls).toEqual([
     ['acme', 1_001],
     ['globex', 8],
   ]);
-  expect(clock.armed()).toBe(0);
+  expect(clock.armed).toBe(0);
 });
 
 test('a release during a purge waits for the next tick; at most `concurrency` run at once', async () => {
   const calls: string[] = [];
   const finish: Array<() => void> = [];
-  const clock = manualSchedule();
+  const clock = new ManualClock();
   const purges = new Purges(
     (id, keepFrom) =>
       new Promise<void>((resolve) => {
@@ -60,11 +45,11 @@ test('a release during a purge waits for the next tick; at most `concurrency` ru
       }),
     1,
     250,
-    clock.schedule,
+    clock,
   );
   purges.release('a', 1);
   purges.release('b', 2);
-  clock.tick();
+  clock.advance(250);
   expect(calls).toEqual(['a:2']);
   purges.release('a', 3);
   finish.shift()!();
@@ -73,7 +58,7 @@ test('a release during a purge waits for the next tick; at most `concurrency` ru
   finish.shift()!();
   await settle();
   expect(calls).toEqual(['a:2', 'b:3']);
-  clock.tick();
+  clock.advance(250);
   await settle();
   expect(calls).toEqual(['a:2', 'b:3', 'a:4']);
 });
@@ -81,7 +66,7 @@ test('a release during a purge waits for the next tick; at most `concurrency` ru
 test('a failed purge stays due and flush() runs what is due at once', async () => {
   let fail = true;
   const calls: number[] = [];
-  const clock = manualSchedule();
+  const clock = new ManualClock();
   const purges = new Purges(
     (_id, keepFrom) => {
       calls.push(keepFrom);
@@ -89,16 +74,16 @@ test('a failed purge stays due and flush() runs what is due at once', async () =
     },
     4,
     250,
-    clock.schedule,
+    clock,
   );
   purges.release('acme', 5);
-  clock.tick();
+  clock.advance(250);
   await settle();
   expect(calls).toEqual([6]);
-  expect(clock.armed()).toBe(1);
+  expect(clock.armed).toBe(1);
   fail = false;
   await purges.flush();
   expect(calls).toEqual([6, 6]);
   purges.stop();
-  expect(clock.armed()).toBe(0);
+  expect(clock.armed).toBe(0);
 });

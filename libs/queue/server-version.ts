@@ -21,21 +21,11 @@ export function parseServerVersion(version: string): [number, number, number] | 
   return [Number(match[1]), Number(match[2]), Number(match[3])];
 }
 
-function atLeast(version: readonly number[], min: readonly number[]): boolean {
-  for (let i = 0; i < min.length; i++) {
-    const a = version[i] ?? 0;
-    const b = min[i] ?? 0;
-    if (a !== b) {
-      return a > b;
-    }
-  }
-  return true;
-}
-
 /** True when `version` (as the server's INFO reports it) is MINIMUM_SERVER_VERSION or newer. */
 export function isSupportedServer(version: string | undefined): boolean {
-  const parsed = version === undefined ? undefined : parseServerVersion(version);
-  return parsed !== undefined && atLeast(parsed, parseServerVersion(MINIMUM_SERVER_VERSION)!);
+  const [major = 0, minor = 0, patch = 0] = parseServerVersion(version ?? '') ?? [];
+  const [minMajor, minMinor, minPatch] = parseServerVersion(MINIMUM_SERVER_VERSION)!;
+  return major !== minMajor ? major > minMajor : minor !== minMinor ? minor > minMinor : patch >= minPatch;
 }
 
 /** Throws ServerTooOldError, one line naming the version found and the minimum, for an older server. */

@@ -1,4 +1,5 @@
 import {
+  JetStreamApiCodes,
   JetStreamApiError,
   type JetStreamManager,
   type StreamConfig,
@@ -9,7 +10,6 @@ import { assertSupportedServer } from './server-version.js';
 import { withReplicas } from './stream-replicas.js';
 import { streamConfig, type ResolvedQueueSettings } from './settings.js';
 
-const STREAM_NOT_FOUND = 10059;
 const STREAM_NAME_IN_USE = 10058;
 
 type WantedConfig = ReturnType<typeof streamConfig>;
@@ -29,7 +29,7 @@ async function infoOrNull(jsm: JetStreamManager, name: string): Promise<StreamIn
   try {
     return await jsm.streams.info(name);
   } catch (err) {
-    if (err instanceof JetStreamApiError && err.code === STREAM_NOT_FOUND) {
+    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) {
       return null;
     }
     throw err;

@@ -195,12 +195,12 @@ export class ActorHost {
     this.passivation.stop();
     await this.feed.stop();
     this.timers.stop();
-    let graceTimer: { cancel(): void } | null = null;
-    const grace = new Promise<void>((resolve) => {
-      graceTimer = this.ctx.clock.setTimer(resolve, this.options.shutdownGraceMs);
+    let grace: { cancel(): void } | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      grace = this.ctx.clock.setTimer(resolve, this.options.shutdownGraceMs);
     });
-    await Promise.race([Promise.all(this.mailboxes.running()), grace]);
-    (graceTimer as { cancel(): void } | null)?.cancel();
+    await Promise.race([Promise.all(this.mailboxes.running()), timedOut]);
+    grace?.cancel();
   }
 
   /** The feed was down: windows may have missed messages, so every active actor reads again. */

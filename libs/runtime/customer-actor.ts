@@ -62,8 +62,8 @@ interface PlannedAppend<T> {
   readonly result: T;
 }
 
-/** What a step ended with, for the host to schedule or passivate. */
-export type StepOutcome = Decision['kind'] | 'error';
+/** What a step ended with, for the host to schedule or passivate (a step that fails throws). */
+export type StepOutcome = Decision['kind'];
 
 /**
  * One customer's queue: folds its events, asks the rules what to do and carries it out, one step

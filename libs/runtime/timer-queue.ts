@@ -31,11 +31,6 @@ export class TimerQueue {
     this.scheduled.delete(key);
   }
 
-  /** When `key` is due, or undefined. */
-  dueAt(key: string): number | undefined {
-    return this.scheduled.get(key);
-  }
-
   get size(): number {
     return this.scheduled.size;
   }

@@ -1,4 +1,14 @@
+import { JetStreamApiError, JetStreamError } from '@nats-io/jetstream';
+import {
+  ClosedConnectionError,
+  ConnectionError,
+  DrainingConnectionError,
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+} from '@nats-io/transport-node';
 import { HttpException } from '@nestjs/common';
+import { VersionConflictError } from '../../libs/domain/index.js';
 import { SecretInRecordsError } from '../../libs/event-store/index.js';
 import { QueueFullError } from '../../libs/queue/index.js';
 import { ApiError } from './api-error.js';
@@ -33,7 +43,7 @@ export function toApiError(exception: unknown): ApiError {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     // Express's JSON parser fails before any handler; Nest hands it over as a 400.
-    if (status === 400 && (exception.cause instanceof SyntaxError || /JSON/.test(exception.message))) {
+    if (status === 400 && exception.cause instanceof SyntaxError) {
       return new ApiError(400, 'MALFORMED_JSON', 'the body is not valid JSON');
     }
     return new ApiError(
@@ -57,18 +67,17 @@ export function toApiError(exception: unknown): ApiError {
   if (exception instanceof QueueFullError) {
     return new ApiError(503, 'QUEUE_FULL', 'the queue is full; nothing was dropped, try again later');
   }
-  const error = exception instanceof Error ? exception : new Error(String(exception));
-  if (error.name === 'VersionConflictError') {
+  if (exception instanceof VersionConflictError) {
     return new ApiError(
       409,
       'CONFLICT',
       'the customer was changed at the same time by another writer; try again',
     );
   }
-  if (isNatsUnavailable(error)) {
+  if (isNatsUnavailable(exception)) {
     return new ApiError(503, 'NATS_UNAVAILABLE', 'NATS is not reachable; nothing was changed, try again');
   }
-  if (isDatabaseUnavailable(error)) {
+  if (isDatabaseUnavailable(exception)) {
     return new ApiError(
       503,
       'DATABASE_UNAVAILABLE',
@@ -88,22 +97,45 @@ function isBodyParserError(value: unknown): value is { status: number; type: str
   );
 }
 
-function isNatsUnavailable(error: Error): boolean {
-  return (
-    /^(ConnectionError|ClosedConnectionError|DrainingConnectionError|TimeoutError|NoRespondersError|RequestError)$/.test(
-      error.name,
-    ) ||
-    (/connection (closed|draining)|timeout|no responders/i.test(error.message) &&
-      /nats|jetstream|request|connection/i.test(error.message))
-  );
+/** nats.js's errors for a connection that is down, closing or reconnecting, and requests nobody answered in time. */
+const NATS_DOWN = [
+  ConnectionError,
+  ClosedConnectionError,
+  DrainingConnectionError,
+  TimeoutError,
+  NoRespondersError,
+  RequestError,
+];
+
+function isNatsUnavailable(error: unknown): boolean {
+  // js.publish with no stream to answer throws a JetStreamNotEnabled (not exported by nats.js) caused by the RequestError.
+  if (
+    NATS_DOWN.some((type) => error instanceof type || (error as Error | undefined)?.cause instanceof type)
+  ) {
+    return true;
+  }
+  // A JetStream request with no responder (503) or expired on the server (408): e.g. while a stream
+  // elects a leader; and the API's own 503s ("JetStream system temporarily unavailable").
+  if (error instanceof JetStreamError) {
+    // Its status subclass (not exported by nats.js) carries the status as `code`.
+    const { code } = error as JetStreamError & { code?: unknown };
+    return code === 503 || code === 408;
+  }
+  return error instanceof JetStreamApiError && error.status === 503;
 }
 
-function isDatabaseUnavailable(error: Error): boolean {
-  const code =
-    (error as { code?: unknown; driverError?: { code?: unknown } }).driverError?.code ??
-    (error as { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && CONNECTION_CODES.has(code)) ||
-    /Connection terminated|database system is (shutting down|starting up)/i.test(error.message)
-  );
+/**
+ * node-postgres reports a connection the server closed with a plain Error and no code
+ * ('Connection terminated unexpectedly', the pool's '... due to connection timeout'): the one case
+ * recognised by its text. Everything else has a SQLSTATE or a socket error code.
+ */
+const PG_TERMINATED = /^Connection terminated\b/;
+
+function isDatabaseUnavailable(exception: unknown): boolean {
+  if (!(exception instanceof Error)) {
+    return false;
+  }
+  const error = exception as Error & { code?: unknown; driverError?: { code?: unknown } };
+  const code = error.driverError?.code ?? error.code;
+  return (typeof code === 'string' && CONNECTION_CODES.has(code)) || PG_TERMINATED.test(error.message);
 }

@@ -27,11 +27,14 @@ const MAX_LOOKUPS_PER_SCAN = 200;
 const REUSE_MS = 1_000;
 
 /**
- * Computes the backlog gauges at scrape time from the non-empty customers' rows. The oldest pending
- * message is the one with the lowest webhookId among the customers' first pending ones (ids are the
- * stream's sequence, so they grow with acceptance time). A customer's first pending id is above its
- * cursor, so customers are visited by cursor and the visit stops once the next cursor is past the best id
- * found; each first id is cached until its customer's cursor moves, so a stalled backlog is looked up once.
+ * Computes the backlog gauges at scrape time from the non-empty customers' rows. A row's
+ * `oldestPendingAt` (stored with every projection write) is when its first pending message was
+ * accepted, so the oldest of those needs no look-up. Only rows without one (written before the
+ * column existed, until their next write) are looked up in the stream: the oldest of those is the
+ * one with the lowest webhookId among their first pending ones (ids are the stream's sequence, so
+ * they grow with acceptance time). A customer's first pending id is above its cursor, so they are
+ * visited by cursor and the visit stops once the next cursor is past the best id found; each first
+ * id is cached until its customer's cursor moves, so a stalled backlog is looked up once.
  */
 export class BacklogScan {
   private readonly heads = new Map<string, { cursor: number; head: PendingHead | null }>();
@@ -56,6 +59,19 @@ export class BacklogScan {
   private async scan(): Promise<BacklogFigures> {
     const rows = [...(await this.rowsIn('stalled')), ...(await this.rowsIn('waiting'))];
     const stallAlerted = rows.filter((row) => row.state.stallAlertSince !== null).length;
+    const unknown = rows.filter((row) => row.oldestPendingAt === null);
+    let oldest = (await this.oldestLookedUp(unknown))?.acceptedAt ?? null;
+    for (const row of rows) {
+      if (row.oldestPendingAt !== null && (oldest === null || row.oldestPendingAt < oldest)) {
+        oldest = row.oldestPendingAt;
+      }
+    }
+    this.forgetAllBut(unknown);
+    return { oldestPendingAt: oldest, stallAlerted };
+  }
+
+  /** The oldest first pending message among rows that store no time, from the stream (see the class). */
+  private async oldestLookedUp(rows: CustomerSnapshot[]): Promise<PendingHead | null> {
     rows.sort((a, b) => a.state.cursor - b.state.cursor);
     let best: PendingHead | null = null;
     let lookups = 0;
@@ -78,8 +94,7 @@ export class BacklogScan {
         best = head;
       }
     }
-    this.forgetAllBut(rows);
-    return { oldestPendingAt: best?.acceptedAt ?? null, stallAlerted };
+    return best;
   }
 
   private async rowsIn(queue: 'stalled' | 'waiting'): Promise<CustomerSnapshot[]> {
@@ -98,7 +113,7 @@ export class BacklogScan {
     }
   }
 
-  /** Customers that emptied their queue leave the cache. */
+  /** Customers that emptied their queue, or now store their time, leave the cache. */
   private forgetAllBut(rows: readonly CustomerSnapshot[]): void {
     if (this.heads.size <= rows.length) {
       return;

@@ -4,7 +4,10 @@ import { BacklogScan, type BacklogSource, type PendingHead } from './backlog-sca
 
 /** Customers as rows (cursor, queue, open stall alert) over a stream of messages (id -> customer, acceptedAt = id * 1000). */
 function world(
-  customers: Record<string, { cursor: number; queue: QueueState; alerted?: boolean }>,
+  customers: Record<
+    string,
+    { cursor: number; queue: QueueState; alerted?: boolean; oldestPendingAt?: number | null }
+  >,
   stream: Record<number, string>,
 ) {
   const lookups: string[] = [];
@@ -15,7 +18,7 @@ function world(
     pending: 1,
     queue: row.queue,
     nextAttemptAt: null,
-    oldestPendingAt: null,
+    oldestPendingAt: row.oldestPendingAt ?? null,
     updatedAt: 0,
   }));
   const source: BacklogSource = {
@@ -70,6 +73,38 @@ describe('BacklogScan', () => {
     now += 1_000;
     expect((await scan.figures()).oldestPendingAt).toBe(20_000);
     expect(lookups).toEqual(['a', 'b', 'b']); // only b again; c's cursor 50 is past 20
+  });
+
+  test('a stored oldestPendingAt needs no stream look-up; only rows without one are looked up', async () => {
+    const { rows, source, lookups } = world(
+      {
+        acme: { cursor: 5, queue: 'waiting', oldestPendingAt: 6_000 },
+        globex: { cursor: 1, queue: 'stalled', oldestPendingAt: 2_000 },
+        initech: { cursor: 7, queue: 'waiting' }, // a row from before the column: looked up (id 8)
+      },
+      { 2: 'globex', 6: 'acme', 8: 'initech' },
+    );
+    let now = 0;
+    const scan = new BacklogScan(source, () => now);
+    expect((await scan.figures()).oldestPendingAt).toBe(2_000);
+    expect(lookups).toEqual(['initech']);
+    // globex delivered its head; initech's next write stores the time: the oldest is acme's, no look-up.
+    rows.find((row) => row.customerId === 'globex')!.oldestPendingAt = 9_000;
+    rows.find((row) => row.customerId === 'initech')!.oldestPendingAt = 8_000;
+    now += 1_000;
+    expect((await scan.figures()).oldestPendingAt).toBe(6_000);
+    expect(lookups).toEqual(['initech']);
+  });
+
+  test('a looked-up head older than every stored time is the figure', async () => {
+    const { source } = world(
+      {
+        acme: { cursor: 5, queue: 'waiting', oldestPendingAt: 6_000 },
+        initech: { cursor: 0, queue: 'stalled' },
+      },
+      { 1: 'initech', 6: 'acme' },
+    );
+    expect((await new BacklogScan(source).figures()).oldestPendingAt).toBe(1_000);
   });
 
   test('nothing pending: no age', async () => {
