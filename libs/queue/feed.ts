@@ -1,5 +1,6 @@
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { decodeMessage, type QueuedMessage } from './message.js';
+import { traceOfHeaders } from './trace-headers.js';
 
 /** A running feed of every new queue message, in stream order. */
 export interface QueueFeed {
@@ -26,7 +27,13 @@ function toError(err: unknown): Error {
 
 function decode(m: JsMsg, subjectPrefix: string): QueuedMessage {
   return decodeMessage(
-    { seq: m.seq, subject: m.subject, data: m.data, timestampNanos: m.timestampNanos },
+    {
+      seq: m.seq,
+      subject: m.subject,
+      data: m.data,
+      timestampNanos: m.timestampNanos,
+      trace: traceOfHeaders(m.headers),
+    },
     subjectPrefix,
   );
 }
