@@ -37,7 +37,7 @@ const ATTR = {
   via: 'hookpost.via',
   eventTypes: 'hookpost.event_types',
   eventCount: 'hookpost.event_count',
-  version: 'hookpost.version',
+  streamVersion: 'hookpost.stream_version',
 } as const;
 
 /** A publish's span: the trace context to store with its messages, and how to end it. */
@@ -70,6 +70,14 @@ function traceOf(span: Span): MessageTrace {
 function parentContext(message: MessageTrace | undefined, isRemote = true): Context {
   const parent = message === undefined ? undefined : spanContextOf(message, isRemote);
   return parent === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, parent);
+}
+
+/** The status code, a timeout or no response: never the failure text (it may quote the response). */
+function errorType(statusCode: number | null, error: string | null): string {
+  if (statusCode !== null) {
+    return String(statusCode);
+  }
+  return error?.startsWith('timeout') === true ? 'timeout' : 'no response';
 }
 
 /** Only the kind of failure: an error's text may quote what a receiver answered (a body). */
@@ -115,17 +123,20 @@ export class OtelTracing implements TracingPort {
   }
 
   startAttempt(info: AttemptInfo, traces: readonly (MessageTrace | undefined)[]): AttemptSpan {
-    // The first message with a trace context is the parent; the other contexts of a batch are links.
+    // The first message with a trace context is the parent; the others' distinct contexts are links.
     const parent = traces.find((message) => message !== undefined);
-    const linked = new Set(traces.flatMap((message) => (message === undefined ? [] : [message.traceparent])));
-    if (parent !== undefined) {
-      linked.delete(parent.traceparent);
+    const seen = new Set(parent === undefined ? [] : [parent.traceparent]);
+    const links: Link[] = [];
+    for (const message of traces) {
+      if (message === undefined || seen.has(message.traceparent)) {
+        continue;
+      }
+      seen.add(message.traceparent);
+      const context = spanContextOf(message);
+      if (context !== undefined) {
+        links.push({ context });
+      }
     }
-    const links = traces.flatMap((message): Link[] => {
-      const context =
-        message !== undefined && linked.delete(message.traceparent) ? spanContextOf(message) : undefined;
-      return context === undefined ? [] : [{ context }];
-    });
     const span = this.tracer.startSpan(
       'hookpost deliver',
       {
@@ -152,15 +163,7 @@ export class OtelTracing implements TracingPort {
           span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, statusCode);
         }
         if (!ok) {
-          // The status code, or that no response came; never the failure text (it quotes the response).
-          span.setAttribute(
-            ATTR_ERROR_TYPE,
-            statusCode === null
-              ? error?.startsWith('timeout')
-                ? 'timeout'
-                : 'no response'
-              : String(statusCode),
-          );
+          span.setAttribute(ATTR_ERROR_TYPE, errorType(statusCode, error));
           span.setStatus({ code: SpanStatusCode.ERROR });
         }
         span.end();
@@ -191,7 +194,7 @@ export class OtelTracing implements TracingPort {
         if ('error' in outcome) {
           failed(span, outcome.error);
         } else {
-          span.setAttribute(ATTR.version, outcome.version);
+          span.setAttribute(ATTR.streamVersion, outcome.version);
         }
         span.end();
       },

@@ -204,6 +204,7 @@ describe('with an OTLP endpoint: spans exported, the delivery request in the sam
       'hookpost.event_types': ['DeliverySucceeded'],
       'hookpost.event_count': 1,
     });
+    expect(append.attributes['hookpost.stream_version']).toBeGreaterThan(1);
     expect(deliver.resource['service.name']).toBe('hookpost');
   });
 
