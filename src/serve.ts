@@ -16,6 +16,7 @@ import { NestPinoLogger } from './infra/nest-logger.js';
 import { PublishService } from './messages/publish.service.js';
 import { NamespacedNatsServer } from './messaging/namespaced-nats.server.js';
 import { servePublish } from './messaging/publish-subscriber.js';
+import { startTelemetry } from './telemetry/start-telemetry.js';
 
 /** A running service: its address, and a graceful stop. */
 export interface RunningService {
@@ -37,7 +38,9 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
       `\nHookpost admin token (stored in ${config.dataDir}/admin-token): ${secrets.adminToken}\n\n`,
     );
   }
-  const core = await HookpostCore.open(config, secrets, logger);
+  // Loaded only with an OTLP endpoint: without one no span is made and no SDK module is imported.
+  const telemetry = config.otlpTracing ? await startTelemetry(packageVersion) : null;
+  const core = await HookpostCore.open(config, secrets, logger, telemetry?.tracing ?? null);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(core, secrets),
     new TimedExpressAdapter(),
@@ -88,6 +91,10 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
         await publishing.drain().catch(() => undefined);
         await core.close();
         await app.close();
+        // The last spans (the final attempts' outcomes) are exported before the process ends.
+        await telemetry
+          ?.shutdown()
+          .catch((err: unknown) => logger.warn({ err }, 'span export failed at stop'));
         logger.info('hookpost stopped');
       })()),
   };

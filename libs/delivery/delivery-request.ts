@@ -1,3 +1,4 @@
+import type { MessageTrace } from '../domain/index.js';
 import type { OutgoingMessage } from './payload.js';
 
 /** One delivery attempt: the messages (one, or a batch oldest first) and the endpoint's settings. */
@@ -17,6 +18,8 @@ export interface DeliveryRequest {
   region?: string | null;
   /** Current time, epoch milliseconds, for `webhook-timestamp`. */
   now: number;
+  /** Sent as the `traceparent` and `tracestate` headers: the attempt's span, or the message's own. */
+  trace?: MessageTrace | undefined;
 }
 
 /** The outcome of one attempt; failures are values, never exceptions. `error` never holds a secret. */

@@ -142,6 +142,12 @@ export class HttpSender {
     if (req.authorizationHeader) {
       headers.authorization = `Bearer ${secret}`;
     }
+    if (req.trace !== undefined) {
+      headers.traceparent = req.trace.traceparent;
+      if (req.trace.tracestate !== undefined) {
+        headers.tracestate = req.trace.tracestate;
+      }
+    }
     return headers;
   }
 

@@ -14,6 +14,7 @@ export * from './settings.js';
 export * from './stall-alert.js';
 export * from './state.js';
 export * from './step-failure.js';
+export * from './trace-context.js';
 export * from './status.js';
 export * from './version-conflict.js';
 

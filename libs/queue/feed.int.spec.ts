@@ -1,4 +1,5 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, type NatsServerHandle } from '../../test/support/nats-server.js';
 import { until } from '../../test/support/until.js';
 import { JetStreamQueue, type QueuedMessage } from './index.js';
@@ -94,5 +95,47 @@ test('stored() gives the per-customer counts after a purge', async () => {
       ['c2', 233],
     ]),
   );
+  await queue.close();
+});
+
+const TRACE = {
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  tracestate: 'rojo=00f067aa0ba902b7',
+};
+
+test('a trace context published with a message comes back from the feed and from reads; none, none', async () => {
+  const queue = await JetStreamQueue.open(nc, { namespace: 'trace1' });
+  const seen: QueuedMessage[] = [];
+  const feed = await queue.feed('new', (m) => seen.push(m));
+  await queue.publishMany([
+    { customerId: 'a', body: body(1), trace: TRACE, idempotencyKey: 'k1' },
+    { customerId: 'a', body: body(1) },
+    { customerId: 'a', body: body(1), trace: { traceparent: TRACE.traceparent } },
+  ]);
+  await until(() => seen.length === 3, 'three messages');
+  const traces = (messages: readonly QueuedMessage[]) =>
+    messages.map((m) => (m.kind === 'message' ? m.trace : 'unreadable'));
+  const expected = [TRACE, undefined, { traceparent: TRACE.traceparent }];
+  expect(traces(seen)).toEqual(expected);
+  expect(traces(await queue.read('a', 0, 10))).toEqual(expected);
+  await feed.stop();
+  await queue.close();
+});
+
+test('a fast-path publish: its own headers in any case, a malformed traceparent dropped', async () => {
+  const queue = await JetStreamQueue.open(nc, { namespace: 'trace2' });
+  const js = jetstream(nc);
+  const publish = async (name: string, value: string) => {
+    const h = headers();
+    h.set(name, value);
+    h.set('Tracestate', TRACE.tracestate);
+    await js.publish('trace2.queue.b', JSON.stringify(body(1)), { headers: h });
+  };
+  await publish('Traceparent', TRACE.traceparent);
+  await publish('traceparent', 'garbage');
+  const [good, bad] = await queue.read('b', 0, 10);
+  expect(good).toMatchObject({ kind: 'message', trace: TRACE });
+  expect(bad).toMatchObject({ kind: 'message' });
+  expect(bad).not.toHaveProperty('trace');
   await queue.close();
 });

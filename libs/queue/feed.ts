@@ -1,5 +1,6 @@
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { decodeMessage, type QueuedMessage } from './message.js';
+import { traceOfHeaders } from './trace-headers.js';
 
 /** A running feed of every new queue message, in stream order. */
 export interface QueueFeed {
@@ -22,6 +23,19 @@ const FEED_PULL_EXPIRES_MS = 2_000;
 
 function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
+}
+
+function decode(m: JsMsg, subjectPrefix: string): QueuedMessage {
+  return decodeMessage(
+    {
+      seq: m.seq,
+      subject: m.subject,
+      data: m.data,
+      timestampNanos: m.timestampNanos,
+      trace: traceOfHeaders(m.headers),
+    },
+    subjectPrefix,
+  );
 }
 
 /** Where a feed reads and whom it tells. */
@@ -53,7 +67,7 @@ export async function startFeed(target: FeedTarget, fromSeq: number | 'new'): Pr
       return;
     }
     try {
-      onMessage(decodeMessage(m, subjectPrefix)); // a JsMsg has every field decodeMessage reads
+      onMessage(decode(m, subjectPrefix));
       lastSeq = m.seq;
     } catch (err) {
       failure = toError(err);

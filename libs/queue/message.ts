@@ -1,5 +1,6 @@
 import {
   encodingProblem,
+  type MessageTrace,
   isEventType,
   jsonTextProblem,
   MAX_BODY_DEPTH,
@@ -20,6 +21,8 @@ export type QueuedMessage =
       event: string;
       data: Record<string, unknown>;
       bytes: number;
+      /** The W3C trace context published with it (its headers), when a valid one was. */
+      trace?: MessageTrace;
     }
   | { kind: 'unreadable'; id: number; customerId: string; acceptedAt: number; reason: string; bytes: number };
 
@@ -35,6 +38,7 @@ export interface RawQueueMessage {
   subject: string;
   data: Uint8Array;
   timestampNanos: bigint;
+  trace?: MessageTrace | undefined;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -97,7 +101,9 @@ export function decodeMessage(raw: RawQueueMessage, subjectPrefix: string): Queu
   const body = parseBody(raw.data);
   return typeof body === 'string'
     ? { kind: 'unreadable', ...common, reason: body }
-    : { kind: 'message', ...common, event: body.event, data: body.data };
+    : raw.trace === undefined
+      ? { kind: 'message', ...common, event: body.event, data: body.data }
+      : { kind: 'message', ...common, event: body.event, data: body.data, trace: raw.trace };
 }
 
 const utf8Encoder = new TextEncoder();

@@ -1,9 +1,10 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
-import { IDEMPOTENCY_KEY_RULE, isIdempotencyKey } from '../domain/index.js';
+import type { JetStreamClient, JetStreamPublishOptions } from '@nats-io/jetstream';
+import { IDEMPOTENCY_KEY_RULE, isIdempotencyKey, type MessageTrace } from '../domain/index.js';
 import { assertCustomerId } from './customer-id.js';
 import { mapPublishError, MessageTooLargeError } from './errors.js';
 import { encodeBody, type QueueBody } from './message.js';
 import { queueSubject } from './settings.js';
+import { traceHeaders } from './trace-headers.js';
 
 /** What a publish returns: the webhookId (stream sequence), and whether the key had been seen. */
 export interface PublishResult {
@@ -17,6 +18,8 @@ export interface PublishItem {
   /** The body, or its stored bytes already encoded with encodeBody (a caller that checked their size). */
   body: QueueBody | Uint8Array;
   idempotencyKey?: string;
+  /** A W3C trace context to store with it (as headers), so its delivery joins the trace. */
+  trace?: MessageTrace;
 }
 
 /** Acked publishes kept in flight by publishMany (measured: ~1,000 in flight saturates one client). */
@@ -25,7 +28,7 @@ const PUBLISH_WINDOW = 1_000;
 interface Prepared {
   subject: string;
   payload: Uint8Array;
-  msgID: string | undefined;
+  options: Partial<JetStreamPublishOptions> | undefined;
 }
 
 /** Encodes and validates one message; throws before anything is sent. */
@@ -44,17 +47,23 @@ function prepare(ns: string, maxMessageBytes: number, item: PublishItem): Prepar
   return {
     subject: queueSubject(ns, item.customerId),
     payload,
-    msgID: item.idempotencyKey === undefined ? undefined : `${item.customerId}:${item.idempotencyKey}`,
+    options: publishOptions(item),
   };
+}
+
+/** The deduplication id and the trace headers; undefined (no allocation) for a plain message. */
+function publishOptions(item: PublishItem): Partial<JetStreamPublishOptions> | undefined {
+  const msgID = item.idempotencyKey === undefined ? undefined : `${item.customerId}:${item.idempotencyKey}`;
+  if (item.trace === undefined) {
+    return msgID === undefined ? undefined : { msgID };
+  }
+  const headers = traceHeaders(item.trace);
+  return msgID === undefined ? { headers } : { msgID, headers };
 }
 
 async function send(js: JetStreamClient, prepared: Prepared): Promise<PublishResult> {
   try {
-    const ack = await js.publish(
-      prepared.subject,
-      prepared.payload,
-      prepared.msgID === undefined ? undefined : { msgID: prepared.msgID },
-    );
+    const ack = await js.publish(prepared.subject, prepared.payload, prepared.options);
     return { webhookId: ack.seq, duplicate: ack.duplicate };
   } catch (err) {
     throw mapPublishError(err);

@@ -1,5 +1,6 @@
 import { JetStreamError, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { decodeMessage, type QueuedMessage } from './message.js';
+import { traceOfHeaders } from './trace-headers.js';
 
 /** What a cursor read needs: the stream, how subjects map to customers, how the server counts. */
 export interface ReadContext {
@@ -80,7 +81,12 @@ function remainingAfter(ctx: ReadContext, m: StoredMsg): number {
 
 function decode(ctx: ReadContext, m: StoredMsg): QueuedMessage {
   const timestampNanos = BigInt(m.time.getTime()) * 1_000_000n;
-  return decodeMessage({ seq: m.seq, subject: m.subject, data: m.data, timestampNanos }, ctx.subjectPrefix);
+  // A direct get's reply carries the stored message's headers beside the server's own.
+  const trace = traceOfHeaders(m.header);
+  return decodeMessage(
+    { seq: m.seq, subject: m.subject, data: m.data, timestampNanos, trace },
+    ctx.subjectPrefix,
+  );
 }
 
 /** Messages read after a cursor, and how many more of the customer's the stream held behind them. */

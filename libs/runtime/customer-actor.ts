@@ -18,6 +18,7 @@ import {
   type SecretRotated,
   signingSecrets,
 } from '../domain/index.js';
+import type { DeliveryRequest, DeliveryResult } from '../delivery/index.js';
 import type { Clock } from './clock.js';
 import { PendingWindow } from './pending-window.js';
 import type {
@@ -28,6 +29,7 @@ import type {
   StorePort,
   WindowMessage,
 } from './ports.js';
+import { carriedTrace, type AttemptSpan, type TracingPort } from './tracing.js';
 
 /** What an actor needs from its host. */
 export interface ActorContext {
@@ -40,6 +42,8 @@ export interface ActorContext {
   /** Messages held in memory per customer (at least the batch size). */
   readonly windowSize: number;
   readonly observer?: RuntimeObserver;
+  /** Spans of attempts and appends; absent when tracing is off (a message's trace is passed on). */
+  readonly tracing?: TracingPort;
 }
 
 const PURGE_READ_PAGE = 1_000;
@@ -60,6 +64,8 @@ interface PlannedAppend<T> {
   /** The pending count once the events hold, when they change it. */
   readonly pending?: number | undefined;
   readonly result: T;
+  /** The attempt whose outcome the events record (its span is the append span's parent). */
+  readonly attempt?: AttemptSpan | undefined;
 }
 
 /** What a step ended with, for the host to schedule or passivate (a step that fails throws). */
@@ -123,10 +129,16 @@ export class CustomerActor {
    */
   record(
     events: readonly CustomerQueueEvent[],
-    options?: { secrets?: EndpointSecrets; pending?: number },
+    options?: { secrets?: EndpointSecrets; pending?: number; attempt?: AttemptSpan | undefined },
   ): Promise<void> {
     return this.appendPlanned(() =>
-      Promise.resolve({ events, secrets: options?.secrets, pending: options?.pending, result: undefined }),
+      Promise.resolve({
+        events,
+        secrets: options?.secrets,
+        pending: options?.pending,
+        result: undefined,
+        attempt: options?.attempt,
+      }),
     );
   }
 
@@ -146,13 +158,21 @@ export class CustomerActor {
       const oldestPendingAt = this.oldestPendingAt(state.cursor);
       const projection = { state, pending, queue, nextAttemptAt: nextAt, oldestPendingAt };
       const started = this.ctx.clock.now();
-      const { version } = await this.ctx.store.append(
-        this.customerId,
-        this.version,
-        events,
-        projection,
-        options,
-      );
+      const span = this.ctx.tracing?.startAppend(this.customerId, events, planned.attempt);
+      let version: number;
+      try {
+        ({ version } = await this.ctx.store.append(
+          this.customerId,
+          this.version,
+          events,
+          projection,
+          options,
+        ));
+      } catch (error) {
+        span?.end({ error });
+        throw error;
+      }
+      span?.end({ version });
       this.ctx.observer?.appended(this.ctx.clock.now() - started);
       this.state = state;
       this.version = version;
@@ -335,17 +355,32 @@ export class CustomerActor {
     }
     const secrets = await this.loadSecrets();
     const now = this.ctx.clock.now();
-    const result = await this.ctx.sender.send({
-      url: endpoint.url,
-      secrets: signingSecrets(secrets, now),
-      messages,
-      batching: endpoint.batching,
-      authorizationHeader: endpoint.authorizationHeader,
-      acceptAny2xx: endpoint.acceptAny2xx,
-      timeoutMs: endpoint.batching ? this.ctx.settings.timeoutBatchMs : this.ctx.settings.timeoutSingleMs,
-      region: endpoint.region,
-      now,
-    });
+    const span = this.ctx.tracing?.startAttempt(
+      {
+        customerId: this.customerId,
+        firstId: first.id,
+        lastId: last.id,
+        count: messages.length,
+        attempt,
+        batching: endpoint.batching,
+      },
+      messages.map((message) => message.trace),
+    );
+    const result = await this.send(
+      {
+        url: endpoint.url,
+        secrets: signingSecrets(secrets, now),
+        messages,
+        batching: endpoint.batching,
+        authorizationHeader: endpoint.authorizationHeader,
+        acceptAny2xx: endpoint.acceptAny2xx,
+        timeoutMs: endpoint.batching ? this.ctx.settings.timeoutBatchMs : this.ctx.settings.timeoutSingleMs,
+        region: endpoint.region,
+        now,
+        trace: span === undefined ? carriedTrace(messages) : span.trace,
+      },
+      span,
+    );
     if (result.unencodable !== undefined) {
       // No request can carry it: the next step skips it as unreadable, after what precedes it.
       this.window.markUnreadable(result.unencodable.webhookId, result.unencodable.reason);
@@ -373,22 +408,43 @@ export class CustomerActor {
     };
     if (result.ok) {
       const data = { ...range, statusCode: result.statusCode ?? 200 };
-      await this.advance([{ type: 'DeliverySucceeded', at, data }], messages.length, last.id);
+      await this.advance([{ type: 'DeliverySucceeded', at, data }], messages.length, last.id, span);
       this.ctx.logger.debug(log, 'delivered');
       return;
     }
     const error = result.error ?? 'failed';
     const data = { ...range, attempt, event: first.event, statusCode: result.statusCode, error };
-    await this.record([{ type: 'DeliveryFailed', at, data }]);
+    await this.record([{ type: 'DeliveryFailed', at, data }], { attempt: span });
     this.ctx.logger.info({ ...log, error }, 'delivery failed');
+  }
+
+  /** Sends the request and ends the attempt's span with its outcome. */
+  private async send(request: DeliveryRequest, span: AttemptSpan | undefined): Promise<DeliveryResult> {
+    if (span === undefined) {
+      return this.ctx.sender.send(request);
+    }
+    try {
+      const result = await this.ctx.sender.send(request);
+      span.end(result);
+      return result;
+    } catch (error) {
+      // A bug, not a delivery failure (those are values): the step fails and is retried.
+      span.end({ ok: false, statusCode: null, durationMs: 0, error: 'the sender threw' });
+      throw error;
+    }
   }
 
   /**
    * Records events that move the cursor, then drops those messages from memory and the stream.
    * The window changes only after the commit: a failed append must leave the head where it was.
    */
-  private async advance(events: CustomerQueueEvent[], count: number, throughId: number): Promise<void> {
-    await this.record(events, { pending: this.window.countAfter(throughId, count) });
+  private async advance(
+    events: CustomerQueueEvent[],
+    count: number,
+    throughId: number,
+    attempt?: AttemptSpan,
+  ): Promise<void> {
+    await this.record(events, { pending: this.window.countAfter(throughId, count), attempt });
     this.window.removeThrough(throughId, count);
     this.ctx.queue.release(this.customerId, throughId);
   }

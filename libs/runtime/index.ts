@@ -5,3 +5,4 @@ export * from './customer-actor.js';
 export * from './pending-window.js';
 export * from './ports.js';
 export * from './timer-queue.js';
+export * from './tracing.js';

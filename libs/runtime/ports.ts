@@ -3,7 +3,13 @@
  * EventStore and HttpSender satisfy these structurally; the runtime never names a driver.
  */
 import type { DeliveryRequest, DeliveryResult } from '../delivery/index.js';
-import type { CustomerQueueEvent, CustomerQueueState, EndpointSecrets, QueueState } from '../domain/index.js';
+import type {
+  CustomerQueueEvent,
+  CustomerQueueState,
+  EndpointSecrets,
+  MessageTrace,
+  QueueState,
+} from '../domain/index.js';
 
 /** A message read from a customer's queue; unreadable bodies are kept so they can be skipped. */
 export type WindowMessage =
@@ -16,6 +22,8 @@ export type WindowMessage =
       readonly data: Record<string, unknown>;
       /** Size of the stored body, when known (window memory budget). */
       readonly bytes?: number;
+      /** The W3C trace context it was published with, if any. */
+      readonly trace?: MessageTrace;
     }
   | {
       readonly kind: 'unreadable';

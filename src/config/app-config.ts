@@ -42,6 +42,11 @@ export interface AppConfig {
   readonly archiveDir: string;
   /** Archive events older than this, daily, in the delivering process (HOOKPOST_ARCHIVE_AFTER, e.g. 90d); null: off. */
   readonly archiveAfterMs: number | null;
+  /**
+   * Export spans with the OpenTelemetry SDK: an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT or
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) and OTEL_SDK_DISABLED is not true. The SDK reads the rest.
+   */
+  readonly otlpTracing: boolean;
 }
 
 /** pino's levels, most to least severe, and `silent`. */
@@ -118,7 +123,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     uiFrameAncestors: frameAncestors(env.HOOKPOST_UI_FRAME_ANCESTORS),
     archiveDir: env.HOOKPOST_ARCHIVE_DIR?.trim() || join(dataDir, 'archive'),
     archiveAfterMs: archiveAfter(env.HOOKPOST_ARCHIVE_AFTER),
+    otlpTracing: otlpTracing(env),
   };
+}
+
+/** An OTLP endpoint is set and the SDK is not disabled (the SDK itself reads the other OTEL_* variables). */
+function otlpTracing(env: NodeJS.ProcessEnv): boolean {
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
+  return Boolean(endpoint) && !disabled;
 }
 
 const DURATION_UNITS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 };

@@ -80,3 +80,18 @@ describe('NATS settings', () => {
     }
   });
 });
+
+describe('tracing settings', () => {
+  test('spans only with an OTLP endpoint, and not when the SDK is disabled', () => {
+    expect(loadConfig({}).otlpTracing).toBe(false);
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: ' ' }).otlpTracing).toBe(false);
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).otlpTracing).toBe(true);
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' }).otlpTracing).toBe(
+      true,
+    );
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_SDK_DISABLED: 'TRUE' })
+        .otlpTracing,
+    ).toBe(false);
+  });
+});

@@ -18,6 +18,7 @@ import { announceChange, listenForChanges } from './change-notices.js';
 import { deliveryLockFor } from './delivery-lock.js';
 import { DeliveryOwner } from './delivery-owner.js';
 import { ACTIVATION_PERMITS, shutdownGraceMs, STEP_RETRY_MS, windowSize } from './runtime-tuning.js';
+import type { OtelTracing } from '../telemetry/otel-tracing.js';
 import { packageVersion } from './version.js';
 
 /** The database must answer a ping this fast for the instance to count as ready (as /health). */
@@ -54,6 +55,8 @@ export class HookpostCore {
     readonly metrics: Metrics,
     /** Publishes the log to `<NS>_EVENTS` while this process delivers; null when the feed is off. */
     readonly relay: EventRelay | null,
+    /** Spans through OpenTelemetry; null when no OTLP endpoint is set (trace context is still carried). */
+    readonly tracing: OtelTracing | null,
   ) {
     this.archiveSchedule =
       config.archiveAfterMs === null
@@ -65,10 +68,15 @@ export class HookpostCore {
   private readonly archiveSchedule: ArchiveSchedule | null;
 
   /** Connects everything; delivery starts only with startDelivery(). */
-  static async open(config: AppConfig, secrets: ServiceSecrets, logger: Logger): Promise<HookpostCore> {
+  static async open(
+    config: AppConfig,
+    secrets: ServiceSecrets,
+    logger: Logger,
+    tracing: OtelTracing | null = null,
+  ): Promise<HookpostCore> {
     const nats = await connectNats(config, logger);
     try {
-      return await HookpostCore.build(config, secrets, logger, nats);
+      return await HookpostCore.build(config, secrets, logger, nats, tracing);
     } catch (error) {
       // An embedded nats-server must not outlive a start that failed (e.g. a refused setting).
       await nats.connection.close().catch(() => undefined);
@@ -82,6 +90,7 @@ export class HookpostCore {
     secrets: ServiceSecrets,
     logger: Logger,
     nats: NatsHandle,
+    tracing: OtelTracing | null,
   ): Promise<HookpostCore> {
     // Opening the queue refuses a nats-server older than the minimum (ServerTooOldError).
     const queue = await JetStreamQueue.open(nats.connection, {
@@ -134,6 +143,7 @@ export class HookpostCore {
         sender,
         logger,
         windowSize: windowSize(config.delivery),
+        ...(tracing === null ? {} : { tracing }),
         observer: {
           attempted: ({ ok, batching, count, durationMs }) => {
             const outcome = ok ? 'success' : 'failure';
@@ -166,7 +176,19 @@ export class HookpostCore {
         })
       : null;
     store.onCommitted(() => relay?.nudge());
-    core = new HookpostCore(config, logger, nats, queue, store, sender, host, regions, metrics, relay);
+    core = new HookpostCore(
+      config,
+      logger,
+      nats,
+      queue,
+      store,
+      sender,
+      host,
+      regions,
+      metrics,
+      relay,
+      tracing,
+    );
     return core;
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -7,7 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ErrorBodyDto, PublishedDto } from '../http/api-responses.dto.js';
-import { isCustomerId } from '../../libs/domain/index.js';
+import { isCustomerId, traceFromHeaders } from '../../libs/domain/index.js';
 import { ApiError } from '../core/api-error.js';
 import { MessageBodyDto } from './publish-message.dto.js';
 import { PublishService } from './publish.service.js';
@@ -27,10 +27,13 @@ export class MessagesController {
   publish(
     @Param('customerId') customerId: string,
     @Body() body: MessageBodyDto,
+    @Headers('traceparent') traceparent?: string,
+    @Headers('tracestate') tracestate?: string,
   ): Promise<{ webhookId: number }> {
     if (!isCustomerId(customerId)) {
       throw ApiError.badRequest('customerId must be 1-64 characters of A-Z, a-z, 0-9, _ and -');
     }
-    return this.publisher.publish({ ...body, customerId }, 'http');
+    // A malformed traceparent is ignored (docs/contract.md, "Trace context").
+    return this.publisher.publish({ ...body, customerId }, 'http', traceFromHeaders(traceparent, tracestate));
   }
 }

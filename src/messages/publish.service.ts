@@ -4,6 +4,7 @@ import {
   MAX_BODY_DEPTH,
   MAX_DATA_DEPTH,
   MAX_MESSAGE_BYTES,
+  type MessageTrace,
 } from '../../libs/domain/index.js';
 import { encodeBody } from '../../libs/queue/index.js';
 import { ApiError } from '../core/api-error.js';
@@ -19,15 +20,47 @@ export class PublishService {
   constructor(private readonly core: HookpostCore) {}
 
   /** Enqueues one validated message; the webhookId is its stream sequence. */
-  async publish(message: PublishMessageDto, via: PublishVia): Promise<{ webhookId: number }> {
-    const [result] = await this.publishMany([message], via);
+  async publish(
+    message: PublishMessageDto,
+    via: PublishVia,
+    trace?: MessageTrace,
+  ): Promise<{ webhookId: number }> {
+    const [result] = await this.publishMany([message], via, trace);
     return { webhookId: result!.webhookId };
   }
 
-  /** Enqueues validated messages in order; ids come back in the same order. */
+  /**
+   * Enqueues validated messages in order; ids come back in the same order. `trace` is the request's
+   * W3C trace context: each message keeps it (with tracing on, the publish span's, its child).
+   */
   async publishMany(
     messages: readonly PublishMessageDto[],
     via: PublishVia,
+    trace?: MessageTrace,
+  ): Promise<Array<{ webhookId: number }>> {
+    const tracing = this.core.tracing;
+    if (tracing === null) {
+      return this.enqueue(messages, via, trace);
+    }
+    const span = tracing.startPublish(
+      via,
+      trace,
+      messages.map((message) => message.customerId),
+    );
+    try {
+      const results = await this.enqueue(messages, via, span.trace);
+      span.end({ webhookIds: results.map((result) => result.webhookId) });
+      return results;
+    } catch (error) {
+      span.end({ error });
+      throw error;
+    }
+  }
+
+  private async enqueue(
+    messages: readonly PublishMessageDto[],
+    via: PublishVia,
+    trace: MessageTrace | undefined,
   ): Promise<Array<{ webhookId: number }>> {
     // Each body is encoded once: the bytes checked for size are the bytes stored.
     const items = messages.map(({ customerId, event, data, idempotencyKey }, index) => ({
@@ -35,6 +68,7 @@ export class PublishService {
       body: sized(encodeBody({ event, data }), messages.length > 1 ? index : undefined),
       // A null key is no key: class-validator's IsOptional lets null through.
       ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}),
+      ...(trace === undefined ? {} : { trace }),
     }));
     const results = await this.core.queue.publishMany(items);
     this.core.metrics.published.inc({ via }, results.length);

@@ -1,8 +1,10 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
 import { IsString, Matches } from 'class-validator';
 import { RotateSecretDto } from '../webhooks/webhook-config.dto.js';
 import { CUSTOMER_ID_PATTERN } from '../../libs/domain/index.js';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import { traceOfHeaders } from '../../libs/queue/index.js';
 import { HookpostCore } from '../core/hookpost-core.js';
 import { validateBody } from '../core/validate.js';
 import { PublishBatchDto } from '../messages/publish-message.dto.js';
@@ -38,10 +40,12 @@ export class MessagingController {
   ) {}
 
   @MessagePattern('publish.batch')
-  publishBatch(@Payload() body: unknown) {
+  publishBatch(@Payload() body: unknown, @Ctx() context: NatsContext) {
     return this.handle(async () => {
       const { messages } = await validateBody(PublishBatchDto, parsed(body));
-      const results = await this.publisher.publishMany(messages, 'nats');
+      // Every message of the batch keeps the request's trace context.
+      const trace = traceOfHeaders(context.getHeaders() as MsgHdrs | undefined);
+      const results = await this.publisher.publishMany(messages, 'nats', trace);
       return { webhookIds: results.map((result) => result.webhookId) };
     });
   }

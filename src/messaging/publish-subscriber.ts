@@ -1,5 +1,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import type { MessageTrace } from '../../libs/domain/index.js';
+import { traceOfHeaders } from '../../libs/queue/index.js';
 import { validateBody } from '../core/validate.js';
 import { plainPublishMessage } from '../messages/publish-check.js';
 import { PublishMessageDto } from '../messages/publish-message.dto.js';
@@ -22,25 +24,27 @@ export function servePublish(
   publisher: PublishService,
   logger: Logger,
 ): Subscription {
-  const publish = (body: unknown) =>
+  const publish = (body: unknown, trace: MessageTrace | undefined) =>
     rpc(
       async () => {
         const message = requestBody(body);
         return publisher.publish(
           plainPublishMessage(message) ?? (await validateBody(PublishMessageDto, message)),
           'nats',
+          trace,
         );
       },
       (error) => logger.error({ err: error }, 'NATS request failed'),
     );
   const answer = async (msg: Msg): Promise<void> => {
     const body = parseRequest(msg);
+    const trace = traceOfHeaders(msg.headers);
     if (isNestPacket(body)) {
-      const response = await publish(body.data);
+      const response = await publish(body.data, trace);
       msg.respond(JSON.stringify({ response, isDisposed: true, id: body.id }));
       return;
     }
-    const reply = await publish(body);
+    const reply = await publish(body, trace);
     if (msg.reply) {
       msg.respond(JSON.stringify(reply));
     }
