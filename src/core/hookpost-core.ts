@@ -12,8 +12,7 @@ import { memoryReleaser } from '../infra/release-memory.js';
 import { BacklogScan } from '../metrics/backlog-scan.js';
 import { Metrics } from '../metrics/metrics.js';
 import { ArchiveReader } from '../../libs/archive/index.js';
-import { runArchive } from './archive-run.js';
-import { ArchiveSchedule } from './archive-schedule.js';
+import { retentionSchedule, type ArchiveSchedule } from './archive-schedule.js';
 import { announceChange, listenForChanges } from './change-notices.js';
 import { deliveryLockFor } from './delivery-lock.js';
 import { DeliveryOwner } from './delivery-owner.js';
@@ -55,10 +54,7 @@ export class HookpostCore {
     /** Publishes the log to `<NS>_EVENTS` while this process delivers; null when the feed is off. */
     readonly relay: EventRelay | null,
   ) {
-    this.archiveSchedule =
-      config.archiveAfterMs === null
-        ? null
-        : new ArchiveSchedule(systemClock, () => this.archiveOld(), logger);
+    this.archiveSchedule = retentionSchedule(store, config, systemClock, logger);
   }
 
   /** HOOKPOST_ARCHIVE_AFTER's daily run; null when it is off. */
@@ -199,16 +195,6 @@ export class HookpostCore {
     };
     this.owner = new DeliveryOwner(deliveryLockFor(this.config), deliverer, this.logger);
     await this.owner.start();
-  }
-
-  /** Archives the events older than HOOKPOST_ARCHIVE_AFTER and logs what it did. */
-  private async archiveOld(): Promise<void> {
-    const now = systemClock.now();
-    const report = await runArchive(this.store, this.config, {
-      before: now - (this.config.archiveAfterMs ?? 0),
-      now,
-    });
-    this.logger.info({ ...report }, 'archived old events');
   }
 
   /** Graceful stop: in-flight attempts are recorded before the connections close. */
