@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { configured, succeeded } from '../../libs/domain/spec-support.js';
 import type { CustomerQueueEvent } from '../../libs/domain/index.js';
 import { EventStore } from '../../libs/event-store/index.js';
-import { projectionAfter } from '../../libs/event-store/store-spec-support.js';
+import { recordEach } from '../../libs/event-store/store-spec-support.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
 import { until } from '../../test/support/until.js';
@@ -98,18 +98,7 @@ describe('HOOKPOST_ARCHIVE_AFTER with two instances on one PostgreSQL database',
     await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
-  /** Appends one customer's events (one store, as the delivering instance would). */
-  async function record(customerId: string, events: CustomerQueueEvent[]) {
-    for (const event of events) {
-      const before = await store.load(customerId);
-      await store.append(
-        customerId,
-        before?.version ?? 0,
-        [event],
-        projectionAfter([event], 0, before?.state),
-      );
-    }
-  }
+  const record = (customerId: string, events: CustomerQueueEvent[]) => recordEach(store, customerId, events);
 
   const archivedEvents = async () => (await store.archiveProgress()).events;
 
