@@ -46,11 +46,17 @@ export async function writeArchiveFile(
   return { sha256: expected, bytes: stored.length };
 }
 
+/** A listed file's events and, for each, its line as stored (the hash chain runs over those). */
+export interface ArchivedFile {
+  readonly rows: RawStoredEvent[];
+  readonly lines: string[];
+}
+
 /**
  * The events of a listed file, after checking its bytes against the manifest's SHA-256 and its
  * contents against the manifest's count and position range. Throws ArchiveFileError naming the file.
  */
-export async function readArchiveFile(dir: string, entry: ArchiveFileEntry): Promise<RawStoredEvent[]> {
+export async function readArchiveFile(dir: string, entry: ArchiveFileEntry): Promise<ArchivedFile> {
   let stored: Buffer;
   try {
     stored = await readFile(join(dir, entry.name));
@@ -63,13 +69,14 @@ export async function readArchiveFile(dir: string, entry: ArchiveFileEntry): Pro
   if (sha256(stored) !== entry.sha256) {
     throw new ArchiveFileError(entry.name, 'its SHA-256 differs from the manifest (the file was changed)');
   }
+  let lines: string[];
   let rows: RawStoredEvent[];
   try {
-    const text = (await gunzipAsync(stored)).toString('utf8');
-    rows = text
+    lines = (await gunzipAsync(stored))
+      .toString('utf8')
       .split('\n')
-      .filter((line) => line !== '')
-      .map(decodeLine);
+      .filter((line) => line !== '');
+    rows = lines.map(decodeLine);
   } catch (error) {
     throw new ArchiveFileError(entry.name, `is not a readable archive (${String(error)})`);
   }
@@ -80,5 +87,5 @@ export async function readArchiveFile(dir: string, entry: ArchiveFileEntry): Pro
   ) {
     throw new ArchiveFileError(entry.name, 'holds other events than the manifest lists');
   }
-  return rows;
+  return { rows, lines };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RawStoredEvent } from '../event-store/index.js';
 
 /**
@@ -47,5 +47,6 @@ export const EMPTY_CHAIN = '';
  * that customer gives another chain.
  */
 export function chainNext(previous: string, line: string): string {
-  return createHash('sha256').update(previous).update('\n').update(line).digest('hex');
+  // One-shot: a Hash object per event cost more than the digest itself (H9's profile).
+  return hash('sha256', `${previous}\n${line}`);
 }

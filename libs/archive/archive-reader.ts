@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventStore, RawStoredEvent } from '../event-store/index.js';
-import { readArchiveFile } from './archive-file.js';
+import { readArchiveFile, type ArchivedFile } from './archive-file.js';
 import { readManifest, type ArchiveFileEntry, type ArchiveManifest } from './manifest.js';
 
 /**
@@ -10,7 +10,7 @@ import { readManifest, type ArchiveFileEntry, type ArchiveManifest } from './man
  * readers go through a file page by page.
  */
 export class ArchiveReader {
-  private cached: { name: string; stamp: string; rows: RawStoredEvent[] } | null = null;
+  private cached: { name: string; stamp: string; file: ArchivedFile } | null = null;
 
   private constructor(
     readonly dir: string,
@@ -25,6 +25,11 @@ export class ArchiveReader {
 
   /** The events of one listed file, checked. */
   async rows(entry: ArchiveFileEntry): Promise<RawStoredEvent[]> {
+    return (await this.file(entry)).rows;
+  }
+
+  /** One listed file's events and their lines as stored, checked. */
+  async file(entry: ArchiveFileEntry): Promise<ArchivedFile> {
     // A file changed on disk since it was decoded is read (and checked) again.
     const stamp = await stat(join(this.dir, entry.name)).then(
       ({ mtimeMs, size, ino }) => `${mtimeMs}:${size}:${ino}`,
@@ -32,9 +37,9 @@ export class ArchiveReader {
     );
     if (this.cached?.name !== entry.name || this.cached.stamp !== stamp) {
       this.cached = null;
-      this.cached = { name: entry.name, stamp, rows: await readArchiveFile(this.dir, entry) };
+      this.cached = { name: entry.name, stamp, file: await readArchiveFile(this.dir, entry) };
     }
-    return this.cached.rows;
+    return this.cached.file;
   }
 
   /** Up to `limit` archived events after `afterPosition` and at or below `through` (of one customer when given). */

@@ -1,10 +1,8 @@
-import { evolve } from '../domain/index.js';
 import type { ArchiveCheckpoint, ArchiveProgress } from '../event-store/index.js';
-import { parseRawEvent, projectionDifferences } from '../replay/index.js';
+import { projectionDifferences } from '../replay/index.js';
 import { ArchiveFileError } from './archive-errors.js';
-import { chainNext, encodeLine } from './archive-line.js';
 import type { ArchiveReader } from './archive-reader.js';
-import { initialCheckpoint } from './checkpoint-fold.js';
+import { advanceCheckpoint, checkpointOf } from './checkpoint-fold.js';
 import { versionRanges } from './manifest.js';
 
 /** What checking an archive against its manifest and the database's checkpoints found. */
@@ -39,9 +37,9 @@ export async function verifyArchive(
     if (customerId !== undefined && entry.customers[customerId] === undefined) {
       continue;
     }
-    let rows;
+    let file;
     try {
-      rows = await archive.rows(entry);
+      file = await archive.file(entry);
     } catch (error) {
       if (!(error instanceof ArchiveFileError)) {
         throw error;
@@ -50,35 +48,26 @@ export async function verifyArchive(
       Object.keys(entry.customers).forEach((id) => unreadable.add(id));
       continue;
     }
+    const { rows, lines } = file;
     if (JSON.stringify(versionRanges(rows)) !== JSON.stringify(entry.customers)) {
       problems.push(`archive file ${entry.name}: its customers differ from the manifest`);
     }
-    for (const row of rows) {
+    rows.forEach((row, index) => {
       if (
         row.position > progress.throughPosition ||
         (customerId !== undefined && row.customerId !== customerId)
       ) {
-        continue; // still in the database too (a run that crashed before deleting it)
+        return; // still in the database too (a run that crashed before deleting it)
       }
       events += 1;
-      const previous = folds.get(row.customerId) ?? initialCheckpoint(row.customerId);
-      const parsed = parseRawEvent(row);
-      if (row.version !== previous.version + 1 || !parsed.ok) {
+      const problem = advanceCheckpoint(checkpointOf(folds, row.customerId), row, lines[index] ?? '');
+      if (problem !== null) {
         problems.push(
-          `archive file ${entry.name}: event at position ${row.position} (customer ${row.customerId}, version ${row.version}) ${parsed.ok ? `follows version ${previous.version}` : `is invalid: ${parsed.reason}`}`,
+          `archive file ${entry.name}: event at position ${row.position} (customer ${row.customerId}, version ${row.version}) is invalid: ${problem}`,
         );
         unreadable.add(row.customerId);
-        continue;
       }
-      folds.set(row.customerId, {
-        ...previous,
-        version: row.version,
-        position: row.position,
-        state: evolve(previous.state, parsed.event),
-        chain: chainNext(previous.chain, encodeLine(row)),
-        at: row.at,
-      });
-    }
+    });
   }
   if (customerId === undefined && previousLast < progress.throughPosition) {
     problems.push(

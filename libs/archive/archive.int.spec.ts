@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { configured, failed, succeeded, T0 } from '../domain/spec-support.js';
 import { defaultDeliverySettings, type CustomerQueueEvent } from '../domain/index.js';
 import type { EventStore } from '../event-store/index.js';
-import { backends, projectionAfter, type Backend } from '../event-store/store-spec-support.js';
+import { backends, recordEach, type Backend } from '../event-store/store-spec-support.js';
 import { statusAsOf, verify } from '../replay/index.js';
 import {
   ArchiveReader,
@@ -36,17 +36,7 @@ describe.each(backends)('archive on %s', (_name, createBackend) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function record(customerId: string, events: CustomerQueueEvent[]) {
-    for (const event of events) {
-      const before = await store.load(customerId);
-      await store.append(
-        customerId,
-        before?.version ?? 0,
-        [event],
-        projectionAfter([event], 0, before?.state),
-      );
-    }
-  }
+  const record = (customerId: string, events: CustomerQueueEvent[]) => recordEach(store, customerId, events);
 
   /** Two customers, one event a minute from T0: acme 6 events, globex 4, interleaved. */
   async function givenALog() {

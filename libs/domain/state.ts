@@ -71,9 +71,14 @@ export function evolve(state: CustomerQueueState, event: CustomerQueueEvent): Cu
       return { ...state, settings: event.data.settings, previousSecret: null };
     case 'SecretRotated':
       return rotateSecret(state, event);
-    case 'DeliverySucceeded':
+    case 'DeliverySucceeded': {
+      // One copy, not advance's and then this one: whatever advance clears for a passed head is
+      // cleared here anyway. The most common event, so replay and archive fold it most (H7, H9).
+      const cursor = Math.max(state.cursor, event.data.lastId);
       return {
-        ...advance(state, event.data.lastId),
+        ...state,
+        cursor,
+        recentFailures: stillWaiting(state.recentFailures, cursor),
         attempts: 0,
         failingFrom: null,
         failingSince: null,
@@ -83,6 +88,7 @@ export function evolve(state: CustomerQueueState, event: CustomerQueueEvent): Cu
         lastProcessedAt: event.at,
         delivered: state.delivered + event.data.count,
       };
+    }
     case 'DeliveryFailed':
       return recordFailure(state, event);
     case 'RetryRequested':
@@ -122,11 +128,18 @@ function advance(state: CustomerQueueState, through: number): CustomerQueueState
   return {
     ...state,
     cursor,
-    recentFailures: state.recentFailures.filter((failure) => failure.lastWebhookId > cursor),
+    recentFailures: stillWaiting(state.recentFailures, cursor),
     ...(headPassed
       ? { attempts: 0, failingFrom: null, failingSince: null, lastFailureAt: null, retryRequestedAt: null }
       : {}),
   };
+}
+
+/** The failures with messages still after the cursor; the same (immutable) list when all are. */
+function stillWaiting(failures: readonly FailureRecord[], cursor: number): readonly FailureRecord[] {
+  return failures.every((failure) => failure.lastWebhookId > cursor)
+    ? failures
+    : failures.filter((failure) => failure.lastWebhookId > cursor);
 }
 
 function rotateSecret(state: CustomerQueueState, { data }: SecretRotated): CustomerQueueState {

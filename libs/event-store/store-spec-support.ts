@@ -104,3 +104,21 @@ export function projectionAfter(
     nextAttemptAt: pending > 0 ? nextAttemptAt(state, defaultDeliverySettings) : null,
   };
 }
+
+/** Appends each event alone, with the projection an actor would write (pending as given). */
+export async function recordEach(
+  store: EventStore,
+  customerId: string,
+  events: readonly CustomerQueueEvent[],
+  pending = 0,
+): Promise<void> {
+  for (const event of events) {
+    const before = await store.load(customerId);
+    await store.append(
+      customerId,
+      before?.version ?? 0,
+      [event],
+      projectionAfter([event], pending, before?.state),
+    );
+  }
+}

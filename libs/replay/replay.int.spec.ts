@@ -1,7 +1,7 @@
 import { configured, failed, retryRequested, succeeded, T0 } from '../domain/spec-support.js';
 import { defaultDeliverySettings, UNKNOWN_EVENT_TYPE, type CustomerQueueEvent } from '../domain/index.js';
 import type { EventStore } from '../event-store/index.js';
-import { backends, projectionAfter, type Backend } from '../event-store/store-spec-support.js';
+import { backends, recordEach, type Backend } from '../event-store/store-spec-support.js';
 import { rebuild, statusAsOf, verify } from './index.js';
 
 const rebuildSettings = { delivery: defaultDeliverySettings, now: () => T0 + 100_000 };
@@ -20,18 +20,8 @@ describe.each(backends)('replay on %s', (_name, createBackend) => {
     await backend.dispose();
   });
 
-  /** Appends each event alone, with the projection an actor would write (pending as given). */
-  async function record(customerId: string, events: CustomerQueueEvent[], pending = 1) {
-    for (const event of events) {
-      const before = await store.load(customerId);
-      await store.append(
-        customerId,
-        before?.version ?? 0,
-        [event],
-        projectionAfter([event], pending, before?.state),
-      );
-    }
-  }
+  const record = (customerId: string, events: CustomerQueueEvent[], pending = 1) =>
+    recordEach(store, customerId, events, pending);
 
   async function givenTwoCustomers() {
     await record('acme', [configured(), failed(1, 1, 1, T0 + 1_000), succeeded(1, 1, T0 + 31_000)], 0);

@@ -1,10 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { ArchiveFileError, ArchiveRefusedError, type ArchiveStep } from '../../libs/archive/index.js';
-import { loadConfig, parseDuration } from '../config/app-config.js';
+import { ArchiveRefusedError, type ArchiveStep } from '../../libs/archive/index.js';
+import { parseDuration } from '../config/app-config.js';
 import { runArchive } from '../core/archive-run.js';
 import { CliError } from './cli-error.js';
-import { openEventLog } from './event-log.js';
-import { print } from './options.js';
+import { withEventLog } from './event-log.js';
+import { integerIn, isoTime, print } from './options.js';
 
 interface ArchiveCommandOptions {
   before: string;
@@ -29,24 +29,24 @@ export function archiveCommand(): Command {
     .description('move the events recorded before a cutoff into compressed, checksummed archive files')
     .requiredOption('--before <iso-time|duration>', 'the cutoff: an ISO time, or an age such as 90d, 12h')
     .option('--dir <dir>', 'the archive directory (default HOOKPOST_ARCHIVE_DIR)')
-    .option('--file-events <n>', 'most events per archive file', parseFileEvents, 100_000)
+    .option('--file-events <n>', 'most events per archive file', integerIn(1, 1_000_000), 100_000)
     .option('--json', 'print the report as JSON')
     .addHelpText('after', EXAMPLES)
     .action(run);
 }
 
-async function run(options: ArchiveCommandOptions): Promise<void> {
-  const config = loadConfig();
+function run(options: ArchiveCommandOptions): Promise<void> {
   const now = Date.now();
   const before = parseCutoff(options.before, now);
-  const store = await openEventLog(config);
-  try {
+  return withEventLog(async (store, config) => {
     const report = await runArchive(store, config, {
       before,
       now,
       fileEvents: options.fileEvents,
       ...(options.dir === undefined ? {} : { dir: options.dir }),
       onStep: pauseHook(process.env.HOOKPOST_ARCHIVE_PAUSE_AT),
+    }).catch((error: unknown) => {
+      throw error instanceof ArchiveRefusedError ? new CliError(`archive refused: ${error.message}`) : error;
     });
     const dir = options.dir ?? config.archiveDir;
     print(
@@ -57,25 +57,7 @@ async function run(options: ArchiveCommandOptions): Promise<void> {
           : `archived ${report.events.toLocaleString('en-US')} events into ${report.files.length} ${report.files.length === 1 ? 'file' : 'files'} in ${dir} (through position ${report.throughPosition}), ${(report.elapsedMs / 1000).toFixed(2)} s, ${report.eventsPerSecond.toLocaleString('en-US')} events/s`,
       options.json,
     );
-  } catch (error) {
-    if (error instanceof ArchiveRefusedError) {
-      throw new CliError(`archive refused: ${error.message}`);
-    }
-    if (error instanceof ArchiveFileError) {
-      throw new CliError(error.message);
-    }
-    throw error;
-  } finally {
-    await store.close();
-  }
-}
-
-function parseFileEvents(value: string): number {
-  const events = Number(value);
-  if (!Number.isInteger(events) || events < 1 || events > 1_000_000) {
-    throw new InvalidArgumentError('an integer from 1 to 1000000');
-  }
-  return events;
+  });
 }
 
 /** An ISO time, or an age (`90d`) counted back from now. */
@@ -84,8 +66,8 @@ function parseCutoff(value: string, now: number): number {
   if (age !== null) {
     return now - age;
   }
-  const at = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at)) {
+  const at = isoTime(value);
+  if (at === null) {
     throw new InvalidArgumentError('--before takes an ISO time like 2026-01-31T12:00:00Z or an age like 90d');
   }
   return at;

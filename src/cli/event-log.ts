@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ArchiveFileError } from '../../libs/archive/index.js';
 import { EventStore } from '../../libs/event-store/index.js';
-import type { AppConfig } from '../config/app-config.js';
+import { loadConfig, type AppConfig } from '../config/app-config.js';
 import { CliError } from './cli-error.js';
 
 /**
@@ -23,4 +24,25 @@ export async function openEventLog(config: AppConfig): Promise<EventStore> {
     ...(config.databaseUrl === null ? { sqlitePath } : { databaseUrl: config.databaseUrl }),
     encryptionKey: randomBytes(32),
   });
+}
+
+/**
+ * Runs a command that reads the log (replay, archive) with the service's settings: the log opened
+ * for it and closed after, an archive file that fails its check reported as the command's error.
+ */
+export async function withEventLog(
+  work: (store: EventStore, config: AppConfig) => Promise<void>,
+): Promise<void> {
+  const config = loadConfig();
+  const store = await openEventLog(config);
+  try {
+    await work(store, config);
+  } catch (error) {
+    if (error instanceof ArchiveFileError) {
+      throw new CliError(error.message);
+    }
+    throw error;
+  } finally {
+    await store.close();
+  }
 }

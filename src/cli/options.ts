@@ -15,3 +15,20 @@ export function customerOption(description = 'the customer (1-64 of A-Z a-z 0-9 
 export function print(value: unknown, json: boolean | undefined): void {
   process.stdout.write(`${json ? JSON.stringify(value, null, 2) : String(value)}\n`);
 }
+
+/** A parser for an integer option from `min` to `max`. */
+export function integerIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < min || number > max) {
+      throw new InvalidArgumentError(`an integer from ${min} to ${max}`);
+    }
+    return number;
+  };
+}
+
+/** An ISO time (epoch ms), or null when the value is not one. */
+export function isoTime(value: string): number | null {
+  const at = Date.parse(value);
+  return !/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at) ? null : at;
+}

@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
-  ArchiveFileError,
   archivedLog,
   ArchiveReader,
   verifyArchive,
@@ -8,10 +7,10 @@ import {
 } from '../../libs/archive/index.js';
 import type { EventStore } from '../../libs/event-store/index.js';
 import { rebuild, statusAsOf, verify, type ReplayProgress } from '../../libs/replay/index.js';
-import { loadConfig } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
 import { CliError } from './cli-error.js';
-import { openEventLog } from './event-log.js';
-import { customerOption, print } from './options.js';
+import { withEventLog } from './event-log.js';
+import { customerOption, integerIn, isoTime, print } from './options.js';
 import { ProgressLine } from './progress.js';
 import { asOfText, verifyText } from './replay-output.js';
 
@@ -59,7 +58,7 @@ export function replayCommand(): Command {
     )
     .addOption(customerOption('only this customer'))
     .option('--json', 'print the report as JSON (no progress)')
-    .option('--page-size <n>', 'events per read', parsePageSize, 10_000)
+    .option('--page-size <n>', 'events per read', integerIn(1, 100_000), 10_000)
     .option('--archive <dir>', 'the archive directory (default HOOKPOST_ARCHIVE_DIR)')
     .addHelpText('after', EXAMPLES)
     .action(run);
@@ -71,56 +70,57 @@ async function run(options: ReplayOptions): Promise<void> {
       'replay needs one of --verify, --rebuild or --as-of <iso-time> (see hookpost replay --help)',
     );
   }
-  const config = loadConfig();
-  const store = await openEventLog(config);
   const progress = options.json ? null : new ProgressLine();
+  try {
+    await withEventLog((store, config) => replay(store, config, options, progress));
+  } finally {
+    progress?.done();
+  }
+}
+
+async function replay(
+  store: EventStore,
+  config: AppConfig,
+  options: ReplayOptions,
+  progress: ProgressLine | null,
+): Promise<void> {
   const foldOptions = {
     pageSize: options.pageSize,
     ...(options.customer === undefined ? {} : { customerId: options.customer }),
     onProgress: (at: ReplayProgress) => progress?.update(progressText(at)),
   };
   const archiveDir = options.archive ?? config.archiveDir;
-  try {
-    const archive = await ArchiveReader.open(archiveDir);
-    if (options.asOf !== undefined) {
-      const { source, start } = await asOfSource(store, archive, archiveDir, options.asOf, options.customer);
-      const report = await statusAsOf(source, options.asOf, config.delivery, { ...foldOptions, start });
-      progress?.done();
-      print(options.json ? report : asOfText(report), options.json);
-      process.exitCode = report.summary.invalid > 0 ? 1 : 0;
-      return;
-    }
-    const mode = options.rebuild ? 'rebuild' : 'verify';
-    const start = await store.archiveCheckpoints(options.customer);
-    const report =
-      mode === 'rebuild'
-        ? await rebuild(store, { delivery: config.delivery, now: Date.now }, { ...foldOptions, start })
-        : await verify(store, { ...foldOptions, start });
+  const archive = await ArchiveReader.open(archiveDir);
+  if (options.asOf !== undefined) {
+    const { source, start } = await asOfSource(store, archive, archiveDir, options.asOf, options.customer);
+    const report = await statusAsOf(source, options.asOf, config.delivery, { ...foldOptions, start });
     progress?.done();
-    if (options.customer !== undefined && report.summary.customers === 0) {
-      throw new CliError(`customer ${options.customer} has no events and no projection`);
-    }
-    const archived = mode === 'verify' ? await checkArchive(store, archive, start, options.customer) : null;
-    print(
-      options.json
-        ? { ...report, archive: archived }
-        : [verifyText(mode, report), ...archiveLines(archived, start.size, archiveDir)].join('\n'),
-      options.json,
-    );
-    const failed =
-      report.summary.invalid > 0 ||
-      (mode === 'verify' && report.summary.differences > 0) ||
-      (archived?.problems.length ?? 0) > 0;
-    process.exitCode = failed ? 1 : 0;
-  } catch (error) {
-    if (error instanceof ArchiveFileError) {
-      throw new CliError(error.message);
-    }
-    throw error;
-  } finally {
-    progress?.done();
-    await store.close();
+    print(options.json ? report : asOfText(report), options.json);
+    process.exitCode = report.summary.invalid > 0 ? 1 : 0;
+    return;
   }
+  const mode = options.rebuild ? 'rebuild' : 'verify';
+  const start = await store.archiveCheckpoints(options.customer);
+  const report =
+    mode === 'rebuild'
+      ? await rebuild(store, { delivery: config.delivery, now: Date.now }, { ...foldOptions, start })
+      : await verify(store, { ...foldOptions, start });
+  progress?.done();
+  if (options.customer !== undefined && report.summary.customers === 0) {
+    throw new CliError(`customer ${options.customer} has no events and no projection`);
+  }
+  const archived = mode === 'verify' ? await checkArchive(store, archive, start, options.customer) : null;
+  print(
+    options.json
+      ? { ...report, archive: archived }
+      : [verifyText(mode, report), ...archiveLines(archived, start.size, archiveDir)].join('\n'),
+    options.json,
+  );
+  const failed =
+    report.summary.invalid > 0 ||
+    (mode === 'verify' && report.summary.differences > 0) ||
+    (archived?.problems.length ?? 0) > 0;
+  process.exitCode = failed ? 1 : 0;
 }
 
 /**
@@ -178,17 +178,9 @@ const progressText = ({ events, customers, elapsedMs }: ReplayProgress) =>
   `${Math.round(events / Math.max(elapsedMs / 1000, 0.001)).toLocaleString('en-US')} events/s`;
 
 function parseTime(value: string): number {
-  const at = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at)) {
+  const at = isoTime(value);
+  if (at === null) {
     throw new InvalidArgumentError('an ISO time like 2026-01-31T12:00:00Z');
   }
   return at;
-}
-
-function parsePageSize(value: string): number {
-  const size = Number(value);
-  if (!Number.isInteger(size) || size < 1 || size > 100_000) {
-    throw new InvalidArgumentError('an integer from 1 to 100000');
-  }
-  return size;
 }

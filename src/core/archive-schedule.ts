@@ -1,4 +1,7 @@
+import type { EventStore } from '../../libs/event-store/index.js';
 import type { Clock } from '../../libs/runtime/index.js';
+import type { AppConfig } from '../config/app-config.js';
+import { runArchive } from './archive-run.js';
 
 const DAY_MS = 86_400_000;
 /** The first run waits a minute after delivery starts: start-up's backlog goes first. */
@@ -6,7 +9,30 @@ const FIRST_RUN_AFTER_MS = 60_000;
 
 /** The few log calls the schedule makes (pino's shape). */
 interface ScheduleLogger {
+  info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
+}
+
+/**
+ * HOOKPOST_ARCHIVE_AFTER's schedule for this deployment, or null when it is off: each run archives
+ * the events older than the setting, as told by `clock`, and logs what it did.
+ */
+export function retentionSchedule(
+  store: EventStore,
+  config: AppConfig,
+  clock: Clock,
+  logger: ScheduleLogger,
+): ArchiveSchedule | null {
+  const keepMs = config.archiveAfterMs;
+  if (keepMs === null) {
+    return null;
+  }
+  const run = async () => {
+    const now = clock.now();
+    const report = await runArchive(store, config, { before: now - keepMs, now });
+    logger.info({ ...report }, 'archived old events');
+  };
+  return new ArchiveSchedule(clock, run, logger);
 }
 
 /**

@@ -5,7 +5,7 @@ const DAY = 86_400_000;
 
 describe('ArchiveSchedule', () => {
   const warnings: unknown[][] = [];
-  const logger = { warn: (...args: unknown[]) => void warnings.push(args) };
+  const logger = { info: () => undefined, warn: (...args: unknown[]) => void warnings.push(args) };
 
   test('runs a minute after start, then daily, and never after stop', async () => {
     const clock = new ManualClock(0);

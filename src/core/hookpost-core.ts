@@ -12,8 +12,7 @@ import { memoryReleaser } from '../infra/release-memory.js';
 import { BacklogScan } from '../metrics/backlog-scan.js';
 import { Metrics } from '../metrics/metrics.js';
 import { ArchiveReader } from '../../libs/archive/index.js';
-import { runArchive } from './archive-run.js';
-import { ArchiveSchedule } from './archive-schedule.js';
+import { retentionSchedule, type ArchiveSchedule } from './archive-schedule.js';
 import { announceChange, listenForChanges } from './change-notices.js';
 import { deliveryLockFor } from './delivery-lock.js';
 import { DeliveryOwner } from './delivery-owner.js';
@@ -58,10 +57,7 @@ export class HookpostCore {
     /** Spans through OpenTelemetry; null when no OTLP endpoint is set (trace context is still carried). */
     readonly tracing: OtelTracing | null,
   ) {
-    this.archiveSchedule =
-      config.archiveAfterMs === null
-        ? null
-        : new ArchiveSchedule(systemClock, () => this.archiveOld(), logger);
+    this.archiveSchedule = retentionSchedule(store, config, systemClock, logger);
   }
 
   /** HOOKPOST_ARCHIVE_AFTER's daily run; null when it is off. */
@@ -221,16 +217,6 @@ export class HookpostCore {
     };
     this.owner = new DeliveryOwner(deliveryLockFor(this.config), deliverer, this.logger);
     await this.owner.start();
-  }
-
-  /** Archives the events older than HOOKPOST_ARCHIVE_AFTER and logs what it did. */
-  private async archiveOld(): Promise<void> {
-    const now = systemClock.now();
-    const report = await runArchive(this.store, this.config, {
-      before: now - (this.config.archiveAfterMs ?? 0),
-      now,
-    });
-    this.logger.info({ ...report }, 'archived old events');
   }
 
   /** Graceful stop: in-flight attempts are recorded before the connections close. */
