@@ -3,7 +3,13 @@
  * EventStore and HttpSender satisfy these structurally; the runtime never names a driver.
  */
 import type { DeliveryRequest, DeliveryResult } from '../delivery/index.js';
-import type { CustomerQueueEvent, CustomerQueueState, EndpointSecrets, QueueState } from '../domain/index.js';
+import type {
+  CustomerQueueEvent,
+  CustomerQueueState,
+  EndpointSecrets,
+  Fence,
+  QueueState,
+} from '../domain/index.js';
 
 /** A message read from a customer's queue; unreadable bodies are kept so they can be skipped. */
 export type WindowMessage =
@@ -83,7 +89,7 @@ export interface StorePort {
     expectedVersion: number,
     events: readonly CustomerQueueEvent[],
     projection: Projection,
-    options?: { secrets?: EndpointSecrets },
+    options?: { secrets?: EndpointSecrets; fence?: Fence },
   ): Promise<{ version: number }>;
   getSecrets(customerId: string): Promise<EndpointSecrets | null>;
   updatePending(
@@ -113,4 +119,15 @@ export interface RuntimeObserver {
   appended(durationMs: number): void;
   /** A step threw (before any outcome was recorded); it will be tried again. */
   stepFailed?(): void;
+}
+
+/**
+ * Which customers this instance owns (libs/ownership with several instances). The runtime asks it
+ * and keeps no cluster logic of its own; without one, the instance owns every customer.
+ */
+export interface OwnershipPort {
+  /** Whether a step or a request for the customer may start now (its lease held, valid, not being handed over). */
+  mayStart(customerId: string): boolean;
+  /** The fence every append for the customer carries; null when this instance does not hold its lease. */
+  fence(customerId: string): Fence | null;
 }

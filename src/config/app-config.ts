@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   defaultDeliverySettings,
@@ -42,6 +43,12 @@ export interface AppConfig {
   readonly archiveDir: string;
   /** Archive events older than this, daily, in the delivering process (HOOKPOST_ARCHIVE_AFTER, e.g. 90d); null: off. */
   readonly archiveAfterMs: number | null;
+  /** Active-active (PostgreSQL log): the partitions customers are hashed into (HOOKPOST_PARTITIONS, default 128). */
+  readonly partitions: number;
+  /** How long a partition lease lasts unrenewed (HOOKPOST_LEASE_MS, default 10 s). */
+  readonly leaseMs: number;
+  /** This instance in logs, metrics and the cluster view (HOOKPOST_INSTANCE_ID; default host name and pid). */
+  readonly instanceId: string;
 }
 
 /** pino's levels, most to least severe, and `silent`. */
@@ -118,6 +125,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     uiFrameAncestors: frameAncestors(env.HOOKPOST_UI_FRAME_ANCESTORS),
     archiveDir: env.HOOKPOST_ARCHIVE_DIR?.trim() || join(dataDir, 'archive'),
     archiveAfterMs: archiveAfter(env.HOOKPOST_ARCHIVE_AFTER),
+    partitions: int('HOOKPOST_PARTITIONS', 128, 64, 4_096),
+    leaseMs: int('HOOKPOST_LEASE_MS', 10_000, 500, 600_000),
+    instanceId: instanceId(env.HOOKPOST_INSTANCE_ID),
   };
 }
 
@@ -128,6 +138,14 @@ export function parseDuration(text: string): number | null {
   const match = /^(\d{1,6})([dhms])$/.exec(text.trim());
   const value = match === null ? 0 : Number(match[1]) * (DURATION_UNITS[match[2] ?? ''] ?? 0);
   return value > 0 ? value : null;
+}
+
+function instanceId(raw: string | undefined): string {
+  const value = raw?.trim() || `${hostname()}-${process.pid}`;
+  if (!/^[\x21-\x7e]{1,128}$/.test(value)) {
+    throw new ConfigError(`HOOKPOST_INSTANCE_ID must be 1-128 visible ASCII characters, got "${raw}"`);
+  }
+  return value;
 }
 
 function archiveAfter(raw: string | undefined): number | null {

@@ -24,6 +24,8 @@ export interface MetricsSources {
   ready(): Promise<boolean>;
   /** True in the instance that holds the delivery lock. */
   delivering(): boolean;
+  /** Partitions whose leases this instance holds (active-active); null with the SQLite log. */
+  ownedPartitions(): number | null;
 }
 
 /**
@@ -50,6 +52,18 @@ const STORED_EVENTS_MAX_AGE_MS = 60_000;
  */
 export class Metrics {
   readonly registry = new Registry();
+  readonly leaseRenewals = new Counter({
+    name: 'hookpost_lease_renewals_total',
+    help: 'Partition lease renewal turns by outcome (ok, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly handovers = new Counter({
+    name: 'hookpost_partition_handovers_total',
+    help: 'Partitions acquired, released (gracefully) and lost (lease run out or taken) by this instance',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly deliveries = new Counter({
     name: 'hookpost_deliveries_total',
     help: 'Delivery attempts by outcome',
@@ -178,6 +192,17 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         this.set((await sources.ready().catch(() => false)) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'hookpost_owned_partitions',
+      help: 'Partitions whose leases this instance holds (PostgreSQL log; absent with SQLite)',
+      registers: [this.registry],
+      collect() {
+        const owned = sources.ownedPartitions();
+        if (owned !== null) {
+          this.set(owned);
+        }
       },
     });
     new Gauge({
