@@ -13,6 +13,11 @@ describe('the partition of a customer', () => {
     expect(fnv1a32('é')).toBe(0x1e9de8c1);
   });
 
+  test('the example of docs/contract.md: acme is in partition 47 of 128', () => {
+    expect(fnv1a32('acme')).toBe(0x45fd71af);
+    expect(partitionOf('acme', 128)).toBe(47);
+  });
+
   test('the partition is the hash modulo the count, the same on every call', () => {
     expect(partitionOf('acme', 128)).toBe(fnv1a32('acme') % 128);
     expect(partitionOf('acme', 128)).toBe(partitionOf('acme', 128));
