@@ -175,8 +175,7 @@ export class PartitionOwnership {
     const started = this.options.monotonic();
     const now = Math.floor(clock.now()); // the rows hold whole milliseconds
     if (this.held.size > 0 && started >= this.validUntil) {
-      // Not renewed in time (paused, cut off): another instance may hold them already.
-      this.lose(this.owned(), 'not renewed within the lease');
+      await this.lapse(this.owned());
     }
     try {
       await this.table.heartbeat(now, now + leaseMs);
@@ -238,6 +237,25 @@ export class PartitionOwnership {
         this.held.delete(partition);
       }
     }
+  }
+
+  /**
+   * Not renewed in time (paused, cut off, a slow turn): another instance may hold the leases
+   * already, or nobody took them. Nothing new starts (the validity check already says so); the
+   * steps in flight are let finish, their appends fenced by the epoch they hold (committed if nobody
+   * took the partition, refused if someone did), before this instance may take any back: otherwise a
+   * step of its own from before the lapse could record after the new actor loaded, and that actor
+   * would send the same request again.
+   */
+  private async lapse(partitions: readonly number[]): Promise<void> {
+    partitions.forEach((partition) => this.releasing.add(partition));
+    await this.options.handover.release(partitions).catch(() => undefined);
+    for (const partition of partitions) {
+      this.held.delete(partition);
+      this.releasing.delete(partition);
+    }
+    this.options.observer?.handover('lost', partitions.length);
+    this.options.logger.warn({ partitions, reason: 'not renewed within the lease' }, 'partitions lost');
   }
 
   private lose(partitions: readonly number[], reason: string): void {

@@ -60,8 +60,14 @@ export class ActorHost {
     this.mailboxes = new Mailboxes(ctx);
     this.timers = new TimerQueue(ctx.clock, (customerId) => this.nudge(customerId));
     this.activations = new Permits(options.activationConcurrency);
+    // With several instances, each reads the one ordered feed and keeps its own customers' messages.
+    const { source } = ctx;
+    const owned: FeedSource = {
+      feed: (from, onMessage) => source.feed(from, onMessage, (customerId) => this.mayStart(customerId)),
+      stored: () => source.stored(),
+    };
     this.feed = new FeedSupervisor(
-      ctx.source,
+      ctx.ownership === undefined ? source : owned,
       this.deliveries,
       ctx.clock,
       ctx.logger,
@@ -88,6 +94,12 @@ export class ActorHost {
    * step: after start, and when partitions are taken over (each loads from the log then).
    */
   resume(matches: (customerId: string) => boolean): Promise<void> {
+    // An actor left idle in memory from before may hold an older state than the log: load afresh.
+    for (const [customerId, box] of [...this.mailboxes.entries()]) {
+      if (matches(customerId) && box.running === null && box.commands === 0) {
+        this.mailboxes.close(customerId, box);
+      }
+    }
     return resumeCustomers(
       this.ctx.source,
       this.ctx.logger,
@@ -145,6 +157,10 @@ export class ActorHost {
       result = await action(box.actor);
     } finally {
       box.commands -= 1;
+      if (box.running === null && box.commands === 0 && !this.mayStart(customerId)) {
+        // Not (or no longer) this instance's customer: keep no actor that would go stale in memory.
+        this.mailboxes.close(customerId, box);
+      }
     }
     if (this.deliveries.standingBy) {
       // Standing by, this process holds no customer in memory: the owner's log moves on without it.

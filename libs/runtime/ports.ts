@@ -58,7 +58,12 @@ export interface Feed {
 
 /** The queue's extra powers the host needs: the feed of new messages and discovery at start. */
 export interface FeedSource {
-  feed(from: number | 'new', onMessage: (message: WindowMessage) => void): Promise<Feed>;
+  /** `accepts` passes over the messages of customers this process does not want, without decoding them. */
+  feed(
+    from: number | 'new',
+    onMessage: (message: WindowMessage) => void,
+    accepts?: (customerId: string) => boolean,
+  ): Promise<Feed>;
   /** The customers with messages in the stream (counts include delivered ones not yet removed). */
   stored(): Promise<{ customers: Map<string, number> }>;
 }
