@@ -86,7 +86,7 @@ describe('several Hookpost processes share the customers (active-active, Postgre
       Array.from({ length: PARTITIONS }, (_, i) => i),
     );
     const overNats = await h.client.request(`${shared.HOOKPOST_NAMESPACE}.cluster`, '{}', { timeout: 5_000 });
-    expect((overNats.json() as ClusterReply).instances).toHaveLength(3);
+    expect(overNats.json<ClusterReply>().instances).toHaveLength(3);
   });
 
   test('commands taken by any instance act at the owner; every message goes once, in order, one request at a time per customer, across a SIGTERM', async () => {
