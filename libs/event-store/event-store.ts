@@ -62,11 +62,13 @@ export class EventStore {
     const dataSource = await openDataSource(options);
     const lock = dataSource.options.type === 'postgres' ? noLock : new SerialLock();
     const dialect = sqlDialect(dataSource);
-    try {
-      await checkEncryptionKey(dataSource, dialect, lock, cipher.keyId);
-    } catch (error) {
-      await dataSource.destroy();
-      throw error;
+    if (options.checkKey ?? true) {
+      try {
+        await checkEncryptionKey(dataSource, dialect, lock, cipher.keyId);
+      } catch (error) {
+        await dataSource.destroy();
+        throw error;
+      }
     }
     const writer = new AppendWriter(dataSource, dialect, lock);
     const appends = new GroupCommit(writer.writeGroup, {
