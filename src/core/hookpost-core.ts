@@ -306,7 +306,8 @@ export class HookpostCore {
         }
       },
     };
-    this.owner = new DeliveryOwner(deliveryLockFor(this.config), deliverer, this.logger);
+    const duty = ownership === null ? 'delivers' : 'runs the outbound feed and the daily archive';
+    this.owner = new DeliveryOwner(deliveryLockFor(this.config), deliverer, this.logger, 1_000, duty);
     await this.owner.start();
   }
 

@@ -6,8 +6,6 @@ import type { InjectContext, Scale, Scenario } from './run-scenario.js';
 import type { World } from './world.js';
 import type { ServiceProcess } from '../support/service-process.js';
 
-/** What a process logs when it takes the delivery lock. */
-
 /** Sleeps until `at` (ms since the epoch), or not at all if it has passed. */
 const sleepUntil = (at: number) => sleep(Math.max(0, at - Date.now()));
 
