@@ -207,7 +207,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'hookpost_delivering',
-      help: '1 in the instance that holds the delivery lock and delivers, 0 in one standing by',
+      help: '1 in the instance that holds the delivery lock (SQLite: it delivers; PostgreSQL: it runs the outbound feed and the archive), else 0',
       registers: [this.registry],
       collect() {
         this.set(sources.delivering() ? 1 : 0);
