@@ -16,6 +16,7 @@ import { MessagingController } from './messaging/messaging.controller.js';
 import { HttpMetricsMiddleware } from './metrics/http-metrics.middleware.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { StatusController } from './status/status.controller.js';
+import { ClusterController } from './cluster/cluster.controller.js';
 import { StatusService } from './status/status.service.js';
 import { UiController } from './ui/ui.controller.js';
 import { WebhookController } from './webhooks/webhook.controller.js';
@@ -37,6 +38,7 @@ export class AppModule implements NestModule {
         MessagesController,
         AuditController,
         StatusController,
+        ClusterController,
         StatusLinksController,
         HealthController,
         MetricsController,

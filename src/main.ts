@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { archiveCommand } from './cli/archive.command.js';
+import { EncryptionKeyMismatchError } from '../libs/event-store/index.js';
+import { PartitionCountError } from '../libs/ownership/index.js';
 import { QueueSettingsError } from '../libs/queue/index.js';
 import { CliError } from './cli/cli-error.js';
 import { demoCommand } from './cli/demo.command.js';
@@ -14,7 +16,14 @@ import { packageVersion } from './core/version.js';
 import { NatsServerUnavailableError } from './infra/nats-server-binary.js';
 
 /** Errors that say all there is to say in their message: one line, no stack (e.g. a nats-server too old). */
-const ONE_LINE_ERRORS = [ConfigError, CliError, QueueSettingsError, NatsServerUnavailableError];
+const ONE_LINE_ERRORS = [
+  ConfigError,
+  CliError,
+  QueueSettingsError,
+  NatsServerUnavailableError,
+  PartitionCountError,
+  EncryptionKeyMismatchError,
+];
 
 const program = new Command('hookpost')
   .version(packageVersion)

@@ -31,7 +31,7 @@ export interface RunningService {
  */
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel).child({ instanceId: config.instanceId });
   const secrets = await loadServiceSecrets(config.dataDir, config);
   if (secrets.generatedAdminToken) {
     process.stdout.write(

@@ -7,6 +7,7 @@ export * from './decide.js';
 export * from './encodable.js';
 export * from './event-schemas.js';
 export * from './events.js';
+export * from './fencing.js';
 export * from './identifiers.js';
 export * from './json-text.js';
 export * from './secrets.js';

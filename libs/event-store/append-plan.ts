@@ -1,4 +1,4 @@
-import { eventSchemaVersions, type CustomerQueueEvent } from '../domain/index.js';
+import { eventSchemaVersions, type CustomerQueueEvent, type Fence } from '../domain/index.js';
 import type { SealedSecrets } from './secret-cipher.js';
 import type { Projection } from './store-types.js';
 import { VersionConflictError } from './version-conflict.error.js';
@@ -10,6 +10,8 @@ export interface AppendRequest {
   readonly events: readonly CustomerQueueEvent[];
   readonly projection: Projection;
   readonly secrets: SealedSecrets | undefined;
+  /** The partition lease it is written under; checked in the same transaction (active-active). */
+  readonly fence?: Fence | undefined;
 }
 
 /** A row for the `events` INSERT. */

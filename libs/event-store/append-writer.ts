@@ -1,13 +1,14 @@
 import type { DataSource } from 'typeorm';
 import { planGroup, type AppendRequest } from './append-plan.js';
-import { eventKey, GroupStatements } from './group-statements.js';
+import { StaleEpochError } from '../domain/index.js';
+import { eventKey, fenceKey, GroupStatements } from './group-statements.js';
 import type { Waiting } from './group-commit.js';
 import type { WorkLock } from './serial-lock.js';
 import type { SqlDialect } from './sql-dialect.js';
 import type { AppendResult, StoreStats } from './store-types.js';
 import { VersionConflictError } from './version-conflict.error.js';
 
-type Outcome = AppendResult | VersionConflictError;
+type Outcome = AppendResult | VersionConflictError | StaleEpochError;
 
 /**
  * Writes groups of appends: events, projection rows and sealed secrets of the whole group in ONE
@@ -40,7 +41,7 @@ export class AppendWriter {
       return;
     }
     outcomes.forEach((outcome, index) => {
-      if (outcome instanceof VersionConflictError) {
+      if (outcome instanceof VersionConflictError || outcome instanceof StaleEpochError) {
         this.stats.conflicts += 1;
         group[index]?.reject(outcome);
       } else {
@@ -50,13 +51,16 @@ export class AppendWriter {
     });
   };
 
-  private transact(requests: readonly AppendRequest[]): Promise<Outcome[]> {
+  private transact(all: readonly AppendRequest[]): Promise<Outcome[]> {
     this.stats.transactions += 1;
     return this.dialect.writeTransaction(async (manager) => {
       const statements = new GroupStatements(manager, this.dialect);
       if (this.dialect.orderCommits !== null) {
         await manager.query(this.dialect.orderCommits);
       }
+      // 0. The fence: an append under a lease epoch the partition has moved on from is refused alone.
+      const stale = await this.staleFences(statements, all);
+      const requests = all.filter((_, index) => !stale.has(index));
       // 1. One SELECT for the group's versions (row locks on PostgreSQL: a second process waits, then conflicts).
       const plan = planGroup(
         requests,
@@ -68,7 +72,7 @@ export class AppendWriter {
       const now = Date.now();
       await statements.upsertStatuses(plan.statuses, now);
       await statements.upsertSecrets(plan.secrets, now);
-      return plan.outcomes.map((outcome, index): Outcome => {
+      const outcomes = plan.outcomes.map((outcome, index): Outcome => {
         if (!outcome.accepted) {
           return outcome.error;
         }
@@ -83,7 +87,27 @@ export class AppendWriter {
         });
         return { version: outcome.version, positions: eventPositions };
       });
+      return all.map((request, index) => stale.get(index) ?? (outcomes.shift() as Outcome));
     });
+  }
+
+  /** The group's requests whose fence is stale, by index, with the error each gets. */
+  private async staleFences(
+    statements: GroupStatements,
+    requests: readonly AppendRequest[],
+  ): Promise<Map<number, StaleEpochError>> {
+    const stale = new Map<number, StaleEpochError>();
+    const fences = requests.flatMap((request) => (request.fence === undefined ? [] : [request.fence]));
+    if (fences.length === 0) {
+      return stale;
+    }
+    const epochs = await statements.epochs(fences);
+    requests.forEach(({ customerId, fence }, index) => {
+      if (fence !== undefined && epochs.get(fenceKey(fence)) !== fence.epoch) {
+        stale.set(index, new StaleEpochError(customerId, fence));
+      }
+    });
+    return stale;
   }
 
   /** A unique violation on a lone append means another writer took the version: a conflict. */

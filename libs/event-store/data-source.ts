@@ -9,6 +9,7 @@ import { AddRelayState1764700000000 } from './migrations/1764700000000-add-relay
 import { AddArchiveCheckpoints1764800000000 } from './migrations/1764800000000-add-archive-checkpoints.js';
 import { AddPreviousSecret1765100000000 } from './migrations/1765100000000-add-previous-secret.js';
 import { AddOldestPending1765200000000 } from './migrations/1765200000000-add-oldest-pending.js';
+import { AddPartitionLeases1765300000000 } from './migrations/1765300000000-add-partition-leases.js';
 import type { StoreOptions } from './store-types.js';
 
 /** How long a SQLite write waits for another process's lock before it fails (busy_timeout). */
@@ -25,6 +26,7 @@ export async function openDataSource(options: StoreOptions): Promise<DataSource>
       AddArchiveCheckpoints1764800000000,
       AddPreviousSecret1765100000000,
       AddOldestPending1765200000000,
+      AddPartitionLeases1765300000000,
     ],
     migrationsTableName: 'event_store_migrations',
     migrationsRun: true,

@@ -2,6 +2,8 @@ import { configured, failed, retryRequested, succeeded, T0 } from '../domain/spe
 import { fold, type CustomerQueueEvent } from '../domain/index.js';
 import type { EventStore } from './event-store.js';
 import { backends, projectionAfter, type Backend } from './store-spec-support.js';
+import { randomBytes } from 'node:crypto';
+import { EncryptionKeyMismatchError } from './key-check.js';
 import { VersionConflictError } from './version-conflict.error.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -503,5 +505,24 @@ describe.each(backends)('EventStore on %s', (_name, createBackend) => {
     expect(await store.load('acme')).toMatchObject({ version: 1, pending: 1, state: fold([event]) });
     expect(await store.getSecrets('acme')).toEqual(only(SECRET));
     expect(await store.readAll(0, 10)).toHaveLength(1);
+  });
+
+  test('another encryption key is refused at open, naming HOOKPOST_ENCRYPTION_KEY; a tool that reads no secret may open with any', async () => {
+    await store.append('acme', 0, [configured()], projectionAfter([configured()], 0), {
+      secrets: only(SECRET),
+    });
+    const otherKey = randomBytes(32);
+    await expect(backend.open({ encryptionKey: otherKey })).rejects.toBeInstanceOf(
+      EncryptionKeyMismatchError,
+    );
+    await expect(backend.open({ encryptionKey: otherKey })).rejects.toThrow(
+      /^HOOKPOST_ENCRYPTION_KEY is not the key/,
+    );
+    const tool = await backend.open({ encryptionKey: otherKey, checkKey: false });
+    await tool.close();
+    // ...and did not record its key: the service's key still opens.
+    const again = await backend.open();
+    expect(await again.getSecrets('acme')).toEqual(only(SECRET));
+    await again.close();
   });
 });

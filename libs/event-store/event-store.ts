@@ -1,5 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
-import type { CustomerQueueEvent, EndpointSecrets, QueueState } from '../domain/index.js';
+import type { CustomerQueueEvent, EndpointSecrets, Fence, QueueState } from '../domain/index.js';
 import { checkAppend, refuseLeakedSecret } from './append-checks.js';
 import { ArchiveState } from './archive-state.js';
 import type { AppendRequest } from './append-plan.js';
@@ -8,6 +8,7 @@ import { openDataSource } from './data-source.js';
 import { CustomerSecretRow } from './entities/customer-secret.entity.js';
 import { EventReader } from './event-reader.js';
 import { GroupCommit } from './group-commit.js';
+import { checkEncryptionKey } from './key-check.js';
 import { SecretCipher, type SealedSecrets } from './secret-cipher.js';
 import { RelayState } from './relay-state.js';
 import { noLock, SerialLock, type WorkLock } from './serial-lock.js';
@@ -61,6 +62,14 @@ export class EventStore {
     const dataSource = await openDataSource(options);
     const lock = dataSource.options.type === 'postgres' ? noLock : new SerialLock();
     const dialect = sqlDialect(dataSource);
+    if (options.checkKey ?? true) {
+      try {
+        await checkEncryptionKey(dataSource, dialect, lock, cipher.keyId);
+      } catch (error) {
+        await dataSource.destroy();
+        throw error;
+      }
+    }
     const writer = new AppendWriter(dataSource, dialect, lock);
     const appends = new GroupCommit(writer.writeGroup, {
       maxWaitMs: options.groupCommitMaxWaitMs ?? 0,
@@ -88,14 +97,15 @@ export class EventStore {
   /**
    * Appends events at `expectedVersion` and writes the projection (and the sealed secrets, if given:
    * they replace both stored ones) in the same transaction. Resolves after the commit; rejects with VersionConflictError on a
-   * version mismatch, with nothing written.
+   * version mismatch, and with StaleEpochError when `fence` is given and its lease has moved to a
+   * newer epoch (checked in the same transaction), with nothing written.
    */
   async append(
     customerId: string,
     expectedVersion: number,
     events: readonly CustomerQueueEvent[],
     projection: Projection,
-    options: { secrets?: EndpointSecrets } = {},
+    options: { secrets?: EndpointSecrets; fence?: Fence } = {},
   ): Promise<AppendResult> {
     if (this.closed) {
       throw new Error('event store is closed');
@@ -114,6 +124,7 @@ export class EventStore {
       events: [...events],
       projection,
       secrets,
+      fence: options.fence,
     });
     this.committedListeners.forEach((listener) => listener());
     return result;

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { Fence } from '../domain/index.js';
 import type { EventInsert, StatusUpsert } from './append-plan.js';
 import type { SealedSecrets } from './secret-cipher.js';
 import { chunksFor, type SqlDialect } from './sql-dialect.js';
@@ -43,6 +44,28 @@ export class GroupStatements {
       rows.forEach((row) => versions.set(row.customer_id, Number(row.version)));
     }
     return versions;
+  }
+
+  /**
+   * The current epoch of each lease these fences name, keyed by {@link fenceKey}, key-share locked
+   * on PostgreSQL (dialect.shareRows) until the transaction ends: no taker bumps one meanwhile.
+   */
+  async epochs(fences: readonly Fence[]): Promise<Map<string, number>> {
+    const unique = [...new Map(fences.map((fence) => [fenceKey(fence), fence])).values()].sort(
+      (a, b) => a.namespace.localeCompare(b.namespace) || a.partition - b.partition,
+    );
+    const epochs = new Map<string, number>();
+    for (const chunk of chunksFor(unique, 2)) {
+      const pairs = chunk.map((_, index) => `(${this.dialect.list(2, index * 2)})`).join(', ');
+      const rows = await this.manager.query<Array<{ namespace: string; partition: number; epoch: string }>>(
+        `SELECT "namespace", "partition", "epoch" FROM "partition_leases"
+         WHERE ("namespace", "partition") IN (${pairs})
+         ORDER BY "namespace", "partition"${this.dialect.shareRows}`,
+        chunk.flatMap((fence) => [fence.namespace, fence.partition]),
+      );
+      rows.forEach((row) => epochs.set(fenceKey(row), Number(row.epoch)));
+    }
+    return epochs;
   }
 
   /** Inserts the events; returns their positions keyed by {@link eventKey}. */
@@ -114,6 +137,11 @@ export class GroupStatements {
       );
     }
   }
+}
+
+/** The key of a lease in {@link GroupStatements.epochs}'s result. */
+export function fenceKey(fence: Pick<Fence, 'namespace' | 'partition'>): string {
+  return `${fence.namespace}\u0000${fence.partition}`;
 }
 
 /** The key of an event in {@link GroupStatements.insertEvents}'s result. */

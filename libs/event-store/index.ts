@@ -16,5 +16,7 @@ export type {
   StoreOptions,
   StoreStats,
 } from './store-types.js';
+export { EncryptionKeyMismatchError } from './key-check.js';
 export { SecretInRecordsError } from './secret-in-records.error.js';
 export { VersionConflictError } from './version-conflict.error.js';
+export { StaleEpochError, type Fence } from '../domain/index.js';

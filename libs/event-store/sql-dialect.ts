@@ -9,6 +9,12 @@ export interface SqlDialect {
   /** Appended to the version SELECT: locks the status rows on PostgreSQL (SQLite locks the whole file). */
   readonly lockRows: string;
   /**
+   * Appended to the fence SELECT: a key-share lock on the lease rows on PostgreSQL, so a taker's
+   * `FOR UPDATE` (which bumps the epoch) waits for, or skips, the appends in flight, while a
+   * renewal's plain UPDATE of the expiry does not conflict with them.
+   */
+  readonly shareRows: string;
+  /**
    * Run first in every append transaction so positions commit in ascending order across processes
    * (PostgreSQL hands out BIGSERIAL values before commit; SQLite has one writer at a time anyway).
    * A reader that sees position p then never later sees a smaller one: the relay can follow the log.
@@ -39,6 +45,7 @@ export function sqlDialect(dataSource: DataSource): SqlDialect {
       ),
     list,
     lockRows: postgres ? ' FOR UPDATE' : '',
+    shareRows: postgres ? ' FOR KEY SHARE' : '',
     orderCommits: postgres ? `SELECT pg_advisory_xact_lock(${COMMIT_ORDER_LOCK_CLASS}, 0)` : null,
     isUniqueViolation: (error) => {
       const code = driverErrorCode(error);

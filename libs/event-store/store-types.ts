@@ -8,6 +8,11 @@ export interface StoreOptions {
   sqlitePath?: string;
   /** 32 bytes: the AES-256-GCM key for customer secrets. */
   encryptionKey: Buffer;
+  /**
+   * Record the key's id in the database, and refuse to open with another key (default true). Off for
+   * tools that never read a secret and open with a throwaway key (replay, archive).
+   */
+  checkKey?: boolean;
   /** Longest wait before a group of appends is written when no transaction is running; default 0 (same event-loop turn only). */
   groupCommitMaxWaitMs?: number;
   /** Log every SQL statement (TypeORM logging). */

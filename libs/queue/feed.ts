@@ -45,6 +45,11 @@ export interface FeedTarget {
   stream: string;
   subjectPrefix: string;
   onMessage: (m: QueuedMessage) => void;
+  /**
+   * Whether this process wants the customer's messages (active-active: it owns the customer's
+   * partition); the others are passed over by subject, without decoding their bodies.
+   */
+  accepts?: (customerId: string) => boolean;
 }
 
 /**
@@ -56,7 +61,7 @@ export async function startFeed(target: FeedTarget, fromSeq: number | 'new'): Pr
   if (fromSeq !== 'new' && (!Number.isSafeInteger(fromSeq) || fromSeq < 1)) {
     throw new Error(`feed: fromSeq must be a positive integer or 'new', got ${fromSeq}`);
   }
-  const { js, jsm, stream, subjectPrefix, onMessage } = target;
+  const { js, jsm, stream, subjectPrefix, onMessage, accepts } = target;
   const start = fromSeq === 'new' ? (await jsm.streams.info(stream)).state.last_seq + 1 : fromSeq;
   const consumer = await js.consumers.get(stream, { opt_start_seq: start });
   let lastSeq = start - 1;
@@ -67,7 +72,9 @@ export async function startFeed(target: FeedTarget, fromSeq: number | 'new'): Pr
       return;
     }
     try {
-      onMessage(decode(m, subjectPrefix));
+      if (accepts === undefined || accepts(m.subject.slice(subjectPrefix.length))) {
+        onMessage(decode(m, subjectPrefix));
+      }
       lastSeq = m.seq;
     } catch (err) {
       failure = toError(err);

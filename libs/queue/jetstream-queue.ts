@@ -158,13 +158,18 @@ export class JetStreamQueue {
   }
 
   /** Hands every message from fromSeq ('new' = from now) to onMessage in stream order, bodies included. */
-  async feed(fromSeq: number | 'new', onMessage: (m: QueuedMessage) => void): Promise<QueueFeed> {
+  async feed(
+    fromSeq: number | 'new',
+    onMessage: (m: QueuedMessage) => void,
+    accepts?: (customerId: string) => boolean,
+  ): Promise<QueueFeed> {
     const target = {
       js: this.js,
       jsm: this.jsm,
       stream: this.stream,
       subjectPrefix: this.prefix,
       onMessage,
+      ...(accepts === undefined ? {} : { accepts }),
     };
     const feed = await startFeed(target, fromSeq);
     this.feeds.add(feed); // until it ends (stopped or failed): close() stops the running ones

@@ -5,7 +5,7 @@ import {
   VersionConflictError,
   type CustomerStatus,
 } from '../domain/index.js';
-import type { ActorContext, CustomerActor } from './customer-actor.js';
+import { isOwnershipError, type ActorContext, type CustomerActor } from './customer-actor.js';
 import { DeliverySwitch } from './delivery-switch.js';
 import { FeedSupervisor } from './feed-supervisor.js';
 import { Mailboxes, type Mailbox } from './mailboxes.js';
@@ -60,8 +60,14 @@ export class ActorHost {
     this.mailboxes = new Mailboxes(ctx);
     this.timers = new TimerQueue(ctx.clock, (customerId) => this.nudge(customerId));
     this.activations = new Permits(options.activationConcurrency);
+    // With several instances, each reads the one ordered feed and keeps its own customers' messages.
+    const { source } = ctx;
+    const owned: FeedSource = {
+      feed: (from, onMessage) => source.feed(from, onMessage, (customerId) => this.mayStart(customerId)),
+      stored: () => source.stored(),
+    };
     this.feed = new FeedSupervisor(
-      ctx.source,
+      ctx.ownership === undefined ? source : owned,
       this.deliveries,
       ctx.clock,
       ctx.logger,
@@ -79,13 +85,40 @@ export class ActorHost {
   async start(): Promise<void> {
     this.deliveries.turnOn();
     await this.feed.start();
-    await resumeCustomers(
+    await this.resume(() => true);
+    this.passivation.start();
+  }
+
+  /**
+   * Every customer with messages in the stream that `matches` (and this instance owns) gets a
+   * step: after start, and when partitions are taken over (each loads from the log then).
+   */
+  resume(matches: (customerId: string) => boolean): Promise<void> {
+    // An actor left idle in memory from before may hold an older state than the log: load afresh.
+    for (const [customerId, box] of [...this.mailboxes.entries()]) {
+      if (matches(customerId) && box.running === null && box.commands === 0) {
+        this.mailboxes.close(customerId, box);
+      }
+    }
+    return resumeCustomers(
       this.ctx.source,
       this.ctx.logger,
-      (token) => this.isCustomer(token),
+      (token) => this.isCustomer(token) && this.mayStart(token) && matches(token),
       (customerId) => this.nudge(customerId),
     );
-    this.passivation.start();
+  }
+
+  /**
+   * The customers that `matches` leave memory: those not owned any more. `graceful` (a handover)
+   * first waits, up to the shutdown grace, for their steps in flight to be recorded; the ownership
+   * already refuses them new steps and requests.
+   */
+  async forget(matches: (customerId: string) => boolean, graceful: boolean): Promise<void> {
+    const boxes = [...this.mailboxes.entries()].filter(([customerId]) => matches(customerId));
+    if (graceful) {
+      await this.withinGrace(boxes.flatMap(([, box]) => (box.running === null ? [] : [box.running])));
+    }
+    boxes.forEach(([customerId, box]) => this.mailboxes.close(customerId, box));
   }
 
   /** Number of actors in memory. */
@@ -105,7 +138,7 @@ export class ActorHost {
 
   /** Asks a customer's actor to take another step (activating it if needed). */
   nudge(customerId: string): void {
-    if (!this.deliveries.on) {
+    if (!this.deliveries.on || !this.mayStart(customerId)) {
       return;
     }
     const box = this.mailboxes.open(customerId);
@@ -124,6 +157,10 @@ export class ActorHost {
       result = await action(box.actor);
     } finally {
       box.commands -= 1;
+      if (box.running === null && box.commands === 0 && !this.mayStart(customerId)) {
+        // Not (or no longer) this instance's customer: keep no actor that would go stale in memory.
+        this.mailboxes.close(customerId, box);
+      }
     }
     if (this.deliveries.standingBy) {
       // Standing by, this process holds no customer in memory: the owner's log moves on without it.
@@ -195,12 +232,22 @@ export class ActorHost {
     this.passivation.stop();
     await this.feed.stop();
     this.timers.stop();
+    await this.withinGrace(this.mailboxes.running());
+  }
+
+  /** Waits for `work`, at most the shutdown grace. */
+  private async withinGrace(work: readonly Promise<void>[]): Promise<void> {
     let grace: { cancel(): void } | undefined;
     const timedOut = new Promise<void>((resolve) => {
       grace = this.ctx.clock.setTimer(resolve, this.options.shutdownGraceMs);
     });
-    await Promise.race([Promise.all(this.mailboxes.running()), timedOut]);
+    await Promise.race([Promise.all(work), timedOut]);
     grace?.cancel();
+  }
+
+  /** Whether this instance may step the customer now (it owns it); always without an ownership. */
+  private mayStart(customerId: string): boolean {
+    return this.ctx.ownership?.mayStart(customerId) ?? true;
   }
 
   /** The feed was down: windows may have missed messages, so every active actor reads again. */
@@ -212,7 +259,7 @@ export class ActorHost {
   }
 
   private onFeed(message: WindowMessage): void {
-    if (!this.deliveries.on || !this.isCustomer(message.customerId)) {
+    if (!this.deliveries.on || !this.mayStart(message.customerId) || !this.isCustomer(message.customerId)) {
       return;
     }
     this.mailboxes.open(message.customerId).actor.offer(message);
@@ -242,7 +289,7 @@ export class ActorHost {
   private async run(box: Mailbox): Promise<void> {
     const { actor } = box;
     let longWait = false;
-    while (box.again && this.deliveries.on) {
+    while (box.again && this.deliveries.on && this.mayStart(actor.customerId)) {
       box.again = false;
       box.lastActiveAt = this.ctx.clock.now();
       longWait = false;
@@ -268,8 +315,15 @@ export class ActorHost {
           this.timers.cancel(actor.customerId);
         }
       } catch (error) {
-        box.errors += 1;
-        await this.recover(actor, error, box.errors);
+        if (isOwnershipError(error)) {
+          // Another instance owns the customer now: this one stops it (it loads there from the log).
+          this.ctx.logger.info({ customerId: actor.customerId, err: error.message }, 'customer moved away');
+          box.again = false;
+          this.mailboxes.close(actor.customerId, box);
+        } else {
+          box.errors += 1;
+          await this.recover(actor, error, box.errors);
+        }
       } finally {
         box.activated = true;
         release?.();

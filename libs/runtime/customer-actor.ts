@@ -15,13 +15,17 @@ import {
   type DeliverySettings,
   type StepFailure,
   type EndpointSecrets,
+  type Fence,
   type SecretRotated,
   signingSecrets,
+  NotOwnerError,
+  StaleEpochError,
 } from '../domain/index.js';
 import type { DeliveryRequest, DeliveryResult } from '../delivery/index.js';
 import type { Clock } from './clock.js';
 import { PendingWindow } from './pending-window.js';
 import type {
+  OwnershipPort,
   QueuePort,
   RuntimeLogger,
   RuntimeObserver,
@@ -44,6 +48,8 @@ export interface ActorContext {
   readonly observer?: RuntimeObserver;
   /** Spans of attempts and appends; absent when tracing is off (a message's trace is passed on). */
   readonly tracing?: TracingPort;
+  /** Which customers this instance owns; absent: all of them (one instance delivers). */
+  readonly ownership?: OwnershipPort;
 }
 
 const PURGE_READ_PAGE = 1_000;
@@ -55,6 +61,11 @@ export class NoEndpointError extends Error {
     super(`customer ${customerId} has no webhook configured`);
     this.name = 'NoEndpointError';
   }
+}
+
+/** The customer is not (or no longer) this instance's: its actor stops, nothing is retried here. */
+export function isOwnershipError(error: unknown): error is NotOwnerError | StaleEpochError {
+  return error instanceof NotOwnerError || error instanceof StaleEpochError;
 }
 
 /** What {@link CustomerActor} appends in one turn of its chain, and what the caller gets back. */
@@ -148,9 +159,13 @@ export class CustomerActor {
    */
   private appendPlanned<T>(plan: () => Promise<PlannedAppend<T>>): Promise<T> {
     const run = this.appendChain.then(async () => {
+      const fence = this.fence();
       const planned = await plan();
       const { events, secrets, result } = planned;
-      const options = secrets === undefined ? undefined : { secrets };
+      const options =
+        secrets === undefined && fence === undefined
+          ? undefined
+          : { ...(secrets === undefined ? {} : { secrets }), ...(fence === undefined ? {} : { fence }) };
       const state = events.reduce(evolve, this.state);
       const pending = planned.pending ?? this.pending;
       const queue = queueState(state, pending);
@@ -195,9 +210,24 @@ export class CustomerActor {
       this.stepFailure = result.outcome === 'alert' ? this.stepFailure : null;
       return result;
     } catch (error) {
-      await this.noteStepFailure(error);
+      if (!isOwnershipError(error)) {
+        await this.noteStepFailure(error); // not a failure of the queue: the customer moved away
+      }
       throw error;
     }
+  }
+
+  /** The lease this customer's appends are made under; undefined when one instance owns everything. */
+  private fence(): Fence | undefined {
+    const { ownership } = this.ctx;
+    if (ownership === undefined) {
+      return undefined;
+    }
+    const fence = ownership.fence(this.customerId);
+    if (fence === null) {
+      throw new NotOwnerError(this.customerId);
+    }
+    return fence;
   }
 
   /** One step: load if needed, fill the window, decide, carry it out. */
@@ -354,6 +384,10 @@ export class CustomerActor {
       return;
     }
     const secrets = await this.loadSecrets();
+    // The last moment before a request: by this instance's own clock its lease must still hold.
+    if (this.ctx.ownership !== undefined && !this.ctx.ownership.mayStart(this.customerId)) {
+      throw new NotOwnerError(this.customerId);
+    }
     const now = this.ctx.clock.now();
     const span = this.ctx.tracing?.startAttempt(
       {

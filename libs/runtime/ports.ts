@@ -7,6 +7,7 @@ import type {
   CustomerQueueEvent,
   CustomerQueueState,
   EndpointSecrets,
+  Fence,
   MessageTrace,
   QueueState,
 } from '../domain/index.js';
@@ -60,7 +61,12 @@ export interface Feed {
 
 /** The queue's extra powers the host needs: the feed of new messages and discovery at start. */
 export interface FeedSource {
-  feed(from: number | 'new', onMessage: (message: WindowMessage) => void): Promise<Feed>;
+  /** `accepts` passes over the messages of customers this process does not want, without decoding them. */
+  feed(
+    from: number | 'new',
+    onMessage: (message: WindowMessage) => void,
+    accepts?: (customerId: string) => boolean,
+  ): Promise<Feed>;
   /** The customers with messages in the stream (counts include delivered ones not yet removed). */
   stored(): Promise<{ customers: Map<string, number> }>;
 }
@@ -91,7 +97,7 @@ export interface StorePort {
     expectedVersion: number,
     events: readonly CustomerQueueEvent[],
     projection: Projection,
-    options?: { secrets?: EndpointSecrets },
+    options?: { secrets?: EndpointSecrets; fence?: Fence },
   ): Promise<{ version: number }>;
   getSecrets(customerId: string): Promise<EndpointSecrets | null>;
   updatePending(
@@ -121,4 +127,15 @@ export interface RuntimeObserver {
   appended(durationMs: number): void;
   /** A step threw (before any outcome was recorded); it will be tried again. */
   stepFailed?(): void;
+}
+
+/**
+ * Which customers this instance owns (libs/ownership with several instances). The runtime asks it
+ * and keeps no cluster logic of its own; without one, the instance owns every customer.
+ */
+export interface OwnershipPort {
+  /** Whether a step or a request for the customer may start now (its lease held, valid, not being handed over). */
+  mayStart(customerId: string): boolean;
+  /** The fence every append for the customer carries; null when this instance does not hold its lease. */
+  fence(customerId: string): Fence | null;
 }

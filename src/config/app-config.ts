@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   defaultDeliverySettings,
@@ -47,6 +48,12 @@ export interface AppConfig {
    * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) and OTEL_SDK_DISABLED is not true. The SDK reads the rest.
    */
   readonly otlpTracing: boolean;
+  /** Active-active (PostgreSQL log): the partitions customers are hashed into (HOOKPOST_PARTITIONS, default 128). */
+  readonly partitions: number;
+  /** How long a partition lease lasts unrenewed (HOOKPOST_LEASE_MS, default 10 s). */
+  readonly leaseMs: number;
+  /** This instance in logs, metrics and the cluster view (HOOKPOST_INSTANCE_ID; default host name and pid). */
+  readonly instanceId: string;
 }
 
 /** pino's levels, most to least severe, and `silent`. */
@@ -124,6 +131,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     archiveDir: env.HOOKPOST_ARCHIVE_DIR?.trim() || join(dataDir, 'archive'),
     archiveAfterMs: archiveAfter(env.HOOKPOST_ARCHIVE_AFTER),
     otlpTracing: otlpTracing(env),
+    partitions: int('HOOKPOST_PARTITIONS', 128, 64, 4_096),
+    leaseMs: int('HOOKPOST_LEASE_MS', 10_000, 500, 600_000),
+    instanceId: instanceId(env.HOOKPOST_INSTANCE_ID),
   };
 }
 
@@ -141,6 +151,14 @@ export function parseDuration(text: string): number | null {
   const match = /^(\d{1,6})([dhms])$/.exec(text.trim());
   const value = match === null ? 0 : Number(match[1]) * (DURATION_UNITS[match[2] ?? ''] ?? 0);
   return value > 0 ? value : null;
+}
+
+function instanceId(raw: string | undefined): string {
+  const value = raw?.trim() || `${hostname()}-${process.pid}`;
+  if (!/^[\x21-\x7e]{1,128}$/.test(value)) {
+    throw new ConfigError(`HOOKPOST_INSTANCE_ID must be 1-128 visible ASCII characters, got "${raw}"`);
+  }
+  return value;
 }
 
 function archiveAfter(raw: string | undefined): number | null {

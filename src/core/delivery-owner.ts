@@ -29,6 +29,8 @@ export class DeliveryOwner {
     private readonly deliverer: Deliverer,
     private readonly logger: OwnerLogger,
     private readonly retryMs = 1_000,
+    /** What the lock gives, for the log: delivery (SQLite log), or only the feed and the archive (PostgreSQL). */
+    private readonly duty = 'delivers',
   ) {}
 
   /** Whether this process delivers right now. */
@@ -83,7 +85,7 @@ export class DeliveryOwner {
           standingBy = true;
           this.logger.warn(
             {},
-            'another Hookpost process delivers for this database and namespace: this one stands by (admin API and publishing work) and takes over when that one stops',
+            `another Hookpost process ${this.duty} for this database and namespace: this one stands by for that (admin API and publishing work) and takes over when that one stops`,
           );
         }
         settle();
@@ -96,7 +98,7 @@ export class DeliveryOwner {
       }
       standingBy = false;
       this.held = held;
-      this.logger.info({}, 'delivery lock held: this process delivers');
+      this.logger.info({}, `delivery lock held: this process ${this.duty}`);
       try {
         await this.deliverer.start();
       } catch (error) {

@@ -4,6 +4,7 @@ import { HttpSender, parseRegions } from '../../libs/delivery/index.js';
 import { EventRelay } from '../../libs/event-relay/index.js';
 import { EventStore } from '../../libs/event-store/index.js';
 import { JetStreamQueue } from '../../libs/queue/index.js';
+import { PartitionOwnership, partitionOf, type ClusterView } from '../../libs/ownership/index.js';
 import { ActorHost, systemClock } from '../../libs/runtime/index.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { ServiceSecrets } from '../config/secrets.js';
@@ -14,6 +15,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { ArchiveReader } from '../../libs/archive/index.js';
 import { retentionSchedule, type ArchiveSchedule } from './archive-schedule.js';
 import { announceChange, listenForChanges } from './change-notices.js';
+import { CommandRouter } from './command-router.js';
 import { deliveryLockFor } from './delivery-lock.js';
 import { DeliveryOwner } from './delivery-owner.js';
 import { ACTIVATION_PERMITS, shutdownGraceMs, STEP_RETRY_MS, windowSize } from './runtime-tuning.js';
@@ -56,6 +58,10 @@ export class HookpostCore {
     readonly relay: EventRelay | null,
     /** Spans through OpenTelemetry; null when no OTLP endpoint is set (trace context is still carried). */
     readonly tracing: OtelTracing | null,
+    /** Which customers this instance owns (PostgreSQL log); null with SQLite, where one instance delivers. */
+    readonly ownership: PartitionOwnership | null,
+    /** Runs each customer's commands at its owner. */
+    readonly commands: CommandRouter,
   ) {
     this.archiveSchedule = retentionSchedule(store, config, systemClock, logger);
   }
@@ -108,13 +114,22 @@ export class HookpostCore {
       userAgent: `Hookpost/${packageVersion}`,
     });
     let host: ActorHost | null = null;
+    const ownership: PartitionOwnership | null =
+      config.databaseUrl === null
+        ? null
+        : await HookpostCore.ownership(
+            config,
+            logger,
+            () => host,
+            (): Metrics => metrics,
+          );
     let relay: EventRelay | null = null;
     let core: HookpostCore | null = null;
     const backlog = new BacklogScan({
       listSnapshots: (filter) => store.listSnapshots(filter),
       oldestPending: (customerId, afterId) => queue.oldestPending(customerId, afterId),
     });
-    const metrics = new Metrics({
+    const metrics: Metrics = new Metrics({
       activeActors: () => host?.activeCount ?? 0,
       waitingActors: () => host?.waitingCount ?? 0,
       failingActors: () => host?.failingCount ?? 0,
@@ -128,6 +143,7 @@ export class HookpostCore {
       backlog: () => backlog.figures(),
       ready: async () => !nats.connection.isClosed() && (await answersWithin(store.ping(), READY_PING_MS)),
       delivering: () => core?.owner?.delivering ?? false,
+      ownedPartitions: () => ownership?.owned().length ?? null,
     });
     host = new ActorHost(
       {
@@ -140,6 +156,7 @@ export class HookpostCore {
         logger,
         windowSize: windowSize(config.delivery),
         ...(tracing === null ? {} : { tracing }),
+        ...(ownership === null ? {} : { ownership }),
         observer: {
           attempted: ({ ok, batching, count, durationMs }) => {
             const outcome = ok ? 'success' : 'failure';
@@ -172,6 +189,14 @@ export class HookpostCore {
         })
       : null;
     store.onCommitted(() => relay?.nudge());
+    const commands = new CommandRouter(
+      nats.connection,
+      config.namespace,
+      host,
+      ownership,
+      2 * config.leaseMs,
+      logger,
+    );
     core = new HookpostCore(
       config,
       logger,
@@ -184,8 +209,71 @@ export class HookpostCore {
       metrics,
       relay,
       tracing,
+      ownership,
+      commands,
     );
     return core;
+  }
+
+  /**
+   * The partition leases of this instance, wired to the host: taken partitions resume from the
+   * log, given-up ones finish their steps in flight first, lost ones stop at once.
+   */
+  private static ownership(
+    config: AppConfig,
+    logger: Logger,
+    host: () => ActorHost | null,
+    metrics: () => Metrics,
+  ): Promise<PartitionOwnership> {
+    const inSet = (partitions: readonly number[]) => {
+      const set = new Set(partitions);
+      return (customerId: string) => set.has(partitionOf(customerId, config.partitions));
+    };
+    return PartitionOwnership.open({
+      databaseUrl: config.databaseUrl ?? '',
+      namespace: config.namespace,
+      instanceId: config.instanceId,
+      partitions: config.partitions,
+      leaseMs: config.leaseMs,
+      clock: systemClock,
+      monotonic: () => performance.now(),
+      logger,
+      handover: {
+        acquired: (partitions) => {
+          void host()
+            ?.resume(inSet(partitions))
+            .catch((error: unknown) =>
+              logger.error({ err: String(error) }, 'resuming taken partitions failed'),
+            );
+        },
+        release: async (partitions) => host()?.forget(inSet(partitions), true),
+        lost: (partitions) => void host()?.forget(inSet(partitions), false),
+      },
+      observer: {
+        renewed: (outcome) => metrics().leaseRenewals.inc({ outcome }),
+        handover: (outcome, count) => metrics().handovers.inc({ outcome }, count),
+      },
+    });
+  }
+
+  /** Every live instance with the partitions it owns (GET /v1/cluster, `<ns>.cluster`). */
+  async cluster(): Promise<ClusterView> {
+    if (this.ownership !== null) {
+      return this.ownership.view();
+    }
+    // The SQLite log: one instance delivers, and owns every partition while it does.
+    const delivering = this.owner?.delivering ?? false;
+    return {
+      partitions: this.config.partitions,
+      leaseMs: this.config.leaseMs,
+      instances: [
+        {
+          instanceId: this.config.instanceId,
+          partitions: delivering ? Array.from({ length: this.config.partitions }, (_, index) => index) : [],
+          renewedAt: Date.now(),
+        },
+      ],
+    };
   }
 
   /** Delivery runs only in the process holding the delivery lock; a second process stands by. */
@@ -200,27 +288,40 @@ export class HookpostCore {
       this.host.changedElsewhere(customerId);
       this.relay?.nudge(); // a standing-by process appended to the log
     });
-    const { host, relay, archiveSchedule } = this;
-    // The relay runs beside delivery: one process publishes the feed, so it stays in order.
-    // The daily archive too: one instance runs it, and the archive lock keeps a CLI run apart.
+    const { host, relay, archiveSchedule, ownership } = this;
+    this.commands.listen();
+    if (ownership !== null) {
+      // Active-active: the host runs at once and steps only the customers of the partitions held.
+      await host.start();
+      await ownership.start();
+    }
+    // The relay runs in one process at a time, so the feed stays in order; the daily archive too
+    // (the archive lock keeps a CLI run apart). With SQLite, delivery goes with them.
     const deliverer = {
       start: async () => {
-        await host.start();
+        if (ownership === null) {
+          await host.start();
+        }
         await relay?.start();
         archiveSchedule?.start();
       },
       pause: async () => {
         await archiveSchedule?.stop();
         await relay?.stop();
-        await host.pause();
+        if (ownership === null) {
+          await host.pause();
+        }
       },
     };
-    this.owner = new DeliveryOwner(deliveryLockFor(this.config), deliverer, this.logger);
+    const duty = ownership === null ? 'delivers' : 'runs the outbound feed and the daily archive';
+    this.owner = new DeliveryOwner(deliveryLockFor(this.config), deliverer, this.logger, 1_000, duty);
     await this.owner.start();
   }
 
   /** Graceful stop: in-flight attempts are recorded before the connections close. */
   async close(): Promise<void> {
+    await this.ownership?.stop(); // graceful: each partition's steps in flight are recorded, then released
+    await this.commands.close();
     await this.owner?.stop();
     await this.archiveSchedule?.stop();
     await this.host.stop();

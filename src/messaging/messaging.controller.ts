@@ -5,6 +5,7 @@ import { RotateSecretDto } from '../webhooks/webhook-config.dto.js';
 import { CUSTOMER_ID_PATTERN } from '../../libs/domain/index.js';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { traceOfHeaders } from '../../libs/queue/index.js';
+import { clusterReply } from '../cluster/cluster.controller.js';
 import { HookpostCore } from '../core/hookpost-core.js';
 import { validateBody } from '../core/validate.js';
 import { PublishBatchDto } from '../messages/publish-message.dto.js';
@@ -28,7 +29,7 @@ class RotateSecretRequestDto extends RotateSecretDto {
 
 /**
  * NATS request/reply: `<ns>.publish.batch`, `<ns>.status`, `<ns>.status.list`, `<ns>.retry`,
- * `<ns>.refresh`, `<ns>.secret.rotate`. `<ns>.publish`, the busiest, has a plain subscription of its own (publish-subscriber.ts).
+ * `<ns>.refresh`, `<ns>.secret.rotate`, `<ns>.cluster`. `<ns>.publish`, the busiest, has a plain subscription of its own (publish-subscriber.ts).
  */
 @Controller()
 export class MessagingController {
@@ -82,6 +83,11 @@ export class MessagingController {
       const { customerId, ...rotation } = await validateBody(RotateSecretRequestDto, parsed(body));
       return this.webhooks.rotateSecret(customerId, rotation);
     });
+  }
+
+  @MessagePattern('cluster')
+  cluster() {
+    return this.handle(() => clusterReply(this.core));
   }
 
   private handle<T>(work: () => Promise<T>) {

@@ -24,6 +24,8 @@ export interface MetricsSources {
   ready(): Promise<boolean>;
   /** True in the instance that holds the delivery lock. */
   delivering(): boolean;
+  /** Partitions whose leases this instance holds (active-active); null with the SQLite log. */
+  ownedPartitions(): number | null;
 }
 
 /**
@@ -50,6 +52,18 @@ const STORED_EVENTS_MAX_AGE_MS = 60_000;
  */
 export class Metrics {
   readonly registry = new Registry();
+  readonly leaseRenewals = new Counter({
+    name: 'hookpost_lease_renewals_total',
+    help: 'Partition lease renewal turns by outcome (ok, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly handovers = new Counter({
+    name: 'hookpost_partition_handovers_total',
+    help: 'Partitions acquired, released (gracefully) and lost (lease run out or taken) by this instance',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly deliveries = new Counter({
     name: 'hookpost_deliveries_total',
     help: 'Delivery attempts by outcome',
@@ -181,8 +195,19 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'hookpost_owned_partitions',
+      help: 'Partitions whose leases this instance holds (PostgreSQL log; absent with SQLite)',
+      registers: [this.registry],
+      collect() {
+        const owned = sources.ownedPartitions();
+        if (owned !== null) {
+          this.set(owned);
+        }
+      },
+    });
+    new Gauge({
       name: 'hookpost_delivering',
-      help: '1 in the instance that holds the delivery lock and delivers, 0 in one standing by',
+      help: '1 in the instance that holds the delivery lock (SQLite: it delivers; PostgreSQL: it runs the outbound feed and the archive), else 0',
       registers: [this.registry],
       collect() {
         this.set(sources.delivering() ? 1 : 0);

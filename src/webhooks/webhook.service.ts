@@ -56,12 +56,12 @@ export class WebhookService {
       region,
       secretLast4: secretLast4(dto.secret),
     };
-    await this.core.host.command(customerId, (actor) =>
-      // A PUT sets the one secret there is: a rotation's previous one stops signing at once.
-      actor.record([{ type: 'WebhookConfigured', at: Date.now(), data: { settings } }], {
-        secrets: { current: dto.secret, previous: null },
-      }),
-    );
+    await this.core.commands.run(customerId, {
+      kind: 'configure',
+      at: Date.now(),
+      settings,
+      secret: dto.secret,
+    });
     return { customerId, ...settings };
   }
 
@@ -74,9 +74,7 @@ export class WebhookService {
     const secret = dto.secret ?? generateSecret();
     const overlapMs = (dto.overlapSeconds ?? DEFAULT_ROTATION_OVERLAP_SECONDS) * 1000;
     try {
-      const rotated = await this.core.host.command(customerId, (actor) =>
-        actor.rotateSecret(secret, overlapMs),
-      );
+      const rotated = await this.core.commands.run(customerId, { kind: 'rotate', secret, overlapMs });
       return dto.secret === undefined ? { ...rotated, secret } : rotated;
     } catch (error) {
       if (error instanceof NoEndpointError) {
@@ -117,18 +115,14 @@ export class WebhookService {
   /** Retry: the head is attempted now, ignoring the backoff. */
   async retry(customerId: string): Promise<CustomerStatus> {
     await this.status(customerId);
-    await this.core.host.command(customerId, (actor) =>
-      actor.record([{ type: 'RetryRequested', at: Date.now(), data: {} }]),
-    );
+    await this.core.commands.run(customerId, { kind: 'retry', at: Date.now() });
     return this.status(customerId);
   }
 
   /** Refresh: clears the recent failures; the queue and the backoff are untouched. */
   async refresh(customerId: string): Promise<CustomerStatus> {
     await this.status(customerId);
-    await this.core.host.command(customerId, (actor) =>
-      actor.record([{ type: 'FailuresCleared', at: Date.now(), data: {} }]),
-    );
+    await this.core.commands.run(customerId, { kind: 'refresh', at: Date.now() });
     return this.status(customerId);
   }
 
@@ -138,7 +132,10 @@ export class WebhookService {
    */
   async purge(customerId: string, throughWebhookId?: number) {
     await this.status(customerId);
-    const ids = await this.core.host.command(customerId, (actor) => actor.purge(throughWebhookId));
+    const ids = await this.core.commands.run(customerId, {
+      kind: 'purge',
+      ...(throughWebhookId === undefined ? {} : { throughId: throughWebhookId }),
+    });
     return {
       purged: ids.length,
       firstId: ids[0] ?? null,

@@ -4,9 +4,7 @@ import { streamName } from '../../libs/queue/index.js';
 import { between } from './random.js';
 import type { InjectContext, Scale, Scenario } from './run-scenario.js';
 import type { World } from './world.js';
-
-/** What a process logs when it takes the delivery lock. */
-const DELIVERING = 'delivery lock held';
+import type { ServiceProcess } from '../support/service-process.js';
 
 /** Sleeps until `at` (ms since the epoch), or not at all if it has passed. */
 const sleepUntil = (at: number) => sleep(Math.max(0, at - Date.now()));
@@ -123,25 +121,31 @@ export const receiverFlap: Scenario = {
   },
 };
 
-/** Two Hookpost processes against the same NATS, database and namespace. */
+/** True once `service`'s cluster view shows it alone, owning every partition (active-active). */
+async function ownsEverything(service: ServiceProcess): Promise<boolean> {
+  const reply = await service.api('GET', '/v1/cluster').catch(() => null);
+  const view = reply?.body as { partitions: number; instances: Array<{ partitions: number[] }> } | undefined;
+  return view?.instances.length === 1 && view.instances[0]?.partitions.length === view.partitions;
+}
+
+/** Two Hookpost processes against the same NATS, database and namespace, both delivering. */
 export const twoInstances: Scenario = {
   name: 'two-instances',
-  title: 'two Hookpost processes on the same NATS and database',
+  title: 'two Hookpost processes on the same NATS and database (active-active)',
   injection:
-    'A second service process with the same NATS_URL, DATABASE_URL, HOOKPOST_NAMESPACE and key, started before the load. Half-way through, the first one (the one delivering) is killed with -9 and started again; the other must take over.',
+    'A second service process with the same NATS_URL, DATABASE_URL, HOOKPOST_NAMESPACE and key, started before the load: the two share the partitions. Half-way through, one is killed with -9; the other must take all its partitions over (after the lease), then the killed one is started again and takes its share back by graceful handover.',
   world: { instances: 2 },
   async inject(world: World, ctx: InjectContext) {
     await sleepUntil(pointsIn(ctx, [0.5])[0]!);
-    const owner = world.services.find((service) => service.logs().includes(DELIVERING))!;
-    const other = world.services.find((service) => service !== owner)!;
+    const [victim, survivor] = world.services as [ServiceProcess, ServiceProcess];
     const start = Date.now();
-    await owner.kill9();
-    // Healed when the other process says it delivers: the outage is the takeover time.
-    while (!other.logs().includes(DELIVERING) && Date.now() - start < 30_000) {
-      await sleep(20);
+    await victim.kill9();
+    // Healed when the survivor owns every partition: the outage of the victim's customers.
+    while (!(await ownsEverything(survivor)) && Date.now() - start < 30_000) {
+      await sleep(50);
     }
-    ctx.fault('kill -9 of the delivering process', start, Date.now());
-    await owner.restart(); // comes back standing by
+    ctx.fault('kill -9 of one of two delivering processes', start, Date.now());
+    await victim.restart(); // rejoins: half the partitions come back to it by graceful handover
   },
 };
 

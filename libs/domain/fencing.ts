@@ -1,0 +1,34 @@
+/**
+ * The lease a write is made under (libs/ownership): the customer's partition in the namespace and
+ * the lease's epoch when this instance took it. The log refuses an append whose epoch is no longer
+ * the partition's: another instance has taken the partition since.
+ */
+export interface Fence {
+  readonly namespace: string;
+  readonly partition: number;
+  readonly epoch: number;
+}
+
+/** An append carried an epoch that is not the partition's any more: nothing of it was written. */
+export class StaleEpochError extends Error {
+  override readonly name = 'StaleEpochError';
+
+  constructor(
+    readonly customerId: string,
+    readonly fence: Fence,
+  ) {
+    super(
+      `partition ${fence.partition} of ${fence.namespace} moved on from epoch ${fence.epoch}: ` +
+        `this instance no longer owns customer ${customerId}`,
+    );
+  }
+}
+
+/** This instance does not own the customer's partition (or its lease may have run out): it must not act. */
+export class NotOwnerError extends Error {
+  override readonly name = 'NotOwnerError';
+
+  constructor(readonly customerId: string) {
+    super(`this instance does not own customer ${customerId} now`);
+  }
+}
