@@ -4,7 +4,7 @@ import { HttpSender, parseRegions } from '../../libs/delivery/index.js';
 import { EventRelay } from '../../libs/event-relay/index.js';
 import { EventStore } from '../../libs/event-store/index.js';
 import { JetStreamQueue } from '../../libs/queue/index.js';
-import { ActorHost, systemClock } from '../../libs/runtime/index.js';
+import { ActorHost, systemClock, type Clock } from '../../libs/runtime/index.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { ServiceSecrets } from '../config/secrets.js';
 import { connectNats, stopEmbedded, type NatsHandle } from '../infra/embedded-nats.js';
@@ -60,6 +60,9 @@ export class HookpostCore {
         ? null
         : new ArchiveSchedule(systemClock, () => this.archiveOld(), logger);
   }
+
+  /** The time every rule of the service reads (the actors' clock too). */
+  readonly clock: Clock = systemClock;
 
   /** HOOKPOST_ARCHIVE_AFTER's daily run; null when it is off. */
   private readonly archiveSchedule: ArchiveSchedule | null;

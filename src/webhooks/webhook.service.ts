@@ -6,12 +6,14 @@ import {
   DEFAULT_ROTATION_OVERLAP_SECONDS,
   isCustomerId,
   secretLast4,
+  type CustomerQueueState,
   type CustomerStatus,
   type WebhookSettings,
 } from '../../libs/domain/index.js';
 import { NoEndpointError } from '../../libs/runtime/index.js';
 import { ApiError } from '../core/api-error.js';
 import { HookpostCore } from '../core/hookpost-core.js';
+import { RetryThrottle } from './retry-throttle.js';
 import type { RotateSecretDto, WebhookConfigDto } from './webhook-config.dto.js';
 
 /**
@@ -35,7 +37,13 @@ export interface RotationView {
 /** Endpoint configuration and the operator commands (status, Retry, Refresh). */
 @Injectable()
 export class WebhookService {
-  constructor(private readonly core: HookpostCore) {}
+  private readonly retryThrottle: RetryThrottle;
+  /** Customers whose RetryRequested is being appended: a Retry meanwhile has nothing to add. */
+  private readonly retriesRecording = new Set<string>();
+
+  constructor(private readonly core: HookpostCore) {
+    this.retryThrottle = new RetryThrottle(core.clock);
+  }
 
   /** Creates or replaces a customer's endpoint: one WebhookConfigured event plus the sealed secret. */
   async configure(customerId: string, dto: WebhookConfigDto): Promise<WebhookView> {
@@ -114,12 +122,32 @@ export class WebhookService {
     return status;
   }
 
-  /** Retry: the head is attempted now, ignoring the backoff. */
+  /**
+   * Retry: the failing head is attempted now, ignoring the backoff. A Retry that would change
+   * nothing (the head has not failed, or an earlier Retry's attempt has not ended yet) records
+   * nothing; the others take one from the customer's allowance (RetryThrottle), else a 429.
+   */
   async retry(customerId: string): Promise<CustomerStatus> {
     await this.status(customerId);
-    await this.core.host.command(customerId, (actor) =>
-      actor.record([{ type: 'RetryRequested', at: Date.now(), data: {} }]),
-    );
+    await this.core.host.command(customerId, async (actor) => {
+      if (this.retriesRecording.has(customerId) || !awaitsBackoff(actor.state)) {
+        return;
+      }
+      const waitMs = this.retryThrottle.take(customerId);
+      if (waitMs > 0) {
+        const seconds = Math.ceil(waitMs / 1000);
+        throw ApiError.rateLimited(
+          `too many Retries for customer ${customerId}: try again in ${seconds} s (the head is retried on its own schedule meanwhile)`,
+          seconds,
+        );
+      }
+      this.retriesRecording.add(customerId);
+      try {
+        await actor.record([{ type: 'RetryRequested', at: this.core.clock.now(), data: {} }]);
+      } finally {
+        this.retriesRecording.delete(customerId);
+      }
+    });
     return this.status(customerId);
   }
 
@@ -163,6 +191,11 @@ export class WebhookService {
       );
     }
   }
+}
+
+/** The head has failed and waits out its backoff, with no Retry asked for since its last attempt. */
+function awaitsBackoff(state: CustomerQueueState): boolean {
+  return state.attempts > 0 && state.retryRequestedAt === null;
 }
 
 function assertCustomerId(customerId: string): void {
