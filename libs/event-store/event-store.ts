@@ -8,6 +8,7 @@ import { openDataSource } from './data-source.js';
 import { CustomerSecretRow } from './entities/customer-secret.entity.js';
 import { EventReader } from './event-reader.js';
 import { GroupCommit } from './group-commit.js';
+import { OwnConnectionPing } from './own-connection-ping.js';
 import { SecretCipher, type SealedSecrets } from './secret-cipher.js';
 import { RelayState } from './relay-state.js';
 import { noLock, SerialLock, type WorkLock } from './serial-lock.js';
@@ -53,6 +54,8 @@ export class EventStore {
     private readonly secrets: Repository<CustomerSecretRow>,
     private readonly relayState: RelayState,
     private readonly archive: ArchiveState,
+    /** PostgreSQL's health ping, on its own connection; null on SQLite (one connection, no pool). */
+    private readonly ownPing: OwnConnectionPing | null,
   ) {}
 
   /** Opens the database (PostgreSQL when databaseUrl is set, else SQLite) and migrates its schema. */
@@ -77,6 +80,7 @@ export class EventStore {
       dataSource.getRepository(CustomerSecretRow),
       new RelayState(dataSource, lock),
       new ArchiveState(dataSource, dialect, lock),
+      options.databaseUrl === undefined ? null : new OwnConnectionPing(options.databaseUrl),
     );
   }
 
@@ -278,8 +282,14 @@ export class EventStore {
     return this.snapshots.write(snapshot);
   }
 
-  /** Throws when the database does not answer (health check). */
+  /** Throws when the database does not answer (health check); never waits for the pool. */
   async ping(): Promise<void> {
+    if (this.closed) {
+      throw new Error('the event log is closed');
+    }
+    if (this.ownPing !== null) {
+      return this.ownPing.ping();
+    }
     await this.lock.run(() => this.dataSource.query('SELECT 1'));
   }
 
@@ -289,6 +299,7 @@ export class EventStore {
       return;
     }
     this.closed = true;
+    await this.ownPing?.close();
     await this.appends.drain();
     await this.lock.run(() => this.dataSource.destroy());
   }
