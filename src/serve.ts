@@ -4,7 +4,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { loadConfig } from './config/app-config.js';
 import { loadServiceSecrets } from './config/secrets.js';
+import { boundedStop } from './core/bounded-stop.js';
 import { HookpostCore } from './core/hookpost-core.js';
+import { stopGraceMs } from './core/runtime-tuning.js';
 import { packageVersion } from './core/version.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { DtoValidationPipe } from './http/dto-validation.pipe.js';
@@ -20,6 +22,7 @@ import { servePublish } from './messaging/publish-subscriber.js';
 /** A running service: its address, and a graceful stop. */
 export interface RunningService {
   readonly url: string;
+  /** Rejects with StopTimeoutError when the stop did not end within its grace (it says why in the log). */
   stop(): Promise<void>;
 }
 
@@ -85,9 +88,22 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
     url,
     stop: () =>
       (stopping ??= (async () => {
-        await publishing.drain().catch(() => undefined);
-        await core.close();
-        await app.close();
+        logger.info('hookpost stopping');
+        const graceMs = stopGraceMs(config.delivery);
+        await boundedStop(
+          async (progress) => {
+            progress.step('draining the publish subscription');
+            await publishing.drain().catch(() => undefined);
+            await core.close(progress);
+            progress.step('closing the HTTP server');
+            await app.close();
+          },
+          graceMs,
+          logger,
+        ).catch((error: unknown) => {
+          core.abandon();
+          throw error;
+        });
         logger.info('hookpost stopped');
       })()),
   };
