@@ -4,7 +4,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { loadConfig } from './config/app-config.js';
 import { loadServiceSecrets } from './config/secrets.js';
+import { boundedStop } from './core/bounded-stop.js';
 import { HookpostCore } from './core/hookpost-core.js';
+import { stopGraceMs } from './core/runtime-tuning.js';
 import { packageVersion } from './core/version.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { DtoValidationPipe } from './http/dto-validation.pipe.js';
@@ -21,6 +23,7 @@ import { startTelemetry } from './telemetry/start-telemetry.js';
 /** A running service: its address, and a graceful stop. */
 export interface RunningService {
   readonly url: string;
+  /** Rejects with StopTimeoutError when the stop did not end within its grace (it says why in the log). */
   stop(): Promise<void>;
 }
 
@@ -88,13 +91,27 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
     url,
     stop: () =>
       (stopping ??= (async () => {
-        await publishing.drain().catch(() => undefined);
-        await core.close();
-        await app.close();
-        // The last spans (the final attempts' outcomes) are exported before the process ends.
-        await telemetry
-          ?.shutdown()
-          .catch((err: unknown) => logger.warn({ err }, 'span export failed at stop'));
+        logger.info('hookpost stopping');
+        const graceMs = stopGraceMs(config.delivery);
+        await boundedStop(
+          async (progress) => {
+            progress.step('draining the publish subscription');
+            await publishing.drain().catch(() => undefined);
+            await core.close(progress);
+            progress.step('closing the HTTP server');
+            await app.close();
+            // The last spans (the final attempts' outcomes) are exported before the process ends.
+            progress.step('exporting the last spans');
+            await telemetry
+              ?.shutdown()
+              .catch((err: unknown) => logger.warn({ err }, 'span export failed at stop'));
+          },
+          graceMs,
+          logger,
+        ).catch((error: unknown) => {
+          core.abandon();
+          throw error;
+        });
         logger.info('hookpost stopped');
       })()),
   };

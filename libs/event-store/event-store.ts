@@ -9,6 +9,7 @@ import { CustomerSecretRow } from './entities/customer-secret.entity.js';
 import { EventReader } from './event-reader.js';
 import { GroupCommit } from './group-commit.js';
 import { checkEncryptionKey } from './key-check.js';
+import { OwnConnectionPing } from './own-connection-ping.js';
 import { SecretCipher, type SealedSecrets } from './secret-cipher.js';
 import { RelayState } from './relay-state.js';
 import { noLock, SerialLock, type WorkLock } from './serial-lock.js';
@@ -54,6 +55,8 @@ export class EventStore {
     private readonly secrets: Repository<CustomerSecretRow>,
     private readonly relayState: RelayState,
     private readonly archive: ArchiveState,
+    /** PostgreSQL's health ping, on its own connection; null on SQLite (one connection, no pool). */
+    private readonly ownPing: OwnConnectionPing | null,
   ) {}
 
   /** Opens the database (PostgreSQL when databaseUrl is set, else SQLite) and migrates its schema. */
@@ -86,6 +89,7 @@ export class EventStore {
       dataSource.getRepository(CustomerSecretRow),
       new RelayState(dataSource, lock),
       new ArchiveState(dataSource, dialect, lock),
+      options.databaseUrl === undefined ? null : new OwnConnectionPing(options.databaseUrl),
     );
   }
 
@@ -289,8 +293,14 @@ export class EventStore {
     return this.snapshots.write(snapshot);
   }
 
-  /** Throws when the database does not answer (health check). */
+  /** Throws when the database does not answer (health check); never waits for the pool. */
   async ping(): Promise<void> {
+    if (this.closed) {
+      throw new Error('the event log is closed');
+    }
+    if (this.ownPing !== null) {
+      return this.ownPing.ping();
+    }
     await this.lock.run(() => this.dataSource.query('SELECT 1'));
   }
 
@@ -300,6 +310,7 @@ export class EventStore {
       return;
     }
     this.closed = true;
+    await this.ownPing?.close();
     await this.appends.drain();
     await this.lock.run(() => this.dataSource.destroy());
   }

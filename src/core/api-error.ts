@@ -32,6 +32,19 @@ export class ApiError extends Error {
     return new ApiError(404, 'NOT_FOUND', message);
   }
 
+  /** 429: the caller asked too often; `details.retryAfterSeconds` (and HTTP's Retry-After) say when to ask again. */
+  static rateLimited(message: string, retryAfterSeconds: number): ApiError {
+    return new ApiError(429, 'RATE_LIMITED', message, { retryAfterSeconds });
+  }
+
+  /** Seconds until the caller may ask again, for a rate-limited request. */
+  get retryAfterSeconds(): number | undefined {
+    const details = this.details as { retryAfterSeconds?: unknown } | undefined;
+    return this.status === 429 && typeof details?.retryAfterSeconds === 'number'
+      ? details.retryAfterSeconds
+      : undefined;
+  }
+
   /** Turns class-validator's errors into one 400 listing each field's problems. */
   static fromValidation(errors: readonly ValidationError[]): ApiError {
     const details = flatten(errors);

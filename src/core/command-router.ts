@@ -2,7 +2,12 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { isOwnershipError, NoEndpointError, type ActorHost } from '../../libs/runtime/index.js';
 import type { PartitionOwnership } from '../../libs/ownership/index.js';
 import { ApiError } from './api-error.js';
-import { executeCommand, type CommandResults, type CustomerCommand } from './customer-commands.js';
+import {
+  executeCommand,
+  type CommandResults,
+  type CustomerCommand,
+  type RetryGate,
+} from './customer-commands.js';
 import { toApiError } from './to-api-error.js';
 
 /** Core NATS subject every instance listens on; only the customer's owner answers. */
@@ -17,7 +22,14 @@ type Reply =
   | { readonly ok: true; readonly result: unknown }
   | { readonly moved: true }
   | { readonly noEndpoint: true }
-  | { readonly error: { readonly status: number; readonly code: string; readonly message: string } };
+  | {
+      readonly error: {
+        readonly status: number;
+        readonly code: string;
+        readonly message: string;
+        readonly details?: unknown;
+      };
+    };
 
 interface RouterLogger {
   warn(obj: object, msg?: string): void;
@@ -40,6 +52,7 @@ export class CommandRouter {
     private readonly ownership: PartitionOwnership | null,
     private readonly deadlineMs: number,
     private readonly logger: RouterLogger,
+    private readonly retries: RetryGate,
   ) {}
 
   /** Answers the commands for customers this instance owns. */
@@ -71,7 +84,7 @@ export class CommandRouter {
       if (this.ownership === null || this.ownership.fence(customerId) !== null) {
         try {
           return (await this.host.command(customerId, (actor) =>
-            executeCommand(actor, command),
+            executeCommand(actor, command, this.retries),
           )) as CommandResults[K];
         } catch (error) {
           if (!isOwnershipError(error)) {
@@ -87,7 +100,7 @@ export class CommandRouter {
           throw new NoEndpointError(customerId);
         }
         if ('error' in reply) {
-          throw new ApiError(reply.error.status, reply.error.code, reply.error.message);
+          throw new ApiError(reply.error.status, reply.error.code, reply.error.message, reply.error.details);
         }
       }
       if (Date.now() >= deadline) {
@@ -107,7 +120,9 @@ export class CommandRouter {
 
   private async runHere(customerId: string, command: CustomerCommand): Promise<Reply> {
     try {
-      const result = await this.host.command(customerId, (actor) => executeCommand(actor, command));
+      const result = await this.host.command(customerId, (actor) =>
+        executeCommand(actor, command, this.retries),
+      );
       return { ok: true, result: result ?? null };
     } catch (error) {
       if (isOwnershipError(error)) {
@@ -116,8 +131,8 @@ export class CommandRouter {
       if (error instanceof NoEndpointError) {
         return { noEndpoint: true };
       }
-      const { status, code, message } = toApiError(error);
-      return { error: { status, code, message } };
+      const { status, code, message, details } = toApiError(error);
+      return { error: { status, code, message, ...(details === undefined ? {} : { details }) } };
     }
   }
 

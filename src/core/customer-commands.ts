@@ -1,5 +1,7 @@
-import type { SecretRotated, WebhookSettings } from '../../libs/domain/index.js';
+import type { CustomerQueueState, SecretRotated, WebhookSettings } from '../../libs/domain/index.js';
 import type { CustomerActor } from '../../libs/runtime/index.js';
+import { ApiError } from './api-error.js';
+import type { RetryThrottle } from './retry-throttle.js';
 
 /**
  * An operator command for one customer, as plain JSON: it runs in the actor of the instance that
@@ -26,8 +28,50 @@ export interface CommandResults {
   purge: number[];
 }
 
+/**
+ * Retry at the customer's owner (so one allowance per customer, whichever instance it arrived at):
+ * a Retry that would change nothing (the head has not failed, or an earlier Retry's attempt has not
+ * ended yet) records nothing; the others take one from the customer's allowance, else a 429.
+ */
+export class RetryGate {
+  /** Customers whose RetryRequested is being appended: a Retry meanwhile has nothing to add. */
+  private readonly recording = new Set<string>();
+
+  constructor(private readonly throttle: RetryThrottle) {}
+
+  async retry(actor: CustomerActor, at: number): Promise<void> {
+    const { customerId } = actor;
+    if (this.recording.has(customerId) || !awaitsBackoff(actor.state)) {
+      return;
+    }
+    const waitMs = this.throttle.take(customerId);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      throw ApiError.rateLimited(
+        `too many Retries for customer ${customerId}: try again in ${seconds} s (the head is retried on its own schedule meanwhile)`,
+        seconds,
+      );
+    }
+    this.recording.add(customerId);
+    try {
+      await actor.record([{ type: 'RetryRequested', at, data: {} }]);
+    } finally {
+      this.recording.delete(customerId);
+    }
+  }
+}
+
+/** The head has failed and waits out its backoff, with no Retry asked for since its last attempt. */
+function awaitsBackoff(state: CustomerQueueState): boolean {
+  return state.attempts > 0 && state.retryRequestedAt === null;
+}
+
 /** Carries a command out in the customer's actor. */
-export async function executeCommand(actor: CustomerActor, command: CustomerCommand): Promise<unknown> {
+export async function executeCommand(
+  actor: CustomerActor,
+  command: CustomerCommand,
+  retries: RetryGate,
+): Promise<unknown> {
   switch (command.kind) {
     case 'configure':
       // A PUT sets the one secret there is: a rotation's previous one stops signing at once.
@@ -40,7 +84,7 @@ export async function executeCommand(actor: CustomerActor, command: CustomerComm
     case 'rotate':
       return actor.rotateSecret(command.secret, command.overlapMs);
     case 'retry':
-      return actor.record([{ type: 'RetryRequested', at: command.at, data: {} }]);
+      return retries.retry(actor, command.at);
     case 'refresh':
       return actor.record([{ type: 'FailuresCleared', at: command.at, data: {} }]);
     case 'purge':

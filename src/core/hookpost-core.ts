@@ -16,6 +16,9 @@ import { ArchiveReader } from '../../libs/archive/index.js';
 import { retentionSchedule, type ArchiveSchedule } from './archive-schedule.js';
 import { announceChange, listenForChanges } from './change-notices.js';
 import { CommandRouter } from './command-router.js';
+import { RetryGate } from './customer-commands.js';
+import { RetryThrottle } from './retry-throttle.js';
+import { StopProgress } from './bounded-stop.js';
 import { deliveryLockFor } from './delivery-lock.js';
 import { DeliveryOwner } from './delivery-owner.js';
 import { ACTIVATION_PERMITS, shutdownGraceMs, STEP_RETRY_MS, windowSize } from './runtime-tuning.js';
@@ -196,6 +199,7 @@ export class HookpostCore {
       ownership,
       2 * config.leaseMs,
       logger,
+      new RetryGate(new RetryThrottle(systemClock)),
     );
     core = new HookpostCore(
       config,
@@ -318,19 +322,41 @@ export class HookpostCore {
     await this.owner.start();
   }
 
-  /** Graceful stop: in-flight attempts are recorded before the connections close. */
-  async close(): Promise<void> {
+  /**
+   * Graceful stop: in-flight attempts are recorded before the connections close. Each step is
+   * named to `progress`, so a stop that runs out of time (serve.ts) can say where it gave up.
+   */
+  async close(progress: StopProgress = new StopProgress()): Promise<void> {
+    progress.step('handing the owned partitions over');
     await this.ownership?.stop(); // graceful: each partition's steps in flight are recorded, then released
+    progress.step('stopping the command router');
     await this.commands.close();
+    progress.step('stopping the delivery lock holder');
     await this.owner?.stop();
+    progress.step('stopping the daily archive');
     await this.archiveSchedule?.stop();
+    progress.step(
+      `recording the outcomes of in-flight attempts (${this.host.activeCount} customers in memory)`,
+    );
     await this.host.stop();
+    progress.step('publishing the last events to the feed');
     await this.relay?.stop(); // after the host: the outcomes it recorded last go out too
+    progress.step('releasing the delivery lock');
     await this.owner?.release(); // only now may another process take over: nothing is in flight here
+    progress.step('closing the HTTP sender');
     await this.sender.close();
+    progress.step('closing the queue');
     await this.queue.close();
+    progress.step('committing the queued appends and closing the database');
     await this.store.close();
+    progress.step('draining the NATS connection');
     await this.nats.connection.drain().catch(() => undefined);
+    progress.step('stopping the embedded nats-server');
     await stopEmbedded(this.nats.embedded);
+  }
+
+  /** After a stop gave up: the embedded nats-server, if any, must not outlive this process. */
+  abandon(): void {
+    this.nats.embedded?.kill('SIGTERM');
   }
 }

@@ -28,3 +28,14 @@ export function windowSize(settings: DeliverySettings): number {
 export function shutdownGraceMs(settings: DeliverySettings): number {
   return Math.max(settings.timeoutSingleMs, settings.timeoutBatchMs) + SHUTDOWN_RECORD_MARGIN_MS;
 }
+
+/** Time a stop has, past the in-flight steps' grace, to flush, commit and close its connections. */
+const STOP_CLOSE_MARGIN_MS = 10_000;
+
+/**
+ * How long a whole stop may take before it gives up (logging what it left undone) and the process
+ * exits non-zero: NATS or the database may stop answering in the middle of it.
+ */
+export function stopGraceMs(settings: DeliverySettings): number {
+  return shutdownGraceMs(settings) + STOP_CLOSE_MARGIN_MS;
+}

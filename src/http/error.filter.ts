@@ -16,6 +16,9 @@ export class ErrorFilter implements ExceptionFilter {
       // Logged in full here, answered without internals.
       this.logger.error({ err: exception }, 'request failed');
     }
+    if (error.retryAfterSeconds !== undefined) {
+      response.setHeader('Retry-After', String(error.retryAfterSeconds));
+    }
     response.status(error.status).json(error.toBody());
   }
 }

@@ -112,7 +112,12 @@ export class WebhookService {
     return status;
   }
 
-  /** Retry: the head is attempted now, ignoring the backoff. */
+  /**
+   * Retry: the failing head is attempted now, ignoring the backoff. A Retry that would change
+   * nothing (the head has not failed, or an earlier Retry's attempt has not ended yet) records
+   * nothing; the others take one from the customer's allowance, else a 429 (RetryGate, at the
+   * customer's owner).
+   */
   async retry(customerId: string): Promise<CustomerStatus> {
     await this.status(customerId);
     await this.core.commands.run(customerId, { kind: 'retry', at: Date.now() });

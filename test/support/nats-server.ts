@@ -24,6 +24,8 @@ export interface NatsServerHandle {
   kill(): Promise<void>;
   /** Starts again on the same port and store dir (stopping gracefully first if running) and waits until ready. */
   restart(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections open and answers nothing (a hung server); kill() still ends it. */
+  freeze(): void;
 }
 
 /** Where startNatsServer binds and stores; a free port and a fresh temp dir when left out. */
@@ -176,6 +178,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     },
     async kill() {
       await current.terminate('SIGKILL');
+    },
+    freeze() {
+      current.child.kill('SIGSTOP');
     },
     async restart() {
       if (stopped) {

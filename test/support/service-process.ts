@@ -27,6 +27,11 @@ export interface ServiceProcess {
   kill9(): Promise<void>;
   /** Graceful stop (SIGTERM). */
   stop(): Promise<void>;
+  /**
+   * SIGTERM, then waits up to `waitMs` for the exit: its code and how long it took, or `hung`
+   * (the process is then SIGKILLed).
+   */
+  terminate(waitMs: number): Promise<{ code: number | null; ms: number } | 'hung'>;
   /** Starts the process again with the same settings and data dir. */
   restart(): Promise<void>;
 }
@@ -116,6 +121,25 @@ export async function startService(
     logs: () => output,
     api: adminApi(url, adminToken),
     kill9: () => end('SIGKILL'),
+    async terminate(waitMs) {
+      const running = child;
+      if (running === null || running.exitCode !== null || running.signalCode !== null) {
+        throw new Error('hookpost is not running');
+      }
+      const started = Date.now();
+      const exited = once(running, 'exit').then(() => ({ code: running.exitCode, ms: Date.now() - started }));
+      running.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), waitMs)));
+      const outcome = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (outcome === 'hung') {
+        await end('SIGKILL');
+      }
+      liveChildren.delete(running);
+      child = null;
+      return outcome;
+    },
     async stop() {
       await end('SIGTERM');
       await rm(dataDir, { recursive: true, force: true });
