@@ -8,7 +8,7 @@ import {
   waitForFeed,
 } from '../support/event-feed.js';
 import { until } from '../support/until.js';
-import { allDelivered, customerOf, startHarness, type Harness } from './harness.js';
+import { allDelivered, customerOf, startHarness, waitForStatus, type Harness } from './harness.js';
 
 describe('the outbound event feed', () => {
   let h: Harness;
@@ -105,6 +105,11 @@ describe('the outbound event feed', () => {
 
     await h.service.restart();
     await h.receiver.waitFor((all) => allDelivered(all, accepted, () => true), 60_000);
+    // The receiver has the last messages before their outcomes are committed: wait for those too,
+    // so the log read below is the whole log.
+    for (const customerId of customers) {
+      await waitForStatus(h, customerId, (status) => status.pending === 0, 30_000);
+    }
     await waitForFeed(h.client, ns, h.db.url);
 
     const log = await logEntries(h.db.url);
