@@ -6,6 +6,7 @@ import { decide, type Decision, type PendingMessage } from './decide.js';
 import type { CustomerQueueEvent, WebhookSettings } from './events.js';
 import { defaultDeliverySettings, type DeliverySettings } from './settings.js';
 import { fold, type CustomerQueueState } from './state.js';
+import type { CustomerStatus } from './status.js';
 
 export const T0 = Date.UTC(2026, 10, 25, 12, 0, 0);
 export const SECOND = 1000;
@@ -87,3 +88,17 @@ export function given(events: CustomerQueueEvent[], settings: DeliverySettings =
       decide(state, { now, pending }, settings),
   };
 }
+
+/** A status view as the API returns it: an empty queue of customer `acme`, with `overrides`. */
+export const statusOf = (overrides: Partial<CustomerStatus> = {}): CustomerStatus => ({
+  customerId: 'acme',
+  queue: 'empty',
+  pending: 0,
+  enabled: true,
+  lastProcessedAt: null,
+  nextAttemptAt: null,
+  attempts: 0,
+  recentFailures: [],
+  stepFailure: null,
+  ...overrides,
+});

@@ -1,18 +1,8 @@
-import type { CustomerStatus } from '../../libs/domain/index.js';
+import { statusOf } from '../../libs/domain/spec-support.js';
 import { formatStatus } from './status-format.js';
 
 const NOW = 1_764_000_000_000;
-const status: CustomerStatus = {
-  customerId: 'acme',
-  queue: 'stalled',
-  pending: 3,
-  enabled: true,
-  lastProcessedAt: null,
-  nextAttemptAt: null,
-  attempts: 0,
-  recentFailures: [],
-  stepFailure: null,
-};
+const status = statusOf({ queue: 'stalled', pending: 3 });
 
 describe('hookpost status output', () => {
   test('names failing steps (nothing sent or recorded) with their count, start and error', () => {

@@ -1,4 +1,4 @@
-import type { CustomerStatus } from '../../../libs/domain/index.js';
+import { statusOf } from '../../../libs/domain/spec-support.js';
 import { failureList, lastProcessed, queueSummary } from './customer-status.view.js';
 import { customerPage } from './customer-page.view.js';
 import { formatDuration, relativeText } from './format.js';
@@ -11,18 +11,7 @@ const text = (markup: { value: string }) =>
     .replace(/<[^>]+>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-const status = (overrides: Partial<CustomerStatus> = {}): CustomerStatus => ({
-  customerId: 'acme',
-  queue: 'empty',
-  pending: 0,
-  enabled: true,
-  lastProcessedAt: null,
-  nextAttemptAt: null,
-  attempts: 0,
-  recentFailures: [],
-  stepFailure: null,
-  ...overrides,
-});
+const status = statusOf;
 const failure = {
   webhookId: 7,
   lastWebhookId: 7,
