@@ -42,7 +42,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
     );
   }
   // Loaded only with an OTLP endpoint: without one no span is made and no SDK module is imported.
-  const telemetry = config.otlpTracing ? await startTelemetry(packageVersion) : null;
+  const telemetry = config.otlpTracing ? await startTelemetry(packageVersion, logger) : null;
   const core = await HookpostCore.open(config, secrets, logger, telemetry?.tracing ?? null);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(core, secrets),

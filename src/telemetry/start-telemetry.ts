@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+import { diagToLog } from './diag-logger.js';
 import type { OtelTracing } from './otel-tracing.js';
 
 /** Tracing while the service runs, and how to flush and stop it. */
@@ -12,17 +14,27 @@ export interface Telemetry {
  * (OTEL_EXPORTER_OTLP_*), the sampler of OTEL_TRACES_SAMPLER, the resource `service.name=hookpost`
  * unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES say otherwise. Loaded only when an OTLP
  * endpoint is set (AppConfig.otlpTracing): without one none of these modules is imported. Nothing is
- * registered globally; Hookpost's spans come from this provider's tracer.
+ * registered globally but the SDK's diagnostics, which go to the log; Hookpost's spans come from
+ * this provider's tracer.
  */
-export async function startTelemetry(serviceVersion: string): Promise<Telemetry> {
-  const [{ BasicTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, resources, semconv, tracing] =
-    await Promise.all([
-      import('@opentelemetry/sdk-trace-base'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/resources'),
-      import('@opentelemetry/semantic-conventions'),
-      import('./otel-tracing.js'),
-    ]);
+export async function startTelemetry(serviceVersion: string, logger: Logger): Promise<Telemetry> {
+  const [
+    api,
+    { BasicTracerProvider, BatchSpanProcessor },
+    { OTLPTraceExporter },
+    resources,
+    semconv,
+    tracing,
+  ] = await Promise.all([
+    import('@opentelemetry/api'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/semantic-conventions'),
+    import('./otel-tracing.js'),
+  ]);
+  // Before the exporter reads its OTEL_* settings, so a bad one is in the log too.
+  api.diag.setLogger(diagToLog(logger), api.DiagLogLevel.WARN);
   const resource = resources
     .defaultResource()
     .merge(

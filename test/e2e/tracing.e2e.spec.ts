@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
+import { recordImports, type ImportRecorder } from '../support/import-recorder.js';
 import { startOtlpCollector, type ExportedSpan, type OtlpCollector } from '../support/otlp-collector.js';
 import type { RecordedRequest } from '../support/receiver.js';
 import { idsOf, SECRET, startHarness, type Harness } from './harness.js';
@@ -113,6 +114,7 @@ async function publishBatch(
 describe('with an OTLP endpoint: spans exported, the delivery request in the same trace', () => {
   let collector: OtlpCollector;
   let h: Harness;
+  const imports = recordImports('@opentelemetry/');
   const span = (predicate: (span: ExportedSpan) => boolean, what: string): ExportedSpan => {
     const found = collector.spans.filter(predicate);
     if (found.length !== 1) {
@@ -139,6 +141,7 @@ describe('with an OTLP endpoint: spans exported, the delivery request in the sam
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
       OTEL_BSP_SCHEDULE_DELAY: '50',
       HOOKPOST_BACKOFF_BASE_MS: '200',
+      ...imports.env,
     });
     const flakyAnswers = new Map<string, number>();
     h.receiver.respondWith((request) => {
@@ -303,6 +306,12 @@ describe('with an OTLP endpoint: spans exported, the delivery request in the sam
     expect(sentTrace(request!).traceId).not.toBe('0'.repeat(32));
   });
 
+  test('the SDK is loaded (what the test without an endpoint checks is absent)', () => {
+    expect(imports.imported()).toEqual(
+      expect.arrayContaining([expect.stringContaining('/@opentelemetry/sdk-trace-base/')]),
+    );
+  });
+
   test('no secret, no body and no receiver answer in anything exported', () => {
     expect(collector.rawBodies.length).toBeGreaterThan(0);
     const exported = collector.rawBodies.join('\n');
@@ -320,9 +329,11 @@ describe('with an OTLP endpoint: spans exported, the delivery request in the sam
 
 describe('without an OTLP endpoint: the trace context is carried unchanged', () => {
   let h: Harness;
+  let imports: ImportRecorder;
 
   beforeAll(async () => {
-    h = await startHarness();
+    imports = recordImports('@opentelemetry/');
+    h = await startHarness(imports.env);
   });
 
   afterAll(async () => {
@@ -370,5 +381,45 @@ describe('without an OTLP endpoint: the trace context is carried unchanged', () 
     }
     const requests = await requestsFor(h, 'plain-malformed', 2);
     expect(requests.map((request) => request.headers.traceparent)).toEqual([undefined, undefined]);
+  });
+
+  test('no OpenTelemetry module is imported, after deliveries on every path', () => {
+    // Runs last in this block: the tests above published on every path and were delivered.
+    expect(h.receiver.requests.length).toBeGreaterThan(0);
+    expect(imports.imported()).toEqual([]);
+  });
+});
+
+describe('with an OTLP endpoint that does not answer: delivery goes on, the log says why no span arrives', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    // A port nothing listens on: the collector is down.
+    const down = await startOtlpCollector();
+    const url = down.url;
+    await down.close();
+    h = await startHarness({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_BSP_SCHEDULE_DELAY: '50' });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  test('the message is delivered and the failed export is an opentelemetry line in the log', async () => {
+    await h.configure('collector-down');
+    await publishOverNats(h, 'collector-down', newParent().traceparent);
+    await requestsFor(h, 'collector-down', 1);
+    const sdkLines = () =>
+      h.service
+        .logs()
+        .split('\n')
+        .filter((line) => line.includes('"component":"opentelemetry"'));
+    const deadline = Date.now() + 15_000;
+    while (sdkLines().length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const lines = sdkLines();
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).not.toContain(SECRET);
   });
 });
