@@ -15,7 +15,7 @@ export {
   ServerTooOldError,
 } from './server-version.js';
 export { withReplicas } from './stream-replicas.js';
-export { traceOfHeaders } from './trace-headers.js';
+export { traceHeaders, traceOfHeaders } from './trace-headers.js';
 export {
   DEFAULT_DUPLICATE_WINDOW_MS,
   DEFAULT_MAX_MESSAGE_BYTES,

@@ -1,4 +1,10 @@
-import { connect, RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import {
+  connect,
+  RequestError,
+  TimeoutError,
+  type MsgHdrs,
+  type NatsConnection,
+} from '@nats-io/transport-node';
 import type { AppConfig } from '../config/app-config.js';
 import { CliError } from './cli-error.js';
 
@@ -31,12 +37,13 @@ export class AdminClient {
   }
 
   /** Sends `<ns>.<pattern>` and returns the reply; an `{ error }` reply becomes a CliError. */
-  async request<T>(pattern: string, body: unknown): Promise<T> {
+  async request<T>(pattern: string, body: unknown, headers?: MsgHdrs): Promise<T> {
     const subject = `${this.namespace}.${pattern}`;
     let reply: unknown;
     try {
       const message = await this.connection.request(subject, JSON.stringify(body), {
         timeout: REQUEST_TIMEOUT_MS,
+        ...(headers === undefined ? {} : { headers }),
       });
       reply = message.json();
     } catch (error) {

@@ -22,9 +22,11 @@ describe('hookpost status / retry / publish against a running service', () => {
       HOOKPOST_ADMIN_TOKEN: h.service.adminToken,
       HOOKPOST_DATA_DIR: cliDir,
     };
-    let requests = 0;
-    h.receiver.respondWith(() =>
-      ++requests === 1 ? { status: 500, body: 'first one fails' } : { status: 200, body: '{}' },
+    let acmeRequests = 0;
+    h.receiver.respondWith((request) =>
+      request.path === '/acme' && ++acmeRequests === 1
+        ? { status: 500, body: 'first one fails' }
+        : { status: 200, body: '{}' },
     );
     await h.configure('acme');
   });
@@ -71,6 +73,42 @@ describe('hookpost status / retry / publish against a running service', () => {
     expect(list.stdout).toMatch(/\nacme +(empty|waiting) /);
   });
 
+  test('publish in a trace: --traceparent, or TRACEPARENT and TRACESTATE as a script inside a trace has them', async () => {
+    await h.configure('traced');
+    const [flag, fromEnv] = ['0af7651916cd43dd8448eb211c80319c', '4bf92f3577b34da6a3ce929d0e0e4736'];
+    const published = [
+      await cli(...publishTraced(), '--traceparent', `00-${flag}-b7ad6b7169203331-01`),
+      await runCli(publishTraced(), {
+        ...env,
+        TRACEPARENT: `00-${fromEnv}-00f067aa0ba902b7-01`,
+        TRACESTATE: 'vendor=cli',
+      }),
+    ];
+    expect(published.map((run) => run.code)).toEqual([0, 0]);
+    await h.receiver.waitFor((all) => all.filter((r) => r.path === '/traced').length >= 2, 10_000);
+    const sent = h.receiver.requests.filter((r) => r.path === '/traced');
+    expect(sent.map((r) => [r.headers.traceparent, r.headers.tracestate])).toEqual([
+      [`00-${flag}-b7ad6b7169203331-01`, undefined],
+      [`00-${fromEnv}-00f067aa0ba902b7-01`, 'vendor=cli'],
+    ]);
+
+    const badFlag = await cli(...publishTraced(), '--traceparent', 'not-one');
+    expect(badFlag).toMatchObject({ code: 1 });
+    expect(badFlag.stderr).toContain("option '--traceparent <value>' argument 'not-one' is invalid");
+    const badEnv = await runCli(publishTraced(), { ...env, TRACEPARENT: '00-zz' });
+    expect(badEnv).toMatchObject({ code: 1 });
+    expect(badEnv.stderr).toContain('TRACEPARENT is not a W3C traceparent');
+    // Neither bad one was published: a sentinel published after them is the third to arrive.
+    const sentinel = Number(/webhookId (\d+)/.exec((await cli(...publishTraced())).stdout)?.[1]);
+    const traced = () => h.receiver.requests.filter((r) => r.path === '/traced');
+    await h.receiver.waitFor(() => traced().some((r) => JSON.parse(r.body).id === sentinel), 10_000);
+    expect(traced().map((r) => JSON.parse(r.body).id)).toEqual([
+      JSON.parse(sent[0]!.body).id,
+      JSON.parse(sent[1]!.body).id,
+      sentinel,
+    ]);
+  });
+
   test('errors are one line on stderr with exit 1', async () => {
     const unknown = await cli('status', '--customer', 'nobody');
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
@@ -93,6 +131,10 @@ describe('hookpost status / retry / publish against a running service', () => {
     expect(help.stdout).toContain(`Usage: hookpost ${command}`);
   });
 });
+
+function publishTraced(): string[] {
+  return ['publish', '--customer', 'traced', '--event', 'CHECK_COMPLETED'];
+}
 
 describe('hookpost demo', () => {
   test('runs embedded for --duration seconds, delivers, and stops by itself', async () => {
