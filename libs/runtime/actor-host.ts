@@ -34,7 +34,6 @@ export interface HostOptions {
   readonly onIdle?: () => void;
 }
 
-/** Longest retry delay after consecutive failed steps. */
 const MAX_ERROR_RETRY_MS = 30_000;
 
 /**
@@ -121,17 +120,14 @@ export class ActorHost {
     boxes.forEach(([customerId, box]) => this.mailboxes.close(customerId, box));
   }
 
-  /** Number of actors in memory. */
   get activeCount(): number {
     return this.mailboxes.size;
   }
 
-  /** Number of customers waiting on a timer. */
   get waitingCount(): number {
     return this.timers.size;
   }
 
-  /** Number of actors whose steps keep failing. */
   get failingCount(): number {
     return this.mailboxes.count((box) => box.actor.stepFailure !== null);
   }
@@ -235,7 +231,6 @@ export class ActorHost {
     await this.withinGrace(this.mailboxes.running());
   }
 
-  /** Waits for `work`, at most the shutdown grace. */
   private async withinGrace(work: readonly Promise<void>[]): Promise<void> {
     let grace: { cancel(): void } | undefined;
     const timedOut = new Promise<void>((resolve) => {
@@ -245,7 +240,6 @@ export class ActorHost {
     grace?.cancel();
   }
 
-  /** Whether this instance may step the customer now (it owns it); always without an ownership. */
   private mayStart(customerId: string): boolean {
     return this.ctx.ownership?.mayStart(customerId) ?? true;
   }

@@ -35,7 +35,6 @@ import type {
 } from './ports.js';
 import { carriedTrace, type AttemptSpan, type TracingPort } from './tracing.js';
 
-/** What an actor needs from its host. */
 export interface ActorContext {
   readonly settings: DeliverySettings;
   readonly clock: Clock;
@@ -55,7 +54,6 @@ export interface ActorContext {
 const PURGE_READ_PAGE = 1_000;
 const PURGE_EVENT_IDS = 10_000;
 
-/** A command that needs an endpoint reached a customer without one. */
 export class NoEndpointError extends Error {
   constructor(readonly customerId: string) {
     super(`customer ${customerId} has no webhook configured`);
@@ -113,7 +111,6 @@ export class CustomerActor {
     return this.window.countIsMeasured;
   }
 
-  /** A message the feed saw for this customer. */
   offer(message: WindowMessage): void {
     if (message.id > this.state.cursor) {
       this.window.offer(message);
@@ -128,7 +125,6 @@ export class CustomerActor {
     return this.window.messages.find((message) => message.id > cursor)?.acceptedAt ?? null;
   }
 
-  /** The status view as of now, from memory. */
   status(): CustomerStatus {
     return statusView(this.customerId, this.state, this.pending, this.ctx.settings, this.stepFailure);
   }
@@ -230,7 +226,6 @@ export class CustomerActor {
     return fence;
   }
 
-  /** One step: load if needed, fill the window, decide, carry it out. */
   private async takeStep(): Promise<{ outcome: StepOutcome; wakeAt?: number }> {
     await this.ensureLoaded();
     await this.fillWindow();
@@ -452,7 +447,6 @@ export class CustomerActor {
     this.ctx.logger.info({ ...log, error }, 'delivery failed');
   }
 
-  /** Sends the request and ends the attempt's span with its outcome. */
   private async send(request: DeliveryRequest, span: AttemptSpan | undefined): Promise<DeliveryResult> {
     if (span === undefined) {
       return this.ctx.sender.send(request);

@@ -48,7 +48,6 @@ export interface QueuePort {
   pendingCount(customerId: string, afterId: number): Promise<number>;
   /** Everything <= throughId is delivered or skipped: the queue removes it in the background. */
   release(customerId: string, throughId: number): void;
-  /** Runs the pending removals now. */
   flush(customerId?: string): Promise<void>;
 }
 
