@@ -1,10 +1,13 @@
 import {
+  attemptOutcome,
   decide,
   evolve,
   initialState,
+  messagesSkipped,
   nextAttemptAt,
+  queuePurged,
   queueState,
-  secretLast4,
+  rotateTo,
   statusView,
   stepFailed,
   stepStallAlert,
@@ -52,7 +55,6 @@ export interface ActorContext {
 }
 
 const PURGE_READ_PAGE = 1_000;
-const PURGE_EVENT_IDS = 10_000;
 
 export class NoEndpointError extends Error {
   constructor(readonly customerId: string) {
@@ -260,7 +262,7 @@ export class CustomerActor {
 
   /**
    * Discards every pending message (up to `throughId` when given): the only way a queued message is
-   * dropped. Recorded as QueuePurged events listing the ids, in chunks of PURGE_EVENT_IDS.
+   * dropped. Recorded as QueuePurged events listing the ids.
    */
   async purge(throughId?: number): Promise<number[]> {
     await this.ensureLoaded();
@@ -279,12 +281,7 @@ export class CustomerActor {
     if (through === undefined) {
       return [];
     }
-    const at = this.ctx.clock.now();
-    const events: CustomerQueueEvent[] = [];
-    for (let start = 0; start < ids.length; start += PURGE_EVENT_IDS) {
-      events.push({ type: 'QueuePurged', at, data: { ids: ids.slice(start, start + PURGE_EVENT_IDS) } });
-    }
-    await this.advance(events, ids.length, through);
+    await this.advance(queuePurged(ids, this.ctx.clock.now()), ids.length, through);
     this.ctx.logger.info({ customerId: this.customerId, count: ids.length, through }, 'queue purged');
     return ids;
   }
@@ -349,17 +346,11 @@ export class CustomerActor {
   }
 
   private async skip(ids: readonly number[], reason: 'unsubscribed' | 'unreadable'): Promise<void> {
-    const skipped = this.window.messages.filter((message) => ids.includes(message.id));
-    const detail = skipped
-      .map((m) => (m.kind === 'unreadable' ? `${m.id}: ${m.reason}` : null))
-      .filter(Boolean);
-    const data =
-      detail.length > 0 ? { ids, reason, detail: detail.join('; ').slice(0, 1000) } : { ids, reason };
-    await this.advance(
-      [{ type: 'MessagesSkipped', at: this.ctx.clock.now(), data }],
-      ids.length,
-      Math.max(...ids),
+    const unreadable = this.window.messages.flatMap((m) =>
+      m.kind === 'unreadable' && ids.includes(m.id) ? [m] : [],
     );
+    const event = messagesSkipped(ids, reason, unreadable, this.ctx.clock.now());
+    await this.advance([event], ids.length, Math.max(...ids));
     this.ctx.logger.info({ customerId: this.customerId, ids, reason }, 'messages skipped');
   }
 
@@ -384,15 +375,9 @@ export class CustomerActor {
       throw new NotOwnerError(this.customerId);
     }
     const now = this.ctx.clock.now();
+    const batch = { firstId: first.id, lastId: last.id, count: messages.length, attempt };
     const span = this.ctx.tracing?.startAttempt(
-      {
-        customerId: this.customerId,
-        firstId: first.id,
-        lastId: last.id,
-        count: messages.length,
-        attempt,
-        batching: endpoint.batching,
-      },
+      { customerId: this.customerId, ...batch, batching: endpoint.batching },
       messages.map((message) => message.trace),
     );
     const result = await this.send(
@@ -415,36 +400,23 @@ export class CustomerActor {
       this.window.markUnreadable(result.unencodable.webhookId, result.unencodable.reason);
       return;
     }
-    const at = this.ctx.clock.now();
-    this.ctx.observer?.attempted({
-      ok: result.ok,
-      batching: endpoint.batching,
-      count: messages.length,
-      durationMs: result.durationMs,
-    });
-    const range = {
-      firstId: first.id,
-      lastId: last.id,
-      count: messages.length,
-      durationMs: result.durationMs,
-    };
+    const event = attemptOutcome({ ...batch, event: first.event }, result, this.ctx.clock.now());
+    const { ok, durationMs, statusCode } = result;
+    this.ctx.observer?.attempted({ ok, batching: endpoint.batching, count: messages.length, durationMs });
     const log = {
       customerId: this.customerId,
       webhookId: first.id,
       lastWebhookId: last.id,
       attempt,
-      statusCode: result.statusCode,
+      statusCode,
     };
-    if (result.ok) {
-      const data = { ...range, statusCode: result.statusCode ?? 200 };
-      await this.advance([{ type: 'DeliverySucceeded', at, data }], messages.length, last.id, span);
+    if (event.type === 'DeliverySucceeded') {
+      await this.advance([event], messages.length, last.id, span);
       this.ctx.logger.debug(log, 'delivered');
-      return;
+    } else {
+      await this.record([event], { attempt: span });
+      this.ctx.logger.info({ ...log, error: event.data.error }, 'delivery failed');
     }
-    const error = result.error ?? 'failed';
-    const data = { ...range, attempt, event: first.event, statusCode: result.statusCode, error };
-    await this.record([{ type: 'DeliveryFailed', at, data }], { attempt: span });
-    this.ctx.logger.info({ ...log, error }, 'delivery failed');
   }
 
   private async send(request: DeliveryRequest, span: AttemptSpan | undefined): Promise<DeliveryResult> {
@@ -499,9 +471,8 @@ export class CustomerActor {
   }
 
   /**
-   * Rotates the endpoint's secret: `secret` becomes the current one, and the current one signs
-   * after it until `overlapMs` from now. Only the newest two are kept: a rotation during an overlap
-   * drops the oldest. Throws NoEndpointError when the customer has no endpoint.
+   * Rotates the endpoint's secret (domain rotateTo), the current one read in the append chain's
+   * turn. Throws NoEndpointError when the customer has no endpoint.
    */
   async rotateSecret(secret: string, overlapMs: number): Promise<SecretRotated['data']> {
     await this.ensureLoaded();
@@ -511,15 +482,8 @@ export class CustomerActor {
     }
     return this.appendPlanned(async () => {
       const { current } = await this.loadSecrets();
-      const at = this.ctx.clock.now();
-      const data = {
-        secretLast4: secretLast4(secret),
-        previousSecretLast4: secretLast4(current),
-        previousSecretExpiresAt: at + overlapMs,
-      };
-      const previous = { secret: current, expiresAt: data.previousSecretExpiresAt };
-      const event: SecretRotated = { type: 'SecretRotated', at, data };
-      return { events: [event], secrets: { current: secret, previous }, result: data };
+      const { event, secrets } = rotateTo(secret, current, this.ctx.clock.now(), overlapMs);
+      return { events: [event], secrets, result: event.data };
     });
   }
 
