@@ -4,6 +4,7 @@ import {
   statusView,
   VersionConflictError,
   type CustomerStatus,
+  type QueuedMessage,
 } from '../domain/index.js';
 import { isOwnershipError, type ActorContext, type CustomerActor } from './customer-actor.js';
 import { DeliverySwitch } from './delivery-switch.js';
@@ -11,7 +12,7 @@ import { FeedSupervisor } from './feed-supervisor.js';
 import { Mailboxes, type Mailbox } from './mailboxes.js';
 import { Passivation } from './passivation.js';
 import { Permits } from './permits.js';
-import type { FeedSource, WindowMessage } from './ports.js';
+import type { FeedSource } from './ports.js';
 import { resumeCustomers } from './resume-customers.js';
 import { TimerQueue } from './timer-queue.js';
 
@@ -252,7 +253,7 @@ export class ActorHost {
     }
   }
 
-  private onFeed(message: WindowMessage): void {
+  private onFeed(message: QueuedMessage): void {
     if (!this.deliveries.on || !this.mayStart(message.customerId) || !this.isCustomer(message.customerId)) {
       return;
     }

@@ -19,6 +19,7 @@ import {
   type StepFailure,
   type EndpointSecrets,
   type Fence,
+  type QueuedMessage,
   type SecretRotated,
   signingSecrets,
   NotOwnerError,
@@ -34,7 +35,6 @@ import type {
   RuntimeObserver,
   SenderPort,
   StorePort,
-  WindowMessage,
 } from './ports.js';
 import { carriedTrace, type AttemptSpan, type TracingPort } from './tracing.js';
 
@@ -113,7 +113,7 @@ export class CustomerActor {
     return this.window.countIsMeasured;
   }
 
-  offer(message: WindowMessage): void {
+  offer(message: QueuedMessage): void {
     if (message.id > this.state.cursor) {
       this.window.offer(message);
     }
