@@ -1,5 +1,6 @@
 import {
   attemptOutcome,
+  carriedTrace,
   decide,
   evolve,
   initialState,
@@ -36,7 +37,7 @@ import type {
   SenderPort,
   StorePort,
 } from './ports.js';
-import { carriedTrace, type AttemptSpan, type TracingPort } from './tracing.js';
+import type { AttemptSpan, TracingPort } from './tracing.js';
 
 export interface ActorContext {
   readonly settings: DeliverySettings;
