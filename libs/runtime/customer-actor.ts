@@ -72,7 +72,7 @@ export function isOwnershipError(error: unknown): error is NotOwnerError | Stale
 /** What {@link CustomerActor} appends in one turn of its chain, and what the caller gets back. */
 interface PlannedAppend<T> {
   readonly events: readonly CustomerQueueEvent[];
-  readonly secrets: EndpointSecrets | undefined;
+  readonly secrets?: EndpointSecrets | undefined;
   /** The pending count once the events hold, when they change it. */
   readonly pending?: number | undefined;
   readonly result: T;
@@ -141,15 +141,7 @@ export class CustomerActor {
     events: readonly CustomerQueueEvent[],
     options?: { secrets?: EndpointSecrets; pending?: number; attempt?: AttemptSpan | undefined },
   ): Promise<void> {
-    return this.appendPlanned(() =>
-      Promise.resolve({
-        events,
-        secrets: options?.secrets,
-        pending: options?.pending,
-        result: undefined,
-        attempt: options?.attempt,
-      }),
-    );
+    return this.appendPlanned(() => Promise.resolve({ ...options, events, result: undefined }));
   }
 
   /**
@@ -161,10 +153,6 @@ export class CustomerActor {
       const fence = this.fence();
       const planned = await plan();
       const { events, secrets, result } = planned;
-      const options =
-        secrets === undefined && fence === undefined
-          ? undefined
-          : { ...(secrets === undefined ? {} : { secrets }), ...(fence === undefined ? {} : { fence }) };
       const state = events.reduce(evolve, this.state);
       const pending = planned.pending ?? this.pending;
       const queue = queueState(state, pending);
@@ -175,13 +163,10 @@ export class CustomerActor {
       const span = this.ctx.tracing?.startAppend(this.customerId, events, planned.attempt);
       let version: number;
       try {
-        ({ version } = await this.ctx.store.append(
-          this.customerId,
-          this.version,
-          events,
-          projection,
-          options,
-        ));
+        ({ version } = await this.ctx.store.append(this.customerId, this.version, events, projection, {
+          secrets,
+          fence,
+        }));
       } catch (error) {
         span?.end({ error });
         throw error;
@@ -218,11 +203,7 @@ export class CustomerActor {
 
   /** The lease this customer's appends are made under; undefined when one instance owns everything. */
   private fence(): Fence | undefined {
-    const { ownership } = this.ctx;
-    if (ownership === undefined) {
-      return undefined;
-    }
-    const fence = ownership.fence(this.customerId);
+    const fence = this.ctx.ownership?.fence(this.customerId);
     if (fence === null) {
       throw new NotOwnerError(this.customerId);
     }
@@ -421,16 +402,13 @@ export class CustomerActor {
   }
 
   private async send(request: DeliveryRequest, span: AttemptSpan | undefined): Promise<DeliveryResult> {
-    if (span === undefined) {
-      return this.ctx.sender.send(request);
-    }
     try {
       const result = await this.ctx.sender.send(request);
-      span.end(result);
+      span?.end(result);
       return result;
     } catch (error) {
       // A bug, not a delivery failure (those are values): the step fails and is retried.
-      span.end({ ok: false, statusCode: null, durationMs: 0, error: 'the sender threw' });
+      span?.end({ ok: false, statusCode: null, durationMs: 0, error: 'the sender threw' });
       throw error;
     }
   }
