@@ -5,9 +5,8 @@ import {
   evolve,
   initialState,
   messagesSkipped,
-  nextAttemptAt,
   queuePurged,
-  queueState,
+  projectionOf,
   rotateTo,
   statusView,
   stepFailed,
@@ -155,10 +154,7 @@ export class CustomerActor {
       const { events, secrets, result } = planned;
       const state = events.reduce(evolve, this.state);
       const pending = planned.pending ?? this.pending;
-      const queue = queueState(state, pending);
-      const nextAt = pending > 0 ? nextAttemptAt(state, this.ctx.settings) : null;
-      const oldestPendingAt = this.oldestPendingAt(state.cursor);
-      const projection = { state, pending, queue, nextAttemptAt: nextAt, oldestPendingAt };
+      const projection = projectionOf(state, pending, this.ctx.settings, this.oldestPendingAt(state.cursor));
       const started = this.ctx.clock.now();
       const span = this.ctx.tracing?.startAppend(this.customerId, events, planned.attempt);
       let version: number;

@@ -8,6 +8,7 @@ import type {
   CustomerQueueState,
   EndpointSecrets,
   Fence,
+  Projection,
   QueuedMessage,
   QueueState,
 } from '../domain/index.js';
@@ -45,15 +46,6 @@ export interface FeedSource {
   ): Promise<Feed>;
   /** The customers with messages in the stream (counts include delivered ones not yet removed). */
   stored(): Promise<{ customers: Map<string, number> }>;
-}
-
-export interface Projection {
-  state: CustomerQueueState;
-  pending: number;
-  queue: QueueState;
-  nextAttemptAt: number | null;
-  /** When the oldest pending message was accepted, if known (null: the store keeps its value). */
-  oldestPendingAt?: number | null;
 }
 
 export interface SnapshotPort {
