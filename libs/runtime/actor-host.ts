@@ -39,8 +39,8 @@ const MAX_ERROR_RETRY_MS = 30_000;
 /**
  * Runs the active customers' actors, each one's steps one at a time, and wakes waiting ones from
  * one timer structure. The parts: Mailboxes (the actors in memory), FeedSupervisor (the feed of
- * new messages), Passivation (idle actors leave memory) and the
- * DeliverySwitch (whether this process delivers at all). Customers with nothing to do cost nothing.
+ * new messages), Passivation (idle actors leave memory) and the DeliverySwitch (whether this
+ * process delivers at all). Customers with nothing to do cost nothing.
  */
 export class ActorHost {
   private readonly deliveries = new DeliverySwitch();
