@@ -10,6 +10,8 @@ export * from './events.js';
 export * from './fencing.js';
 export * from './identifiers.js';
 export * from './json-text.js';
+export * from './queued-message.js';
+export * from './recorded-events.js';
 export * from './secrets.js';
 export * from './settings.js';
 export * from './stall-alert.js';

@@ -1,3 +1,5 @@
+import type { SecretRotated } from './events.js';
+
 /**
  * An endpoint's secrets in plain text, as the store opens them for the sender. They never enter an
  * event or the projection: those carry only the last four characters.
@@ -42,4 +44,23 @@ export const DEFAULT_ROTATION_OVERLAP_SECONDS = 86_400;
 export function signingSecrets(secrets: EndpointSecrets, now: number): string[] {
   const { current, previous } = secrets;
   return previous !== null && now < previous.expiresAt ? [current, previous.secret] : [current];
+}
+
+/**
+ * Rotates to `secret` at `at`: `current` signs after it until `overlapMs` from then. Only the newest
+ * two are kept: a rotation during an overlap drops the oldest.
+ */
+export function rotateTo(
+  secret: string,
+  current: string,
+  at: number,
+  overlapMs: number,
+): { event: SecretRotated; secrets: EndpointSecrets } {
+  const data = {
+    secretLast4: secretLast4(secret),
+    previousSecretLast4: secretLast4(current),
+    previousSecretExpiresAt: at + overlapMs,
+  };
+  const previous = { secret: current, expiresAt: data.previousSecretExpiresAt };
+  return { event: { type: 'SecretRotated', at, data }, secrets: { current: secret, previous } };
 }

@@ -55,3 +55,27 @@ export function statusView(
     stepFailure,
   };
 }
+
+/** What an append writes into the customer's projection row, from its folded state. */
+export interface Projection {
+  state: CustomerQueueState;
+  pending: number;
+  queue: QueueState;
+  nextAttemptAt: number | null;
+  /**
+   * When the oldest pending message was accepted, if the caller knows it; absent or null keeps the
+   * stored one while anything is pending (the row is cleared when nothing is).
+   */
+  oldestPendingAt?: number | null;
+}
+
+/** The projection of `state` with `pending` messages after its cursor: no next attempt without one. */
+export function projectionOf(
+  state: CustomerQueueState,
+  pending: number,
+  settings: DeliverySettings,
+  oldestPendingAt: number | null,
+): Projection {
+  const next = pending > 0 ? nextAttemptAt(state, settings) : null;
+  return { state, pending, queue: queueState(state, pending), nextAttemptAt: next, oldestPendingAt };
+}

@@ -101,7 +101,6 @@ export class JetStreamQueue {
     return readAfter(this.readContext, customerId, afterId, max);
   }
 
-  /** How many of the customer's messages have id > afterId. */
   async pendingCount(customerId: string, afterId: number): Promise<number> {
     assertCustomerId(customerId);
     return countAfter(this.readContext, customerId, afterId);

@@ -5,26 +5,10 @@ import {
   jsonTextProblem,
   MAX_BODY_DEPTH,
   MAX_MESSAGE_BYTES,
+  type QueuedMessage,
 } from '../domain/index.js';
 
-/**
- * One message read from a customer's queue. `id` is the stream sequence (the webhookId). Unparseable
- * bodies are not dropped: they come back as kind 'unreadable' so the caller records them as skipped.
- */
-export type QueuedMessage =
-  | {
-      kind: 'message';
-      id: number;
-      customerId: string;
-      /** ms since the epoch: the stream's timestamp, when the message was accepted. */
-      acceptedAt: number;
-      event: string;
-      data: Record<string, unknown>;
-      bytes: number;
-      /** The W3C trace context published with it (its headers), when a valid one was. */
-      trace?: MessageTrace;
-    }
-  | { kind: 'unreadable'; id: number; customerId: string; acceptedAt: number; reason: string; bytes: number };
+export type { QueuedMessage };
 
 /** The body producers publish (docs/contract.md, "Publishing a message"). */
 export interface QueueBody {

@@ -12,7 +12,6 @@ export interface PublishResult {
   duplicate: boolean;
 }
 
-/** One message for publishMany. */
 export interface PublishItem {
   customerId: string;
   /** The body, or its stored bytes already encoded with encodeBody (a caller that checked their size). */
@@ -70,7 +69,6 @@ async function send(js: JetStreamClient, prepared: Prepared): Promise<PublishRes
   }
 }
 
-/** Publishes one message and waits for the stream's ack. */
 export async function publishOne(
   js: JetStreamClient,
   ns: string,

@@ -17,13 +17,11 @@ export interface QueueSettings {
   replicas?: number;
 }
 
-/** QueueSettings with every default filled in. */
 export type ResolvedQueueSettings = Required<QueueSettings>;
 
 /** Default stream max_msg_size: the 256 KiB limit of a message plus room for headers. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 + 8 * 1024;
 
-/** Default dedupe window for idempotency keys. */
 export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 
 /** The stream holding every customer's queue, e.g. HOOKPOST_QUEUE. */

@@ -4,6 +4,7 @@ import {
   statusView,
   VersionConflictError,
   type CustomerStatus,
+  type QueuedMessage,
 } from '../domain/index.js';
 import { isOwnershipError, type ActorContext, type CustomerActor } from './customer-actor.js';
 import { DeliverySwitch } from './delivery-switch.js';
@@ -11,8 +12,7 @@ import { FeedSupervisor } from './feed-supervisor.js';
 import { Mailboxes, type Mailbox } from './mailboxes.js';
 import { Passivation } from './passivation.js';
 import { Permits } from './permits.js';
-import type { FeedSource, WindowMessage } from './ports.js';
-import { resumeCustomers } from './resume-customers.js';
+import type { FeedSource } from './ports.js';
 import { TimerQueue } from './timer-queue.js';
 
 /** Tuning of the host; defaults suit one process with many thousands of customers. */
@@ -34,14 +34,13 @@ export interface HostOptions {
   readonly onIdle?: () => void;
 }
 
-/** Longest retry delay after consecutive failed steps. */
 const MAX_ERROR_RETRY_MS = 30_000;
 
 /**
  * Runs the active customers' actors, each one's steps one at a time, and wakes waiting ones from
  * one timer structure. The parts: Mailboxes (the actors in memory), FeedSupervisor (the feed of
- * new messages), resumeCustomers (start-up), Passivation (idle actors leave memory) and the
- * DeliverySwitch (whether this process delivers at all). Customers with nothing to do cost nothing.
+ * new messages), Passivation (idle actors leave memory) and the DeliverySwitch (whether this
+ * process delivers at all). Customers with nothing to do cost nothing.
  */
 export class ActorHost {
   private readonly deliveries = new DeliverySwitch();
@@ -91,21 +90,25 @@ export class ActorHost {
 
   /**
    * Every customer with messages in the stream that `matches` (and this instance owns) gets a
-   * step: after start, and when partitions are taken over (each loads from the log then).
+   * step: after start, and when partitions are taken over (each loads from the log then), so its
+   * deliveries resume without waiting for a new message. Each actor reads its own window after its
+   * cursor, activations paced by the permits; a customer whose messages are held (no endpoint) only
+   * counts them, so other customers' held backlog does not delay a first delivery. Called after the
+   * feed started: a message published in between is then offered by the feed.
    */
-  resume(matches: (customerId: string) => boolean): Promise<void> {
+  async resume(matches: (customerId: string) => boolean): Promise<void> {
     // An actor left idle in memory from before may hold an older state than the log: load afresh.
     for (const [customerId, box] of [...this.mailboxes.entries()]) {
       if (matches(customerId) && box.running === null && box.commands === 0) {
         this.mailboxes.close(customerId, box);
       }
     }
-    return resumeCustomers(
-      this.ctx.source,
-      this.ctx.logger,
+    const { customers } = await this.ctx.source.stored();
+    const ids = [...customers.keys()].filter(
       (token) => this.isCustomer(token) && this.mayStart(token) && matches(token),
-      (customerId) => this.nudge(customerId),
     );
+    this.ctx.logger.info({ customers: ids.length }, 'resuming customers with queued messages');
+    ids.forEach((customerId) => this.nudge(customerId));
   }
 
   /**
@@ -121,17 +124,14 @@ export class ActorHost {
     boxes.forEach(([customerId, box]) => this.mailboxes.close(customerId, box));
   }
 
-  /** Number of actors in memory. */
   get activeCount(): number {
     return this.mailboxes.size;
   }
 
-  /** Number of customers waiting on a timer. */
   get waitingCount(): number {
     return this.timers.size;
   }
 
-  /** Number of actors whose steps keep failing. */
   get failingCount(): number {
     return this.mailboxes.count((box) => box.actor.stepFailure !== null);
   }
@@ -235,7 +235,6 @@ export class ActorHost {
     await this.withinGrace(this.mailboxes.running());
   }
 
-  /** Waits for `work`, at most the shutdown grace. */
   private async withinGrace(work: readonly Promise<void>[]): Promise<void> {
     let grace: { cancel(): void } | undefined;
     const timedOut = new Promise<void>((resolve) => {
@@ -245,7 +244,6 @@ export class ActorHost {
     grace?.cancel();
   }
 
-  /** Whether this instance may step the customer now (it owns it); always without an ownership. */
   private mayStart(customerId: string): boolean {
     return this.ctx.ownership?.mayStart(customerId) ?? true;
   }
@@ -258,7 +256,7 @@ export class ActorHost {
     }
   }
 
-  private onFeed(message: WindowMessage): void {
+  private onFeed(message: QueuedMessage): void {
     if (!this.deliveries.on || !this.mayStart(message.customerId) || !this.isCustomer(message.customerId)) {
       return;
     }

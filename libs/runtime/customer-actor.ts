@@ -1,10 +1,13 @@
 import {
+  attemptOutcome,
+  carriedTrace,
   decide,
   evolve,
   initialState,
-  nextAttemptAt,
-  queueState,
-  secretLast4,
+  messagesSkipped,
+  projectionOf,
+  queuePurged,
+  rotateTo,
   statusView,
   stepFailed,
   stepStallAlert,
@@ -16,6 +19,7 @@ import {
   type StepFailure,
   type EndpointSecrets,
   type Fence,
+  type QueuedMessage,
   type SecretRotated,
   signingSecrets,
   NotOwnerError,
@@ -31,11 +35,9 @@ import type {
   RuntimeObserver,
   SenderPort,
   StorePort,
-  WindowMessage,
 } from './ports.js';
-import { carriedTrace, type AttemptSpan, type TracingPort } from './tracing.js';
+import type { AttemptSpan, TracingPort } from './tracing.js';
 
-/** What an actor needs from its host. */
 export interface ActorContext {
   readonly settings: DeliverySettings;
   readonly clock: Clock;
@@ -53,9 +55,7 @@ export interface ActorContext {
 }
 
 const PURGE_READ_PAGE = 1_000;
-const PURGE_EVENT_IDS = 10_000;
 
-/** A command that needs an endpoint reached a customer without one. */
 export class NoEndpointError extends Error {
   constructor(readonly customerId: string) {
     super(`customer ${customerId} has no webhook configured`);
@@ -71,7 +71,7 @@ export function isOwnershipError(error: unknown): error is NotOwnerError | Stale
 /** What {@link CustomerActor} appends in one turn of its chain, and what the caller gets back. */
 interface PlannedAppend<T> {
   readonly events: readonly CustomerQueueEvent[];
-  readonly secrets: EndpointSecrets | undefined;
+  readonly secrets?: EndpointSecrets | undefined;
   /** The pending count once the events hold, when they change it. */
   readonly pending?: number | undefined;
   readonly result: T;
@@ -113,8 +113,7 @@ export class CustomerActor {
     return this.window.countIsMeasured;
   }
 
-  /** A message the feed saw for this customer. */
-  offer(message: WindowMessage): void {
+  offer(message: QueuedMessage): void {
     if (message.id > this.state.cursor) {
       this.window.offer(message);
     }
@@ -128,7 +127,6 @@ export class CustomerActor {
     return this.window.messages.find((message) => message.id > cursor)?.acceptedAt ?? null;
   }
 
-  /** The status view as of now, from memory. */
   status(): CustomerStatus {
     return statusView(this.customerId, this.state, this.pending, this.ctx.settings, this.stepFailure);
   }
@@ -142,15 +140,7 @@ export class CustomerActor {
     events: readonly CustomerQueueEvent[],
     options?: { secrets?: EndpointSecrets; pending?: number; attempt?: AttemptSpan | undefined },
   ): Promise<void> {
-    return this.appendPlanned(() =>
-      Promise.resolve({
-        events,
-        secrets: options?.secrets,
-        pending: options?.pending,
-        result: undefined,
-        attempt: options?.attempt,
-      }),
-    );
+    return this.appendPlanned(() => Promise.resolve({ ...options, events, result: undefined }));
   }
 
   /**
@@ -162,27 +152,17 @@ export class CustomerActor {
       const fence = this.fence();
       const planned = await plan();
       const { events, secrets, result } = planned;
-      const options =
-        secrets === undefined && fence === undefined
-          ? undefined
-          : { ...(secrets === undefined ? {} : { secrets }), ...(fence === undefined ? {} : { fence }) };
       const state = events.reduce(evolve, this.state);
       const pending = planned.pending ?? this.pending;
-      const queue = queueState(state, pending);
-      const nextAt = pending > 0 ? nextAttemptAt(state, this.ctx.settings) : null;
-      const oldestPendingAt = this.oldestPendingAt(state.cursor);
-      const projection = { state, pending, queue, nextAttemptAt: nextAt, oldestPendingAt };
+      const projection = projectionOf(state, pending, this.ctx.settings, this.oldestPendingAt(state.cursor));
       const started = this.ctx.clock.now();
       const span = this.ctx.tracing?.startAppend(this.customerId, events, planned.attempt);
       let version: number;
       try {
-        ({ version } = await this.ctx.store.append(
-          this.customerId,
-          this.version,
-          events,
-          projection,
-          options,
-        ));
+        ({ version } = await this.ctx.store.append(this.customerId, this.version, events, projection, {
+          secrets,
+          fence,
+        }));
       } catch (error) {
         span?.end({ error });
         throw error;
@@ -219,18 +199,13 @@ export class CustomerActor {
 
   /** The lease this customer's appends are made under; undefined when one instance owns everything. */
   private fence(): Fence | undefined {
-    const { ownership } = this.ctx;
-    if (ownership === undefined) {
-      return undefined;
-    }
-    const fence = ownership.fence(this.customerId);
+    const fence = this.ctx.ownership?.fence(this.customerId);
     if (fence === null) {
       throw new NotOwnerError(this.customerId);
     }
     return fence;
   }
 
-  /** One step: load if needed, fill the window, decide, carry it out. */
   private async takeStep(): Promise<{ outcome: StepOutcome; wakeAt?: number }> {
     await this.ensureLoaded();
     await this.fillWindow();
@@ -265,7 +240,7 @@ export class CustomerActor {
 
   /**
    * Discards every pending message (up to `throughId` when given): the only way a queued message is
-   * dropped. Recorded as QueuePurged events listing the ids, in chunks of PURGE_EVENT_IDS.
+   * dropped. Recorded as QueuePurged events listing the ids.
    */
   async purge(throughId?: number): Promise<number[]> {
     await this.ensureLoaded();
@@ -284,12 +259,7 @@ export class CustomerActor {
     if (through === undefined) {
       return [];
     }
-    const at = this.ctx.clock.now();
-    const events: CustomerQueueEvent[] = [];
-    for (let start = 0; start < ids.length; start += PURGE_EVENT_IDS) {
-      events.push({ type: 'QueuePurged', at, data: { ids: ids.slice(start, start + PURGE_EVENT_IDS) } });
-    }
-    await this.advance(events, ids.length, through);
+    await this.advance(queuePurged(ids, this.ctx.clock.now()), ids.length, through);
     this.ctx.logger.info({ customerId: this.customerId, count: ids.length, through }, 'queue purged');
     return ids;
   }
@@ -354,17 +324,11 @@ export class CustomerActor {
   }
 
   private async skip(ids: readonly number[], reason: 'unsubscribed' | 'unreadable'): Promise<void> {
-    const skipped = this.window.messages.filter((message) => ids.includes(message.id));
-    const detail = skipped
-      .map((m) => (m.kind === 'unreadable' ? `${m.id}: ${m.reason}` : null))
-      .filter(Boolean);
-    const data =
-      detail.length > 0 ? { ids, reason, detail: detail.join('; ').slice(0, 1000) } : { ids, reason };
-    await this.advance(
-      [{ type: 'MessagesSkipped', at: this.ctx.clock.now(), data }],
-      ids.length,
-      Math.max(...ids),
+    const unreadable = this.window.messages.flatMap((m) =>
+      m.kind === 'unreadable' && ids.includes(m.id) ? [m] : [],
     );
+    const event = messagesSkipped(ids, reason, unreadable, this.ctx.clock.now());
+    await this.advance([event], ids.length, Math.max(...ids));
     this.ctx.logger.info({ customerId: this.customerId, ids, reason }, 'messages skipped');
   }
 
@@ -389,15 +353,9 @@ export class CustomerActor {
       throw new NotOwnerError(this.customerId);
     }
     const now = this.ctx.clock.now();
+    const batch = { firstId: first.id, lastId: last.id, count: messages.length, attempt };
     const span = this.ctx.tracing?.startAttempt(
-      {
-        customerId: this.customerId,
-        firstId: first.id,
-        lastId: last.id,
-        count: messages.length,
-        attempt,
-        batching: endpoint.batching,
-      },
+      { customerId: this.customerId, ...batch, batching: endpoint.batching },
       messages.map((message) => message.trace),
     );
     const result = await this.send(
@@ -420,50 +378,33 @@ export class CustomerActor {
       this.window.markUnreadable(result.unencodable.webhookId, result.unencodable.reason);
       return;
     }
-    const at = this.ctx.clock.now();
-    this.ctx.observer?.attempted({
-      ok: result.ok,
-      batching: endpoint.batching,
-      count: messages.length,
-      durationMs: result.durationMs,
-    });
-    const range = {
-      firstId: first.id,
-      lastId: last.id,
-      count: messages.length,
-      durationMs: result.durationMs,
-    };
+    const event = attemptOutcome({ ...batch, event: first.event }, result, this.ctx.clock.now());
+    const { ok, durationMs, statusCode } = result;
+    this.ctx.observer?.attempted({ ok, batching: endpoint.batching, count: messages.length, durationMs });
     const log = {
       customerId: this.customerId,
       webhookId: first.id,
       lastWebhookId: last.id,
       attempt,
-      statusCode: result.statusCode,
+      statusCode,
     };
-    if (result.ok) {
-      const data = { ...range, statusCode: result.statusCode ?? 200 };
-      await this.advance([{ type: 'DeliverySucceeded', at, data }], messages.length, last.id, span);
+    if (event.type === 'DeliverySucceeded') {
+      await this.advance([event], messages.length, last.id, span);
       this.ctx.logger.debug(log, 'delivered');
-      return;
+    } else {
+      await this.record([event], { attempt: span });
+      this.ctx.logger.info({ ...log, error: event.data.error }, 'delivery failed');
     }
-    const error = result.error ?? 'failed';
-    const data = { ...range, attempt, event: first.event, statusCode: result.statusCode, error };
-    await this.record([{ type: 'DeliveryFailed', at, data }], { attempt: span });
-    this.ctx.logger.info({ ...log, error }, 'delivery failed');
   }
 
-  /** Sends the request and ends the attempt's span with its outcome. */
   private async send(request: DeliveryRequest, span: AttemptSpan | undefined): Promise<DeliveryResult> {
-    if (span === undefined) {
-      return this.ctx.sender.send(request);
-    }
     try {
       const result = await this.ctx.sender.send(request);
-      span.end(result);
+      span?.end(result);
       return result;
     } catch (error) {
       // A bug, not a delivery failure (those are values): the step fails and is retried.
-      span.end({ ok: false, statusCode: null, durationMs: 0, error: 'the sender threw' });
+      span?.end({ ok: false, statusCode: null, durationMs: 0, error: 'the sender threw' });
       throw error;
     }
   }
@@ -505,9 +446,8 @@ export class CustomerActor {
   }
 
   /**
-   * Rotates the endpoint's secret: `secret` becomes the current one, and the current one signs
-   * after it until `overlapMs` from now. Only the newest two are kept: a rotation during an overlap
-   * drops the oldest. Throws NoEndpointError when the customer has no endpoint.
+   * Rotates the endpoint's secret (domain rotateTo), the current one read in the append chain's
+   * turn. Throws NoEndpointError when the customer has no endpoint.
    */
   async rotateSecret(secret: string, overlapMs: number): Promise<SecretRotated['data']> {
     await this.ensureLoaded();
@@ -517,15 +457,8 @@ export class CustomerActor {
     }
     return this.appendPlanned(async () => {
       const { current } = await this.loadSecrets();
-      const at = this.ctx.clock.now();
-      const data = {
-        secretLast4: secretLast4(secret),
-        previousSecretLast4: secretLast4(current),
-        previousSecretExpiresAt: at + overlapMs,
-      };
-      const previous = { secret: current, expiresAt: data.previousSecretExpiresAt };
-      const event: SecretRotated = { type: 'SecretRotated', at, data };
-      return { events: [event], secrets: { current: secret, previous }, result: data };
+      const { event, secrets } = rotateTo(secret, current, this.ctx.clock.now(), overlapMs);
+      return { events: [event], secrets, result: event.data };
     });
   }
 

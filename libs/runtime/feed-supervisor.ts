@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import type { DeliverySwitch } from './delivery-switch.js';
-import type { Feed, FeedSource, RuntimeLogger, WindowMessage } from './ports.js';
+import type { QueuedMessage } from '../domain/index.js';
+import type { Feed, FeedSource, RuntimeLogger } from './ports.js';
 
 /**
  * Keeps one feed of new queue messages running while the host delivers: a feed that fails is
@@ -16,7 +17,7 @@ export class FeedSupervisor {
     private readonly clock: Clock,
     private readonly logger: RuntimeLogger,
     private readonly retryMs: number,
-    private readonly onMessage: (message: WindowMessage) => void,
+    private readonly onMessage: (message: QueuedMessage) => void,
     private readonly onRestarted: () => void,
   ) {}
 

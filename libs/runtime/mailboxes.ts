@@ -47,7 +47,6 @@ export class Mailboxes {
     return box;
   }
 
-  /** The mailbox when the customer is in memory. */
   find(customerId: string): Mailbox | undefined {
     return this.boxes.get(customerId);
   }
@@ -66,14 +65,12 @@ export class Mailboxes {
     return this.boxes.entries();
   }
 
-  /** How many mailboxes match. */
   count(matches: (box: Mailbox) => boolean): number {
     let n = 0;
     this.boxes.forEach((box) => (n += matches(box) ? 1 : 0));
     return n;
   }
 
-  /** The step loops running now. */
   running(): Promise<void>[] {
     return [...this.boxes.values()].flatMap((box) => (box.running === null ? [] : [box.running]));
   }

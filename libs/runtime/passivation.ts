@@ -13,11 +13,9 @@ export class Passivation {
     private readonly mailboxes: Mailboxes,
     private readonly ctx: ActorContext,
     private readonly idleAfterMs: number,
-    /** Told when the last actor has left memory (the process may give memory back then). */
     private readonly onIdle?: () => void,
   ) {}
 
-  /** Sweeps every few seconds until stop(). */
   start(): void {
     const every = Math.max(100, Math.min(this.idleAfterMs, 5_000));
     this.sweeper = this.ctx.clock.setTimer(() => {
@@ -36,7 +34,6 @@ export class Passivation {
     return ms >= this.idleAfterMs;
   }
 
-  /** Every actor idle past idleAfterMs leaves memory. */
   sweep(): void {
     const idleSince = this.ctx.clock.now() - this.idleAfterMs;
     for (const [customerId, box] of this.mailboxes.entries()) {

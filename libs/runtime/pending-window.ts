@@ -1,5 +1,4 @@
-import type { PendingMessage } from '../domain/index.js';
-import type { WindowMessage } from './ports.js';
+import type { PendingMessage, QueuedMessage } from '../domain/index.js';
 
 /**
  * The oldest pending messages of one customer, held in memory so that most deliveries need no
@@ -11,7 +10,7 @@ import type { WindowMessage } from './ports.js';
  * the stream holds behind it (`behind`), known from the last read or count and kept up by the feed.
  */
 export class PendingWindow {
-  private items: WindowMessage[] = [];
+  private items: QueuedMessage[] = [];
   private complete = false;
   /**
    * Not reading until the first beginRead(): what the feed offers before it is dropped, since the
@@ -19,7 +18,7 @@ export class PendingWindow {
    * activate holds no message bodies.
    */
   private reading = false;
-  private arrivedDuringRead: WindowMessage[] = [];
+  private arrivedDuringRead: QueuedMessage[] = [];
   /** Highest id ever held: the feed may replay older messages after a read, which must not return. */
   private highest = 0;
   /** The customer's messages in the stream after the held ones; null while nothing is known. */
@@ -31,7 +30,7 @@ export class PendingWindow {
 
   constructor(private readonly capacity: number) {}
 
-  get messages(): readonly WindowMessage[] {
+  get messages(): readonly QueuedMessage[] {
     return this.items;
   }
 
@@ -73,7 +72,7 @@ export class PendingWindow {
   }
 
   /** A new message from the feed. Returns whether the window took it. */
-  offer(message: WindowMessage): boolean {
+  offer(message: QueuedMessage): boolean {
     if (this.reading) {
       this.arrivedDuringRead.push(message);
       return true;
@@ -109,7 +108,7 @@ export class PendingWindow {
    * the read reached the end, so the feed takes over). Messages that arrived during the read are
    * kept when it reached the end; otherwise `remaining` counts them (or the next read does).
    */
-  endRead(read: readonly WindowMessage[], remaining: number): void {
+  endRead(read: readonly QueuedMessage[], remaining: number): void {
     this.reading = false;
     for (const message of read) {
       if (message.id > this.highest) {
@@ -175,13 +174,13 @@ export class PendingWindow {
     }
   }
 
-  private push(message: WindowMessage): void {
+  private push(message: QueuedMessage): void {
     this.items.push(message);
     this.highest = message.id;
     this.pendingView = null;
   }
 }
 
-function toPending(message: WindowMessage): PendingMessage {
+function toPending(message: QueuedMessage): PendingMessage {
   return { id: message.id, event: message.kind === 'message' ? message.event : null };
 }

@@ -1,7 +1,7 @@
 import { PendingWindow } from './pending-window.js';
-import type { WindowMessage } from './ports.js';
+import type { QueuedMessage } from '../domain/index.js';
 
-const msg = (id: number): WindowMessage => ({
+const msg = (id: number): QueuedMessage => ({
   kind: 'message',
   id,
   customerId: 'c',

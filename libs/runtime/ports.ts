@@ -8,32 +8,10 @@ import type {
   CustomerQueueState,
   EndpointSecrets,
   Fence,
-  MessageTrace,
+  Projection,
+  QueuedMessage,
   QueueState,
 } from '../domain/index.js';
-
-/** A message read from a customer's queue; unreadable bodies are kept so they can be skipped. */
-export type WindowMessage =
-  | {
-      readonly kind: 'message';
-      readonly id: number;
-      readonly customerId: string;
-      readonly acceptedAt: number;
-      readonly event: string;
-      readonly data: Record<string, unknown>;
-      /** Size of the stored body, when known (window memory budget). */
-      readonly bytes?: number;
-      /** The W3C trace context it was published with, if any. */
-      readonly trace?: MessageTrace;
-    }
-  | {
-      readonly kind: 'unreadable';
-      readonly id: number;
-      readonly customerId: string;
-      readonly acceptedAt: number;
-      readonly reason: string;
-      readonly bytes?: number;
-    };
 
 export interface QueuePort {
   /**
@@ -44,11 +22,10 @@ export interface QueuePort {
     customerId: string,
     afterId: number,
     max: number,
-  ): Promise<{ messages: readonly WindowMessage[]; remaining: number }>;
+  ): Promise<{ messages: readonly QueuedMessage[]; remaining: number }>;
   pendingCount(customerId: string, afterId: number): Promise<number>;
   /** Everything <= throughId is delivered or skipped: the queue removes it in the background. */
   release(customerId: string, throughId: number): void;
-  /** Runs the pending removals now. */
   flush(customerId?: string): Promise<void>;
 }
 
@@ -64,20 +41,11 @@ export interface FeedSource {
   /** `accepts` passes over the messages of customers this process does not want, without decoding them. */
   feed(
     from: number | 'new',
-    onMessage: (message: WindowMessage) => void,
+    onMessage: (message: QueuedMessage) => void,
     accepts?: (customerId: string) => boolean,
   ): Promise<Feed>;
   /** The customers with messages in the stream (counts include delivered ones not yet removed). */
   stored(): Promise<{ customers: Map<string, number> }>;
-}
-
-export interface Projection {
-  state: CustomerQueueState;
-  pending: number;
-  queue: QueueState;
-  nextAttemptAt: number | null;
-  /** When the oldest pending message was accepted, if known (null: the store keeps its value). */
-  oldestPendingAt?: number | null;
 }
 
 export interface SnapshotPort {

@@ -37,18 +37,3 @@ export interface TracingPort {
     parent: AttemptSpan | undefined,
   ): AppendSpan;
 }
-
-/**
- * The trace context a request carries when no span is made: the first message's that has one,
- * unchanged (Hookpost is then not a participant of the trace, only a carrier).
- */
-export function carriedTrace(
-  messages: readonly { readonly trace?: MessageTrace }[],
-): MessageTrace | undefined {
-  for (const message of messages) {
-    if (message.trace !== undefined) {
-      return message.trace;
-    }
-  }
-  return undefined;
-}
