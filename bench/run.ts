@@ -24,6 +24,7 @@ import { measureH1, measureH2 } from './workloads/backlog.js';
 import { measureH3 } from './workloads/ingest.js';
 import { measureH4 } from './workloads/latency.js';
 import { measureL1, measureL2 } from './workloads/limits.js';
+import { measureH8 } from './workloads/instances.js';
 import { measureH5 } from './workloads/memory.js';
 import { measureH6 } from './workloads/recovery.js';
 import { measureH7 } from './workloads/replay.js';
@@ -40,6 +41,7 @@ const WORKLOADS: Array<[string, (ctx: BenchContext) => Promise<Figure[]>]> = [
   ['H5', measureH5],
   ['H6', measureH6],
   ['H7', measureH7],
+  ['H8', measureH8],
   ['H9', measureH9],
 ];
 
