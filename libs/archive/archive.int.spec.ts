@@ -104,6 +104,9 @@ describe.each(backends)('archive on %s', (_name, createBackend) => {
     // Every character JSON escapes specially, one it leaves as is, and text beyond the BMP.
     const error = 'say "hi" \\ back\nslash\t\u0001\u001f\u007f é \u2028 😀';
     const failure = failed(1, 1, 1, T0 + MINUTE);
+    if (failure.type !== 'DeliveryFailed') {
+      throw new Error('failed() makes a DeliveryFailed');
+    }
     await record('acme', [configured({}, T0), { ...failure, data: { ...failure.data, error } }]);
     await record('globex', [configured({}, T0 + 2 * MINUTE)]);
     const text = await store.archiveLines(0, 2, 10);
