@@ -15,6 +15,7 @@ import {
   type ArchiveOptions,
   type ArchiveStep,
 } from './index.js';
+import { decodeLine, encodeLine } from './archive-line.js';
 
 const freeLock = { tryAcquire: () => Promise.resolve({ release: () => Promise.resolve() }) };
 const MINUTE = 60_000;
@@ -97,6 +98,26 @@ describe.each(backends)('archive on %s', (_name, createBackend) => {
     const log = archivedLog(archive, store, progress.throughPosition);
     expect(await asOfText(log, T0 + 4 * MINUTE)).toBe(before);
     expect((await archive.readStream('acme', 1, 3, 10)).map((row) => row.version)).toEqual([2, 3]);
+  });
+
+  test('the lines the database builds are the bytes encodeLine makes of the stored rows (SQLite builds none)', async () => {
+    // Every character JSON escapes specially, one it leaves as is, and text beyond the BMP.
+    const error = 'say "hi" \\ back\nslash\t\u0001\u001f\u007f é \u2028 😀';
+    const failure = failed(1, 1, 1, T0 + MINUTE);
+    if (failure.type !== 'DeliveryFailed') {
+      throw new Error('failed() makes a DeliveryFailed');
+    }
+    await record('acme', [configured({}, T0), { ...failure, data: { ...failure.data, error } }]);
+    await record('globex', [configured({}, T0 + 2 * MINUTE)]);
+    const text = await store.archiveLines(0, 2, 10);
+    if (backend.name === 'sqlite') {
+      expect(text).toBeNull();
+      return;
+    }
+    const stored = await store.readLog(0, 2);
+    expect(text).toBe(stored.map(encodeLine).join('\n'));
+    expect(text?.split('\n').map(decodeLine)).toEqual(stored);
+    expect(await store.archiveLines(3, 10, 10)).toBe('');
   });
 
   test('a changed byte in a file is named by the archive check', async () => {

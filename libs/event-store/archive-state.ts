@@ -79,6 +79,31 @@ export class ArchiveState {
     return first === null || first === undefined ? null : Number(first);
   }
 
+  /**
+   * The archive lines (libs/archive/archive-line.ts: `[position,customerId,version,type,schemaVersion,at,data]`)
+   * of up to `limit` events in (afterPosition, throughPosition], joined by newlines, as ONE value
+   * built by PostgreSQL; null on SQLite (the archiver encodes rows itself there). Read as rows,
+   * pg's parsing of 7 columns a row and the encoding after it were a third of H9's CPU; one text
+   * value is a single copy. `to_json` escapes a string exactly as JSON.stringify does, so the
+   * lines are the same bytes either way; a line never holds a newline (JSON escapes it).
+   */
+  async lines(afterPosition: number, throughPosition: number, limit: number): Promise<string | null> {
+    if (this.dataSource.options.type !== 'postgres') {
+      return null;
+    }
+    const rows = await this.lock.run(() =>
+      this.dataSource.query<Array<{ text: string | null }>>(
+        `SELECT string_agg("line", E'\\n' ORDER BY "position") AS "text" FROM (
+           SELECT "position", '[' || "position" || ',' || to_json("customer_id") || ',' || "version" || ','
+             || to_json("type") || ',' || "schema_version" || ',' || "recorded_at" || ',' || to_json("data") || ']' AS "line"
+           FROM "events" WHERE "position" > $1 AND "position" <= $2 ORDER BY "position" LIMIT $3
+         ) AS "page"`,
+        [afterPosition, throughPosition, limit],
+      ),
+    );
+    return rows[0]?.text ?? '';
+  }
+
   /** Events stored in the database (a metric: what archiving keeps bounded). */
   async countEvents(): Promise<number> {
     const rows = await this.lock.run(() =>

@@ -169,6 +169,14 @@ export class EventStore {
     return this.archive.firstPositionFrom(at, afterPosition);
   }
 
+  /**
+   * The archive lines of up to `limit` events in (afterPosition, throughPosition], in position
+   * order, joined by newlines ('' when none), built by the database; null where it does not (SQLite).
+   */
+  archiveLines(afterPosition: number, throughPosition: number, limit: number): Promise<string | null> {
+    return this.archive.lines(afterPosition, throughPosition, limit);
+  }
+
   /** Deletes archived events and writes their checkpoints in one transaction. */
   commitArchiveChunk(chunk: ArchiveChunk): Promise<void> {
     return this.archive.commit(chunk);
