@@ -132,22 +132,25 @@ export class HookpostCore {
       listSnapshots: (filter) => store.listSnapshots(filter),
       oldestPending: (customerId, afterId) => queue.oldestPending(customerId, afterId),
     });
-    const metrics: Metrics = new Metrics({
-      activeActors: () => host?.activeCount ?? 0,
-      waitingActors: () => host?.waitingCount ?? 0,
-      failingActors: () => host?.failingCount ?? 0,
-      customersByQueue: async () => (await store.summary()).customers,
-      pendingMessages: async () => (await store.summary()).pending,
-      eventFeedLag: async () =>
-        relay?.running === true ? Math.max(0, (await store.lastPosition()) - relay.publishedThrough) : null,
-      archivedEvents: async () => (await store.archiveProgress()).events,
-      archiveFiles: async () => (await ArchiveReader.open(config.archiveDir))?.manifest.files.length ?? 0,
-      storedEvents: () => store.countEvents(),
-      backlog: () => backlog.figures(),
-      ready: async () => !nats.connection.isClosed() && (await answersWithin(store.ping(), READY_PING_MS)),
-      delivering: () => core?.owner?.delivering ?? false,
-      ownedPartitions: () => ownership?.owned().length ?? null,
-    });
+    const metrics: Metrics = new Metrics(
+      {
+        activeActors: () => host?.activeCount ?? 0,
+        waitingActors: () => host?.waitingCount ?? 0,
+        failingActors: () => host?.failingCount ?? 0,
+        customersByQueue: async () => (await store.summary()).customers,
+        pendingMessages: async () => (await store.summary()).pending,
+        eventFeedLag: async () =>
+          relay?.running === true ? Math.max(0, (await store.lastPosition()) - relay.publishedThrough) : null,
+        archivedEvents: async () => (await store.archiveProgress()).events,
+        archiveFiles: async () => (await ArchiveReader.open(config.archiveDir))?.manifest.files.length ?? 0,
+        storedEvents: () => store.countEvents(),
+        backlog: () => backlog.figures(),
+        ready: async () => !nats.connection.isClosed() && (await answersWithin(store.ping(), READY_PING_MS)),
+        delivering: () => core?.owner?.delivering ?? false,
+        ownedPartitions: () => ownership?.owned().length ?? null,
+      },
+      config.instanceId,
+    );
     host = new ActorHost(
       {
         settings: config.delivery,
