@@ -16,6 +16,7 @@ interface ClusterReply {
   partitions: number;
   leaseMs: number;
   instances: Array<{ instanceId: string; partitions: number[]; renewedAt: string }>;
+  relay: { instanceId: string; renewedAt: string } | null;
 }
 
 /** Polls until `check` holds. */
@@ -85,8 +86,12 @@ describe('several Hookpost processes share the customers (active-active, Postgre
     expect(view.instances.flatMap((i) => i.partitions).sort((a, b) => a - b)).toEqual(
       Array.from({ length: PARTITIONS }, (_, i) => i),
     );
+    // The first instance took the relay lease; the others stand by for it.
+    expect(view.relay).toEqual({ instanceId: 'one', renewedAt: expect.any(String) });
+    expect(Date.now() - Date.parse(view.relay!.renewedAt)).toBeLessThan(2 * LEASE_MS);
     const overNats = await h.client.request(`${shared.HOOKPOST_NAMESPACE}.cluster`, '{}', { timeout: 5_000 });
     expect(overNats.json<ClusterReply>().instances).toHaveLength(3);
+    expect(overNats.json<ClusterReply>().relay).toMatchObject({ instanceId: 'one' });
   });
 
   test('commands taken by any instance act at the owner; every message goes once, in order, one request at a time per customer, across a SIGTERM', async () => {
