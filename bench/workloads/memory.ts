@@ -16,7 +16,7 @@ const PER_CUSTOMER = 3;
 async function heapReport(world: World): Promise<string> {
   const text = await fetch(`${world.hookpost.url}/metrics`).then((res) => res.text());
   const mib = (name: string) => {
-    const value = Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    const value = Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
     return `${(value / 2 ** 20).toFixed(0)}`;
   };
   const fds = readdirSync(`/proc/${world.hookpost.pid()}/fd`).length;
@@ -25,7 +25,7 @@ async function heapReport(world: World): Promise<string> {
 
 async function activeActors(world: World): Promise<number> {
   const text = await fetch(`${world.hookpost.url}/metrics`).then((res) => res.text());
-  return Number(/hookpost_actors\{kind="active"\} (\d+)/.exec(text)?.[1] ?? NaN);
+  return Number(/hookpost_actors\{kind="active"[^}]*\} (\d+)/.exec(text)?.[1] ?? NaN);
 }
 
 /** Presses Retry for each customer over NATS, 200 requests in flight. */

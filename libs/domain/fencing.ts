@@ -32,3 +32,24 @@ export class NotOwnerError extends Error {
     super(`this instance does not own customer ${customerId} now`);
   }
 }
+
+/**
+ * The relay lease a checkpoint write is made under (libs/ownership/relay-lease.ts): the namespace
+ * and the epoch this instance took the lease at. The log refuses the write once the epoch moved on.
+ */
+export interface RelayFence {
+  readonly namespace: string;
+  readonly epoch: number;
+}
+
+/** A relay checkpoint carried an epoch the relay lease has moved on from: nothing was written. */
+export class StaleRelayEpochError extends Error {
+  override readonly name = 'StaleRelayEpochError';
+
+  constructor(readonly fence: RelayFence) {
+    super(
+      `the relay lease of ${fence.namespace} moved on from epoch ${fence.epoch}: ` +
+        'another instance runs the outbound feed now',
+    );
+  }
+}

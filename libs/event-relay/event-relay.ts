@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { eventSchemaVersions } from '../domain/index.js';
+import { eventSchemaVersions, StaleRelayEpochError, type RelayFence } from '../domain/index.js';
 import type { RawStoredEvent } from '../event-store/index.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import {
@@ -20,7 +20,19 @@ export interface RelaySource {
   /** The position of the newest committed event (0 for an empty log). */
   lastPosition(): Promise<number>;
   readCheckpoint(name: string): Promise<number>;
-  writeCheckpoint(name: string, position: number): Promise<void>;
+  /** Under `fence`: refused with StaleRelayEpochError, nothing written, once the lease moved on. */
+  writeCheckpoint(name: string, position: number, fence?: RelayFence): Promise<void>;
+}
+
+/**
+ * The relay's own lease (libs/ownership/relay-lease.ts), where several instances share the log: it
+ * publishes only while `mayPublish`, and each checkpoint carries the lease's fence.
+ */
+export interface RelayLeaseGuard {
+  /** True while this instance holds the relay lease and it is valid by its own monotonic clock. */
+  mayPublish(): boolean;
+  /** The lease's fence; null when this instance does not hold it. */
+  fence(): RelayFence | null;
 }
 
 /** The few log calls the relay makes (pino's shape). */
@@ -48,6 +60,8 @@ export interface RelayOptions {
   readonly onPublished?: (count: number) => void;
   /** Times the polls, the retry pauses, the checkpoint spacing and the drain at stop (default: the system clock). */
   readonly clock?: Clock;
+  /** The relay lease (PostgreSQL log); without one (SQLite) a lock file keeps the relay to one process. */
+  readonly lease?: RelayLeaseGuard;
 }
 
 const encoder = new TextEncoder();
@@ -195,12 +209,28 @@ export class EventRelay {
     let retryMs = baseRetryMs;
     while (!this.stopping || this.clock.now() < this.stopBy) {
       this.nudged = false;
+      if (this.options.lease?.mayPublish() === false) {
+        // Lost or run out by this process's own clock: another instance may be publishing already.
+        this.options.logger.warn(
+          { after: this.position },
+          'event relay: the relay lease is not held; stopped',
+        );
+        return;
+      }
       let published: number;
       try {
         published = await this.publishBatch(batchSize);
         await this.saveCheckpoint(false);
         retryMs = baseRetryMs;
       } catch (error) {
+        if (error instanceof StaleRelayEpochError) {
+          // Taken while this one was paused or cut off: what it published since is a repeat.
+          this.options.logger.warn(
+            { after: this.position, err: error.message },
+            'event relay: the relay lease was taken by another instance; stopped',
+          );
+          return;
+        }
         if (this.stopping) {
           return;
         }
@@ -314,7 +344,12 @@ export class EventRelay {
       return;
     }
     const position = this.position;
-    await this.source.writeCheckpoint(this.checkpointName, position);
+    const lease = this.options.lease;
+    const fence = lease?.fence() ?? null;
+    if (lease !== undefined && fence === null) {
+      return; // released already: the cursor is the next holder's
+    }
+    await this.source.writeCheckpoint(this.checkpointName, position, fence ?? undefined);
     this.checkpointed = position;
     this.lastCheckpointAt = this.clock.now();
   }

@@ -1,5 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
-import type { CustomerQueueEvent, EndpointSecrets, Fence, QueueState } from '../domain/index.js';
+import type { CustomerQueueEvent, EndpointSecrets, Fence, QueueState, RelayFence } from '../domain/index.js';
 import { checkAppend, refuseLeakedSecret } from './append-checks.js';
 import { ArchiveState } from './archive-state.js';
 import type { AppendRequest } from './append-plan.js';
@@ -87,7 +87,7 @@ export class EventStore {
       new EventReader(dataSource, lock),
       new SnapshotRepository(dataSource, lock),
       dataSource.getRepository(CustomerSecretRow),
-      new RelayState(dataSource, lock),
+      new RelayState(dataSource, dialect, lock),
       new ArchiveState(dataSource, dialect, lock),
       options.databaseUrl === undefined ? null : new OwnConnectionPing(options.databaseUrl),
     );
@@ -150,8 +150,12 @@ export class EventStore {
     return this.relayState.checkpoint(name);
   }
 
-  writeCheckpoint(name: string, position: number): Promise<void> {
-    return this.relayState.saveCheckpoint(name, position);
+  /**
+   * Records the named relay's position; under `fence` (the relay lease) only while the lease is still
+   * at that epoch, checked in the same transaction (else StaleRelayEpochError, nothing written).
+   */
+  writeCheckpoint(name: string, position: number, fence?: RelayFence): Promise<void> {
+    return this.relayState.saveCheckpoint(name, position, fence);
   }
 
   /** How far the log has been archived (libs/archive). */

@@ -19,4 +19,4 @@ export type {
 export { EncryptionKeyMismatchError } from './key-check.js';
 export { SecretInRecordsError } from './secret-in-records.error.js';
 export { VersionConflictError } from './version-conflict.error.js';
-export { StaleEpochError, type Fence } from '../domain/index.js';
+export { StaleEpochError, StaleRelayEpochError, type Fence, type RelayFence } from '../domain/index.js';

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
+import { StaleRelayEpochError, type RelayFence } from '../domain/index.js';
 import { EventLogMetaRow, RelayCheckpointRow } from './entities/relay-state.entity.js';
 import type { WorkLock } from './serial-lock.js';
+import type { SqlDialect } from './sql-dialect.js';
 
 const LOG_ID_KEY = 'log-id';
 
@@ -13,6 +15,7 @@ export class RelayState {
 
   constructor(
     dataSource: DataSource,
+    private readonly dialect: SqlDialect,
     private readonly lock: WorkLock,
   ) {
     this.meta = dataSource.getRepository(EventLogMetaRow);
@@ -43,9 +46,29 @@ export class RelayState {
     return row?.position ?? 0;
   }
 
-  async saveCheckpoint(name: string, position: number): Promise<void> {
+  /**
+   * Records the position. With a `fence` (the relay lease, PostgreSQL) the lease row's epoch is read
+   * key-share locked in the same transaction and the write is refused with StaleRelayEpochError
+   * when it moved on: a relay that lost its lease (paused, cut off) never moves the cursor, and a
+   * taker's `FOR UPDATE` cannot bump the epoch between the check and the commit.
+   */
+  async saveCheckpoint(name: string, position: number, fence?: RelayFence): Promise<void> {
+    const row = { name, position, updatedAt: Date.now() };
+    if (fence === undefined) {
+      await this.lock.run(() => this.checkpoints.upsert(row, { conflictPaths: ['name'] }));
+      return;
+    }
     await this.lock.run(() =>
-      this.checkpoints.upsert({ name, position, updatedAt: Date.now() }, { conflictPaths: ['name'] }),
+      this.dialect.writeTransaction(async (manager) => {
+        const [lease] = await manager.query<Array<{ epoch: string }>>(
+          `SELECT "epoch" FROM "relay_leases" WHERE "namespace" = ${this.dialect.list(1)}${this.dialect.shareRows}`,
+          [fence.namespace],
+        );
+        if (lease === undefined || Number(lease.epoch) !== fence.epoch) {
+          throw new StaleRelayEpochError(fence);
+        }
+        await manager.getRepository(RelayCheckpointRow).upsert(row, { conflictPaths: ['name'] });
+      }),
     );
   }
 }

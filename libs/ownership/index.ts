@@ -13,3 +13,5 @@ export {
   type OwnershipOptions,
 } from './ownership.js';
 export { fnv1a32, partitionOf } from './partition.js';
+export { RelayLease, type HeldRelayLease, type RelayLeaseOptions } from './relay-lease.js';
+export type { RelayHolder } from './relay-lease-table.js';

@@ -14,6 +14,20 @@ export interface InstanceLeases {
   readonly renewedAt: number;
 }
 
+/** A small pool of its own for lease writes: a burst of appends queued on the log's pool never delays a renewal. */
+export function leasePool(databaseUrl: string, max: number, applicationName: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    connectionTimeoutMillis: 5_000,
+    query_timeout: 5_000,
+    keepAlive: true,
+    application_name: applicationName,
+  });
+  pool.on('error', () => undefined); // an idle connection that dies is replaced on next use
+  return pool;
+}
+
 /**
  * The lease rows of one namespace in PostgreSQL (tables from the event store's migration
  * 1765300000000). Times are the instances' clocks (epoch ms): a lease has run out for a taker when
@@ -29,15 +43,7 @@ export class LeaseTable {
     private readonly namespace: string,
     private readonly instanceId: string,
   ) {
-    this.pool = new pg.Pool({
-      connectionString: databaseUrl,
-      max: 2,
-      connectionTimeoutMillis: 5_000,
-      query_timeout: 5_000,
-      keepAlive: true,
-      application_name: 'hookpost-leases',
-    });
-    this.pool.on('error', () => undefined); // an idle connection that dies is replaced on next use
+    this.pool = leasePool(databaseUrl, 2, 'hookpost-leases');
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Fence } from '../domain/index.js';
 import type { Clock } from '../runtime/clock.js';
 import { targetCount } from './balance.js';
 import { LeaseTable, type HeldLease, type InstanceLeases } from './lease-table.js';
+import { RENEWALS_PER_LEASE, validUntil } from './lease-timing.js';
 import { partitionOf } from './partition.js';
 
 /** What the delivering side does when partitions come and go (the actor host, wired in src/core). */
@@ -46,15 +47,6 @@ export interface ClusterView {
   readonly leaseMs: number;
   readonly instances: InstanceLeases[];
 }
-
-/** Renewals per lease: a renewal that fails twice in a row still leaves time before the lease ends. */
-const RENEWALS_PER_LEASE = 3;
-/**
- * Part of the lease the holder gives up early: it stops starting requests this long before the
- * lease runs out by its own clock, which covers clock drift between instances and the time the
- * renewal took to be written.
- */
-const SAFETY_FRACTION = 0.2;
 
 /**
  * Which customers this instance owns: the partitions whose leases it holds in PostgreSQL, renewed
@@ -180,7 +172,7 @@ export class PartitionOwnership {
     try {
       await this.table.heartbeat(now, now + leaseMs);
       const renewed = await this.table.renew(this.leases(this.owned()), now, now + leaseMs);
-      this.validUntil = started + leaseMs * (1 - SAFETY_FRACTION);
+      this.validUntil = validUntil(started, leaseMs);
       observer?.renewed('ok');
       const taken = this.owned().filter((partition) => !renewed.has(partition));
       if (taken.length > 0) {

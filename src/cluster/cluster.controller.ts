@@ -1,11 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { HookpostCore } from '../core/hookpost-core.js';
-import type { ClusterView } from '../../libs/ownership/index.js';
+import { HookpostCore, type HookpostClusterView } from '../core/hookpost-core.js';
 
-/** The instance as JSON: `renewedAt` as an ISO time. */
-export type ClusterReply = Omit<ClusterView, 'instances'> & {
+/** The view as JSON: each `renewedAt` as an ISO time. */
+export type ClusterReply = Omit<HookpostClusterView, 'instances' | 'relay'> & {
   instances: Array<{ instanceId: string; partitions: number[]; renewedAt: string }>;
+  relay: { instanceId: string; renewedAt: string } | null;
 };
 
 /** `GET /v1/cluster` and NATS `<ns>.cluster` answer this. */
@@ -17,6 +17,10 @@ export async function clusterReply(core: HookpostCore): Promise<ClusterReply> {
       ...instance,
       renewedAt: new Date(instance.renewedAt).toISOString(),
     })),
+    relay:
+      view.relay === null
+        ? null
+        : { instanceId: view.relay.instanceId, renewedAt: new Date(view.relay.renewedAt).toISOString() },
   };
 }
 

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { configured, succeeded } from '../../libs/domain/spec-support.js';
 import type { CustomerQueueEvent } from '../../libs/domain/index.js';
 import { EventStore } from '../../libs/event-store/index.js';
+import { RelayLease } from '../../libs/ownership/index.js';
+import { systemClock } from '../../libs/runtime/index.js';
 import { recordEach } from '../../libs/event-store/store-spec-support.js';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
 import { until } from '../../test/support/until.js';
 import { loadConfig, type AppConfig } from '../config/app-config.js';
 import { retentionSchedule } from './archive-schedule.js';
-import { deliveryLockFor } from './delivery-lock.js';
 import { DeliveryOwner } from './delivery-owner.js';
 
 const HOUR = 3_600_000;
@@ -21,7 +22,8 @@ const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
 
 /**
  * One service instance as HookpostCore wires the retention setting: its own store and clock, the
- * schedule started and stopped with delivery, which runs only while it holds the delivery lock.
+ * schedule started and stopped with the relay, which runs only while it holds the relay lease (on
+ * the real clock here: the schedule's ManualClock jumps a day at a time).
  */
 function instance(config: AppConfig, name: string) {
   const clock = new ManualClock(NOW);
@@ -37,6 +39,7 @@ function instance(config: AppConfig, name: string) {
     error: (obj: object, msg?: string) => warnings.push(`${msg}: ${JSON.stringify(obj)}`),
   };
   let store: EventStore | null = null;
+  let lease: RelayLease | null = null;
   let owner: DeliveryOwner | null = null;
   return {
     name,
@@ -49,8 +52,17 @@ function instance(config: AppConfig, name: string) {
     async start() {
       store = await EventStore.open({ databaseUrl: config.databaseUrl!, encryptionKey: Buffer.alloc(32, 1) });
       const schedule = retentionSchedule(store, config, clock, logger)!;
+      lease = await RelayLease.open({
+        databaseUrl: config.databaseUrl!,
+        namespace: config.namespace,
+        instanceId: name,
+        leaseMs: config.leaseMs,
+        clock: systemClock,
+        monotonic: () => performance.now(),
+        logger,
+      });
       owner = new DeliveryOwner(
-        deliveryLockFor(config),
+        lease,
         { start: () => Promise.resolve(schedule.start()), pause: () => schedule.stop() },
         logger,
         20, // retry the lock quickly: the takeover below waits for it in real time
@@ -60,7 +72,9 @@ function instance(config: AppConfig, name: string) {
     async stop() {
       await owner?.stop();
       await owner?.release();
+      await lease?.close();
       await store?.close();
+      lease = null;
       owner = null;
       store = null;
     },
@@ -102,7 +116,7 @@ describe('HOOKPOST_ARCHIVE_AFTER with two instances on one PostgreSQL database',
 
   const archivedEvents = async () => (await store.archiveProgress()).events;
 
-  test('only the instance holding the delivery lock archives: a minute after it starts, then daily; the other takes over', async () => {
+  test('only the instance holding the relay lease archives: a minute after it starts, then daily; the other takes over', async () => {
     // 3 events older than a day, 2 from 12 hours ago, 1 from one hour before the second daily run.
     await record('acme', [configured({}, NOW - 3 * DAY), succeeded(1, 1, NOW - 3 * DAY + MINUTE)]);
     await record('globex', [configured({}, NOW - 2 * DAY)]);
@@ -137,9 +151,9 @@ describe('HOOKPOST_ARCHIVE_AFTER with two instances on one PostgreSQL database',
     expect(second.archived).toEqual([]);
     expect(second.clock.armed).toBe(0);
 
-    // The first instance goes away: the second takes the lock and the schedule with it.
+    // The first instance goes away: the second takes the lease and the schedule with it.
     await first.stop();
-    await until(() => second.delivering, 'the second instance to take the delivery lock');
+    await until(() => second.delivering, 'the second instance to take the relay lease');
     expect(second.clock.armed).toBe(1);
     second.clock.advance(MINUTE);
     await until(() => second.archived.length === 1, "the second instance's first run");

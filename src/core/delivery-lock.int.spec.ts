@@ -8,14 +8,16 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/postgr
 import { startPrivatePostgres, type PrivatePostgres } from '../../test/support/private-postgres.js';
 import {
   archiveLockFor,
-  deliveryLockFor,
+  PostgresAdvisoryLock,
   SqliteFileLock,
   type DeliveryLock,
   type HeldLock,
 } from './delivery-lock.js';
 
-const postgresLock = (databaseUrl: string, namespace: string) =>
-  deliveryLockFor({ databaseUrl, dataDir: '.', namespace });
+/** An advisory lock class of these tests only ("test"). */
+const TEST_LOCK_CLASS = 0x74657374;
+const postgresLock = (databaseUrl: string, key: string) =>
+  new PostgresAdvisoryLock(databaseUrl, TEST_LOCK_CLASS, key, 'hookpost-test-lock');
 
 let db: TestDatabase;
 let dir: string;
@@ -70,7 +72,7 @@ async function holderProcess(script: string) {
 }
 
 describe('PostgreSQL advisory lock', () => {
-  test('one holder per database and namespace; release hands it over', async () => {
+  test('one holder per database and key; release hands it over', async () => {
     const a = postgresLock(db.url, 'ns-one');
     const b = postgresLock(db.url, 'ns-one');
     const first = await take(a);
@@ -81,7 +83,7 @@ describe('PostgreSQL advisory lock', () => {
     expect(await take(b)).not.toBeNull();
   });
 
-  test('the archive lock is one per database and apart from the delivery lock', async () => {
+  test('the archive lock is one per database and apart from other advisory locks', async () => {
     const archive = archiveLockFor({ databaseUrl: db.url, dataDir: '.' });
     const first = await take(archive);
     expect(first).not.toBeNull();
@@ -96,7 +98,7 @@ describe('PostgreSQL advisory lock', () => {
       import pg from 'pg';
       const client = new pg.Client({ connectionString: ${JSON.stringify(db.url)} });
       await client.connect();
-      await client.query("SELECT pg_try_advisory_lock(${0x686f6f6b}, hashtext('ns-killed'))");
+      await client.query("SELECT pg_try_advisory_lock(${TEST_LOCK_CLASS}, hashtext('ns-killed'))");
       process.stdout.write('held');
       setInterval(() => undefined, 1000);`);
     const lock = postgresLock(db.url, 'ns-killed');

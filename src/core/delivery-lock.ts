@@ -9,18 +9,16 @@ export interface HeldLock {
 }
 
 /**
- * Which process delivers: one per database and namespace. A second process started against the same
- * NATS and database (by mistake, or as a warm standby) finds the lock taken and waits, so two
+ * Which process delivers with the SQLite log: one per data dir and namespace. A second process
+ * started on the same files (by mistake, or as a warm standby) finds the lock taken and waits, so two
  * processes never send the same customer's messages at once (the version check only fences the log,
- * not the HTTP requests already sent).
+ * not the HTTP requests already sent). With PostgreSQL the relay lease (libs/ownership) has this shape.
  */
 export interface DeliveryLock {
   /** Takes the lock if it is free; null when another process holds it. Throws if the database is unreachable. */
   tryAcquire(): Promise<HeldLock | null>;
 }
 
-/** Advisory lock class of delivery: "hook"; the key within it is hashtext(namespace). */
-const DELIVERY_LOCK_CLASS = 0x686f6f6b;
 /** Advisory lock class of `hookpost archive`: "arch"; one key per database. */
 const ARCHIVE_LOCK_CLASS = 0x61726368;
 /** How often the lock's connection is checked, so a dead one is noticed (and released) promptly. */
@@ -29,7 +27,8 @@ const HEARTBEAT_MS = 2_000;
 /**
  * A session-level PostgreSQL advisory lock on a connection of its own. The server drops it the moment
  * that connection closes, so a process killed with -9 hands over at once; a heartbeat notices a
- * connection that died silently.
+ * connection that died silently. A paused process keeps it, though: fine for a CLI run, not for the
+ * service's relay (which has a lease).
  */
 export class PostgresAdvisoryLock implements DeliveryLock {
   constructor(
@@ -111,20 +110,9 @@ export class SqliteFileLock implements DeliveryLock {
   }
 }
 
-/** The lock for this deployment's log: PostgreSQL's when DATABASE_URL is set, else a file next to the SQLite log. */
-export function deliveryLockFor(config: {
-  databaseUrl: string | null;
-  dataDir: string;
-  namespace: string;
-}): DeliveryLock {
-  return config.databaseUrl === null
-    ? new SqliteFileLock(join(config.dataDir, `delivery-${config.namespace}.lock`))
-    : new PostgresAdvisoryLock(
-        config.databaseUrl,
-        DELIVERY_LOCK_CLASS,
-        config.namespace,
-        'hookpost-delivery-lock',
-      );
+/** The SQLite log's delivery lock: a file next to the log. */
+export function sqliteDeliveryLock(config: { dataDir: string; namespace: string }): DeliveryLock {
+  return new SqliteFileLock(join(config.dataDir, `delivery-${config.namespace}.lock`));
 }
 
 /** One `hookpost archive` run at a time per database: an advisory lock, or a lock file beside the SQLite log. */

@@ -31,6 +31,8 @@ export class DeliveryOwner {
     private readonly retryMs = 1_000,
     /** What the lock gives, for the log: delivery (SQLite log), or only the feed and the archive (PostgreSQL). */
     private readonly duty = 'delivers',
+    /** What the lock is called in the log: the SQLite delivery lock, or the relay lease (PostgreSQL). */
+    private readonly lockName = 'delivery lock',
   ) {}
 
   /** Whether this process delivers right now. */
@@ -77,7 +79,7 @@ export class DeliveryOwner {
     };
     while (!this.closing) {
       const held = await this.lock.tryAcquire().catch((error: unknown) => {
-        this.logger.warn({ err: String(error) }, 'cannot reach the delivery lock; trying again');
+        this.logger.warn({ err: String(error) }, `cannot reach the ${this.lockName}; trying again`);
         return null;
       });
       if (held === null) {
@@ -98,7 +100,7 @@ export class DeliveryOwner {
       }
       standingBy = false;
       this.held = held;
-      this.logger.info({}, `delivery lock held: this process ${this.duty}`);
+      this.logger.info({}, `${this.lockName} held: this process ${this.duty}`);
       try {
         await this.deliverer.start();
       } catch (error) {
@@ -117,7 +119,7 @@ export class DeliveryOwner {
       if (reason === null) {
         break; // stopping: the caller stops delivery, then releases the lock
       }
-      this.logger.error({ reason }, 'delivery lock lost: delivery paused until it is held again');
+      this.logger.error({ reason }, `${this.lockName} lost: paused until it is held again`);
       await this.deliverer.pause();
       await this.release();
     }

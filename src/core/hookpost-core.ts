@@ -4,7 +4,13 @@ import { HttpSender, parseRegions } from '../../libs/delivery/index.js';
 import { EventRelay } from '../../libs/event-relay/index.js';
 import { EventStore } from '../../libs/event-store/index.js';
 import { JetStreamQueue } from '../../libs/queue/index.js';
-import { PartitionOwnership, partitionOf, type ClusterView } from '../../libs/ownership/index.js';
+import {
+  PartitionOwnership,
+  partitionOf,
+  RelayLease,
+  type ClusterView,
+  type RelayHolder,
+} from '../../libs/ownership/index.js';
 import { ActorHost, systemClock } from '../../libs/runtime/index.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { ServiceSecrets } from '../config/secrets.js';
@@ -19,11 +25,16 @@ import { CommandRouter } from './command-router.js';
 import { RetryGate } from './customer-commands.js';
 import { RetryThrottle } from './retry-throttle.js';
 import { StopProgress } from './bounded-stop.js';
-import { deliveryLockFor } from './delivery-lock.js';
+import { sqliteDeliveryLock } from './delivery-lock.js';
 import { DeliveryOwner } from './delivery-owner.js';
 import { ACTIVATION_PERMITS, shutdownGraceMs, STEP_RETRY_MS, windowSize } from './runtime-tuning.js';
 import type { OtelTracing } from '../telemetry/otel-tracing.js';
 import { packageVersion } from './version.js';
+
+/** The cluster as GET /v1/cluster shows it: the partitions' owners and the relay lease's holder. */
+export interface HookpostClusterView extends ClusterView {
+  readonly relay: RelayHolder | null;
+}
 
 /** The database must answer a ping this fast for the instance to count as ready (as /health). */
 const READY_PING_MS = 1_000;
@@ -65,6 +76,8 @@ export class HookpostCore {
     readonly ownership: PartitionOwnership | null,
     /** Runs each customer's commands at its owner. */
     readonly commands: CommandRouter,
+    /** Which instance runs the relay and the daily archive (PostgreSQL log); null with SQLite (a lock file). */
+    readonly relayLease: RelayLease | null,
   ) {
     this.archiveSchedule = retentionSchedule(store, config, systemClock, logger);
   }
@@ -126,28 +139,43 @@ export class HookpostCore {
             () => host,
             (): Metrics => metrics,
           );
+    const relayLease: RelayLease | null =
+      config.databaseUrl === null
+        ? null
+        : await RelayLease.open({
+            databaseUrl: config.databaseUrl,
+            namespace: config.namespace,
+            instanceId: config.instanceId,
+            leaseMs: config.leaseMs,
+            clock: systemClock,
+            monotonic: () => performance.now(),
+            logger,
+          });
     let relay: EventRelay | null = null;
     let core: HookpostCore | null = null;
     const backlog = new BacklogScan({
       listSnapshots: (filter) => store.listSnapshots(filter),
       oldestPending: (customerId, afterId) => queue.oldestPending(customerId, afterId),
     });
-    const metrics: Metrics = new Metrics({
-      activeActors: () => host?.activeCount ?? 0,
-      waitingActors: () => host?.waitingCount ?? 0,
-      failingActors: () => host?.failingCount ?? 0,
-      customersByQueue: async () => (await store.summary()).customers,
-      pendingMessages: async () => (await store.summary()).pending,
-      eventFeedLag: async () =>
-        relay?.running === true ? Math.max(0, (await store.lastPosition()) - relay.publishedThrough) : null,
-      archivedEvents: async () => (await store.archiveProgress()).events,
-      archiveFiles: async () => (await ArchiveReader.open(config.archiveDir))?.manifest.files.length ?? 0,
-      storedEvents: () => store.countEvents(),
-      backlog: () => backlog.figures(),
-      ready: async () => !nats.connection.isClosed() && (await answersWithin(store.ping(), READY_PING_MS)),
-      delivering: () => core?.owner?.delivering ?? false,
-      ownedPartitions: () => ownership?.owned().length ?? null,
-    });
+    const metrics: Metrics = new Metrics(
+      {
+        activeActors: () => host?.activeCount ?? 0,
+        waitingActors: () => host?.waitingCount ?? 0,
+        failingActors: () => host?.failingCount ?? 0,
+        customersByQueue: async () => (await store.summary()).customers,
+        pendingMessages: async () => (await store.summary()).pending,
+        eventFeedLag: async () =>
+          relay?.running === true ? Math.max(0, (await store.lastPosition()) - relay.publishedThrough) : null,
+        archivedEvents: async () => (await store.archiveProgress()).events,
+        archiveFiles: async () => (await ArchiveReader.open(config.archiveDir))?.manifest.files.length ?? 0,
+        storedEvents: () => store.countEvents(),
+        backlog: () => backlog.figures(),
+        ready: async () => !nats.connection.isClosed() && (await answersWithin(store.ping(), READY_PING_MS)),
+        delivering: () => core?.owner?.delivering ?? false,
+        ownedPartitions: () => ownership?.owned().length ?? null,
+      },
+      config.instanceId,
+    );
     host = new ActorHost(
       {
         settings: config.delivery,
@@ -189,6 +217,7 @@ export class HookpostCore {
           replicas: config.streamReplicas,
           logger,
           onPublished: (count) => metrics.eventsRelayed.inc(count),
+          ...(relayLease === null ? {} : { lease: relayLease }),
         })
       : null;
     store.onCommitted(() => relay?.nudge());
@@ -215,6 +244,7 @@ export class HookpostCore {
       tracing,
       ownership,
       commands,
+      relayLease,
     );
     return core;
   }
@@ -260,14 +290,16 @@ export class HookpostCore {
     });
   }
 
-  /** Every live instance with the partitions it owns (GET /v1/cluster, `<ns>.cluster`). */
-  async cluster(): Promise<ClusterView> {
-    if (this.ownership !== null) {
-      return this.ownership.view();
+  /** Every live instance with the partitions it owns, and the relay's (GET /v1/cluster, `<ns>.cluster`). */
+  async cluster(): Promise<HookpostClusterView> {
+    if (this.ownership !== null && this.relayLease !== null) {
+      const [view, relay] = await Promise.all([this.ownership.view(), this.relayLease.holder()]);
+      return { ...view, relay };
     }
-    // The SQLite log: one instance delivers, and owns every partition while it does.
+    // The SQLite log: one instance delivers, and owns every partition and the relay while it does.
     const delivering = this.owner?.delivering ?? false;
     return {
+      relay: delivering ? { instanceId: this.config.instanceId, renewedAt: Date.now() } : null,
       partitions: this.config.partitions,
       leaseMs: this.config.leaseMs,
       instances: [
@@ -280,7 +312,10 @@ export class HookpostCore {
     };
   }
 
-  /** Delivery runs only in the process holding the delivery lock; a second process stands by. */
+  /**
+   * SQLite: delivery runs only in the process holding the delivery lock; a second process stands by.
+   * PostgreSQL: the relay and the daily archive run only in the holder of the relay lease.
+   */
   private owner: DeliveryOwner | null = null;
 
   /**
@@ -300,7 +335,9 @@ export class HookpostCore {
       await ownership.start();
     }
     // The relay runs in one process at a time, so the feed stays in order; the daily archive too
-    // (the archive lock keeps a CLI run apart). With SQLite, delivery goes with them.
+    // (the archive lock keeps a CLI run, and a run a paused ex-holder may still have open, apart).
+    // With SQLite, delivery goes with them. The relay stops first: once its lease is lost, another
+    // instance may be publishing already.
     const deliverer = {
       start: async () => {
         if (ownership === null) {
@@ -310,15 +347,25 @@ export class HookpostCore {
         archiveSchedule?.start();
       },
       pause: async () => {
-        await archiveSchedule?.stop();
         await relay?.stop();
+        await archiveSchedule?.stop();
         if (ownership === null) {
           await host.pause();
         }
       },
     };
-    const duty = ownership === null ? 'delivers' : 'runs the outbound feed and the daily archive';
-    this.owner = new DeliveryOwner(deliveryLockFor(this.config), deliverer, this.logger, 1_000, duty);
+    this.owner =
+      this.relayLease === null
+        ? new DeliveryOwner(sqliteDeliveryLock(this.config), deliverer, this.logger, 1_000, 'delivers')
+        : // A free relay lease is looked for as often as it is renewed: taken within lease + lease/3.
+          new DeliveryOwner(
+            this.relayLease,
+            deliverer,
+            this.logger,
+            this.config.leaseMs / 3,
+            'runs the outbound feed and the daily archive',
+            'relay lease',
+          );
     await this.owner.start();
   }
 
@@ -341,8 +388,9 @@ export class HookpostCore {
     await this.host.stop();
     progress.step('publishing the last events to the feed');
     await this.relay?.stop(); // after the host: the outcomes it recorded last go out too
-    progress.step('releasing the delivery lock');
+    progress.step(this.relayLease === null ? 'releasing the delivery lock' : 'releasing the relay lease');
     await this.owner?.release(); // only now may another process take over: nothing is in flight here
+    await this.relayLease?.close();
     progress.step('closing the HTTP sender');
     await this.sender.close();
     progress.step('closing the queue');

@@ -112,7 +112,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(sources: MetricsSources) {
+  /**
+   * `instanceId` (HOOKPOST_INSTANCE_ID) is the `instance_id` label of every series, so the series of
+   * the instances sharing a namespace stay apart whatever Prometheus calls its scrape targets.
+   */
+  constructor(sources: MetricsSources, instanceId: string) {
+    this.registry.setDefaultLabels({ instance_id: instanceId });
     collectDefaultMetrics({ register: this.registry, prefix: 'hookpost_process_' });
     new Gauge({
       name: 'hookpost_actors',

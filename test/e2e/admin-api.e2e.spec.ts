@@ -239,7 +239,9 @@ describe('admin API and NATS patterns: the contract', () => {
     ]) {
       expect(metrics).toContain(name);
     }
-    expect(metrics).toMatch(/hookpost_deliveries_total\{outcome="failure",mode="single"\} [1-9]/);
+    expect(metrics).toMatch(
+      /hookpost_deliveries_total\{outcome="failure",mode="single",instance_id="[^"]+"\} [1-9]/,
+    );
     expect(metrics).not.toContain(SECRET);
     expect(metrics).not.toContain('stuck');
     const docs = (await (await fetch(`${h.service.url}/docs-json`)).json()) as {

@@ -123,7 +123,7 @@ describe('the outbound event feed', () => {
     }
     // What an operator watches: nothing left to publish, and this process published some.
     const metrics = await (await fetch(`${h.service.url}/metrics`)).text();
-    expect(metrics).toMatch(/^hookpost_event_feed_lag 0$/m);
-    expect(metrics).toMatch(/^hookpost_events_relayed_total [1-9]/m);
+    expect(metrics).toMatch(/^hookpost_event_feed_lag\{instance_id="[^"]+"\} 0$/m);
+    expect(metrics).toMatch(/^hookpost_events_relayed_total\{instance_id="[^"]+"\} [1-9]/m);
   }, 120_000);
 });

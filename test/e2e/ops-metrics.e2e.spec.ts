@@ -17,10 +17,14 @@ function exportedNames(scrape: string): Set<string> {
   );
 }
 
-/** One sample's value, e.g. `gauge(scrape, 'hookpost_ready')`. */
+/** This instance's HOOKPOST_INSTANCE_ID: the `instance_id` label of every series it exports. */
+const INSTANCE_ID = 'ops-1';
+
+/** One unlabelled gauge's value, e.g. `gauge(scrape, 'hookpost_ready')` (its only label the instance's). */
 function gauge(scrape: string, name: string): number {
-  const line = scrape.split('\n').find((candidate) => candidate.startsWith(`${name} `));
-  return line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
+  const prefix = `${name}{instance_id="${INSTANCE_ID}"} `;
+  const line = scrape.split('\n').find((candidate) => candidate.startsWith(prefix));
+  return line === undefined ? Number.NaN : Number(line.slice(prefix.length));
 }
 
 describe('the alerting rules and the dashboard against the real /metrics', () => {
@@ -29,7 +33,7 @@ describe('the alerting rules and the dashboard against the real /metrics', () =>
 
   beforeAll(async () => {
     // Stall alerts after half a second, so one failing customer has an open QueueStalled at once.
-    h = await startHarness({ HOOKPOST_STALL_ALERT_MS: '500' });
+    h = await startHarness({ HOOKPOST_STALL_ALERT_MS: '500', HOOKPOST_INSTANCE_ID: INSTANCE_ID });
     h.receiver.respondWith((req) =>
       req.path === '/down' ? { status: 503, body: 'down' } : { status: 200, body: '{}' },
     );
@@ -65,7 +69,11 @@ describe('the alerting rules and the dashboard against the real /metrics', () =>
       async () => /hookpost_deliveries_total\{outcome="success"/.test(await scrape()),
       'a delivery',
     );
-    const exported = exportedNames(await scrape());
+    const text = await scrape();
+    const exported = exportedNames(text);
+    // Every sample carries the instance's id, so instances sharing a namespace stay apart.
+    const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    expect(samples.filter((line) => !line.includes(`instance_id="${INSTANCE_ID}"`))).toEqual([]);
     const rules = readFileSync('docs/ops/alerts.yml', 'utf8');
     const dashboard = JSON.parse(readFileSync('docs/ops/grafana-dashboard.json', 'utf8')) as {
       panels: { targets?: { expr: string }[] }[];

@@ -204,6 +204,22 @@ describe('the webhook status page in a real browser', () => {
     expect(await page.locator('#overview .cards').innerText()).toMatch(
       /Stalled\s+1\s+Waiting\s+0\s+Empty\s+1/,
     );
+    // The instances, from the same view as GET /v1/cluster: this one owns every partition and runs the feed.
+    const cluster = (await h.service.api('GET', '/v1/cluster')).body as {
+      instances: Array<{ instanceId: string; partitions: number[] }>;
+      relay: { instanceId: string } | null;
+    };
+    expect(cluster.instances).toHaveLength(1);
+    expect(cluster.relay?.instanceId).toBe(cluster.instances[0]!.instanceId);
+    const instance = page.locator('#instances tbody tr');
+    await instance.first().waitFor();
+    expect(await instance.count()).toBe(1);
+    expect(await instance.first().innerText()).toMatch(
+      new RegExp(`^${cluster.instances[0]!.instanceId}\\s+128\\s+\\d+ s ago\\s+Runs it$`),
+    );
+    expect(await page.locator('#instances').innerText()).toContain(
+      `The outbound event feed runs on ${cluster.instances[0]!.instanceId}.`,
+    );
     await screenshot('overview');
     await phoneScreenshot('overview-phone');
 

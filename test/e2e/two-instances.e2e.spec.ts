@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compareFeed, logEntries, readFeed, waitForFeed } from '../support/event-feed.js';
 import type { RecordedRequest } from '../support/receiver.js';
 import { runCli } from '../support/run-cli.js';
 import { startService, type ServiceProcess } from '../support/service-process.js';
@@ -16,6 +17,7 @@ interface ClusterReply {
   partitions: number;
   leaseMs: number;
   instances: Array<{ instanceId: string; partitions: number[]; renewedAt: string }>;
+  relay: { instanceId: string; renewedAt: string } | null;
 }
 
 /** Polls until `check` holds. */
@@ -85,8 +87,12 @@ describe('several Hookpost processes share the customers (active-active, Postgre
     expect(view.instances.flatMap((i) => i.partitions).sort((a, b) => a - b)).toEqual(
       Array.from({ length: PARTITIONS }, (_, i) => i),
     );
+    // The first instance took the relay lease; the others stand by for it.
+    expect(view.relay).toEqual({ instanceId: 'one', renewedAt: expect.any(String) });
+    expect(Date.now() - Date.parse(view.relay!.renewedAt)).toBeLessThan(2 * LEASE_MS);
     const overNats = await h.client.request(`${shared.HOOKPOST_NAMESPACE}.cluster`, '{}', { timeout: 5_000 });
     expect(overNats.json<ClusterReply>().instances).toHaveLength(3);
+    expect(overNats.json<ClusterReply>().relay).toMatchObject({ instanceId: 'one' });
   });
 
   test('commands taken by any instance act at the owner; every message goes once, in order, one request at a time per customer, across a SIGTERM', async () => {
@@ -144,6 +150,38 @@ describe('several Hookpost processes share the customers (active-active, Postgre
       const view = await shares(h.service);
       return view.length === 2 && view.every(([, count]) => count === 32);
     });
+  });
+
+  test('the relay holder hangs (SIGSTOP): another instance runs the feed within 2 × lease, and the feed has every event in order', async () => {
+    const [other] = others;
+    expect((await cluster(other!)).relay?.instanceId).toBe('one');
+    h.service.freeze(true);
+    const frozenAt = Date.now();
+    try {
+      await until('the other instance to take the relay lease', async () => {
+        return (await cluster(other!)).relay?.instanceId === 'two';
+      });
+      expect(Date.now() - frozenAt).toBeLessThan(2 * LEASE_MS + 1_000);
+    } finally {
+      h.service.freeze(false);
+    }
+    // Events committed after the takeover go out through the new holder.
+    for (const customerId of ['aa-frozen-1', 'aa-frozen-2']) {
+      const put = await other!.api('PUT', `/v1/customers/${customerId}/webhook`, {
+        url: `${h.receiver.url}/${customerId}`,
+        secret: SECRET,
+      });
+      expect(put.status).toBe(200);
+    }
+    // The woken holder finds its lease taken and stops its relay; the feed is complete and in order.
+    await until('the woken instance to give the relay up', () =>
+      h.service.logs().includes('relay lease lost'),
+    );
+    await waitForFeed(h.client, shared.HOOKPOST_NAMESPACE, h.db.url);
+    const log = await logEntries(h.db.url);
+    const feed = await readFeed(h.client, shared.HOOKPOST_NAMESPACE);
+    expect(compareFeed(log, feed)).toMatchObject({ events: log.length, missing: 0, outOfOrder: 0 });
+    expect((await cluster(h.service)).relay?.instanceId).toBe('two');
   });
 
   test('when an instance is killed, the other takes its customers over within 2 × lease', async () => {

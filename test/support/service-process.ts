@@ -25,6 +25,8 @@ export interface ServiceProcess {
   api(method: string, path: string, body?: unknown): Promise<ApiReply>;
   /** A crash: SIGKILL, no shutdown. */
   kill9(): Promise<void>;
+  /** SIGSTOP (`true`: a hung process, alive with its connections open, doing nothing) or SIGCONT. */
+  freeze(frozen: boolean): void;
   /** Graceful stop (SIGTERM). */
   stop(): Promise<void>;
   /**
@@ -121,6 +123,7 @@ export async function startService(
     logs: () => output,
     api: adminApi(url, adminToken),
     kill9: () => end('SIGKILL'),
+    freeze: (frozen) => void child?.kill(frozen ? 'SIGSTOP' : 'SIGCONT'),
     async terminate(waitMs) {
       const running = child;
       if (running === null || running.exitCode !== null || running.signalCode !== null) {

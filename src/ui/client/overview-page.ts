@@ -1,8 +1,10 @@
 import type { QueueState } from '../../../libs/domain/index.js';
 import {
+  instancesSection,
   OVERVIEW_PAGE_SIZE,
   overviewBody,
   STATE_ORDER,
+  type OverviewCluster,
   type OverviewCounts,
   type OverviewRow,
   type OverviewSection,
@@ -74,6 +76,7 @@ function start(form: HTMLFormElement): void {
           document.documentElement.dataset.root ?? '/',
         ),
       );
+      renderInto(byId('instances'), instancesSection(loaded.cluster, Date.now()));
     }
     timer = setTimeout(() => void refresh(), POLL_MS);
   };
@@ -114,10 +117,14 @@ function start(form: HTMLFormElement): void {
 async function load(
   token: string,
   view: View,
-): Promise<{ counts: OverviewCounts; sections: OverviewSection[] } | string> {
+): Promise<{ counts: OverviewCounts; sections: OverviewSection[]; cluster: OverviewCluster } | string> {
   const summary = await callApi('GET', 'v1/status/summary', token);
   if (!summary.ok) {
     return `${summary.status}: ${errorMessage(summary)}`;
+  }
+  const cluster = await callApi('GET', 'v1/cluster', token);
+  if (!cluster.ok) {
+    return `${cluster.status}: ${errorMessage(cluster)}`;
   }
   const sections: OverviewSection[] = [];
   for (const state of STATE_ORDER) {
@@ -140,5 +147,5 @@ async function load(
     view.next[state] = next;
     sections.push({ state, rows: customers, page: afters.length - 1, hasNext: next !== null });
   }
-  return { counts: summary.body as OverviewCounts, sections };
+  return { counts: summary.body as OverviewCounts, sections, cluster: cluster.body as OverviewCluster };
 }

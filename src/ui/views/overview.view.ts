@@ -63,6 +63,7 @@ export function overviewPage(root: string): string {
       </form>
       <p id="overview-result" class="notice" role="status" aria-live="polite"></p>
       <div id="overview"></div>
+      <div id="instances"></div>
     </main>`,
   });
 }
@@ -160,4 +161,53 @@ function customerRow(row: OverviewRow, now: number, root: string): SafeHtml {
     <td data-label="Last processed">${relativeTime(row.lastProcessedAt, now, 'ago', 'never')}</td>
     <td data-label="Attempts">${row.attempts}</td>
   </tr>`;
+}
+
+/** `GET /v1/cluster` as the overview reads it. */
+export interface OverviewCluster {
+  readonly partitions: number;
+  readonly instances: ReadonlyArray<{
+    readonly instanceId: string;
+    readonly partitions: readonly number[];
+    readonly renewedAt: string;
+  }>;
+  readonly relay: { readonly instanceId: string } | null;
+}
+
+/** The live instances (from the same view as GET /v1/cluster): partitions owned, last renewal, the feed's relay. */
+export function instancesSection(cluster: OverviewCluster, now: number): SafeHtml {
+  const relay = cluster.relay?.instanceId ?? null;
+  return html`<section class="panel" aria-labelledby="instances-title">
+    <h2 id="instances-title">Instances</h2>
+    <p class="detail">
+      ${cluster.partitions} partitions. The outbound event feed runs on ${relay ?? 'no instance right now'}.
+    </p>
+    ${
+      cluster.instances.length === 0
+        ? html`<p class="empty-list">None.</p>`
+        : html`<table class="customers">
+            <thead>
+              <tr>
+                <th scope="col">Instance</th>
+                <th scope="col">Partitions</th>
+                <th scope="col">Renewed</th>
+                <th scope="col">Event feed</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${cluster.instances.map(
+                (instance) =>
+                  html`<tr>
+                    <th scope="row" data-label="Instance">${instance.instanceId}</th>
+                    <td data-label="Partitions">${instance.partitions.length}</td>
+                    <td data-label="Renewed">
+                      ${relativeTime(Date.parse(instance.renewedAt), now, 'ago', 'never')}
+                    </td>
+                    <td data-label="Event feed">${instance.instanceId === relay ? 'Runs it' : '—'}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
+  </section>`;
 }

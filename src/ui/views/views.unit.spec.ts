@@ -3,7 +3,7 @@ import { failureList, lastProcessed, queueSummary } from './customer-status.view
 import { customerPage } from './customer-page.view.js';
 import { formatDuration, relativeText } from './format.js';
 import { html } from './html.js';
-import { overviewBody, type OverviewRow } from './overview.view.js';
+import { instancesSection, overviewBody, type OverviewRow } from './overview.view.js';
 
 const NOW = 1_764_000_000_000;
 const text = (markup: { value: string }) =>
@@ -151,5 +151,24 @@ describe('status page views', () => {
     ).value;
     expect(last).toMatch(/data-page="next"\s+disabled/);
     expect(text({ value: last })).toContain('Page 3');
+  });
+
+  test('the instances: partitions owned, last renewal, and which one runs the event feed', () => {
+    const renewedAt = new Date(NOW - 3_000).toISOString();
+    const cluster = {
+      partitions: 128,
+      instances: [
+        { instanceId: 'one', partitions: [0, 1, 2], renewedAt },
+        { instanceId: '<two>', partitions: [], renewedAt },
+      ],
+      relay: { instanceId: 'one' },
+    };
+    const markup = instancesSection(cluster, NOW);
+    expect(text(markup)).toContain('128 partitions. The outbound event feed runs on one.');
+    expect(text(markup)).toContain('one 3 3 s ago Runs it');
+    expect(text(markup)).toContain('&#60;two&#62; 0 3 s ago —');
+    expect(text(instancesSection({ ...cluster, instances: [], relay: null }, NOW))).toContain(
+      'runs on no instance right now. None.',
+    );
   });
 });
