@@ -13,6 +13,9 @@ import { AddPartitionLeases1765300000000 } from './migrations/1765300000000-add-
 import { AddRelayLeases1765400000000 } from './migrations/1765400000000-add-relay-leases.js';
 import type { StoreOptions } from './store-types.js';
 
+/** See StoreOptions.idleInTransactionTimeoutMs: half the default lease. */
+const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 5_000;
+
 /** How long a SQLite write waits for another process's lock before it fails (busy_timeout). */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
@@ -48,7 +51,15 @@ export async function openDataSource(options: StoreOptions): Promise<DataSource>
             db.pragma('synchronous = FULL');
           },
         }
-      : { ...common, type: 'postgres', url: options.databaseUrl },
+      : {
+          ...common,
+          type: 'postgres',
+          url: options.databaseUrl,
+          extra: {
+            idle_in_transaction_session_timeout:
+              options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+          },
+        },
   );
   return dataSource.initialize();
 }

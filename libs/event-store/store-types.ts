@@ -17,6 +17,13 @@ export interface StoreOptions {
   groupCommitMaxWaitMs?: number;
   /** Log every SQL statement (TypeORM logging). */
   logging?: boolean;
+  /**
+   * PostgreSQL ends a session that sits this long inside a transaction (default 5,000 ms). A
+   * process frozen mid-append (SIGSTOP, a stalled VM) would otherwise keep the locks its
+   * transaction took, the lease rows' key-share locks among them, and no other instance could
+   * take its partitions over; set it below HOOKPOST_LEASE_MS.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
 
 /** One event as stored in the log: the domain event plus its global and per-customer positions. */
