@@ -10,6 +10,7 @@ import { AddArchiveCheckpoints1764800000000 } from './migrations/1764800000000-a
 import { AddPreviousSecret1765100000000 } from './migrations/1765100000000-add-previous-secret.js';
 import { AddOldestPending1765200000000 } from './migrations/1765200000000-add-oldest-pending.js';
 import { AddPartitionLeases1765300000000 } from './migrations/1765300000000-add-partition-leases.js';
+import { AddCommitOrder1765400000000 } from './migrations/1765400000000-add-commit-order.js';
 import type { StoreOptions } from './store-types.js';
 
 /** How long a SQLite write waits for another process's lock before it fails (busy_timeout). */
@@ -27,6 +28,7 @@ export async function openDataSource(options: StoreOptions): Promise<DataSource>
       AddPreviousSecret1765100000000,
       AddOldestPending1765200000000,
       AddPartitionLeases1765300000000,
+      AddCommitOrder1765400000000,
     ],
     migrationsTableName: 'event_store_migrations',
     migrationsRun: true,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
 import { EventLogMetaRow, RelayCheckpointRow } from './entities/relay-state.entity.js';
 import type { WorkLock } from './serial-lock.js';
+import { FEED_START, type FeedCursor } from './store-types.js';
 
 const LOG_ID_KEY = 'log-id';
 
@@ -37,15 +38,15 @@ export class RelayState {
     return row.value;
   }
 
-  /** The relay's last acknowledged position; 0 when it has none. */
-  async checkpoint(name: string): Promise<number> {
+  /** The relay's last acknowledged feed cursor; the feed's start when it has none. */
+  async checkpoint(name: string): Promise<FeedCursor> {
     const row = await this.lock.run(() => this.checkpoints.findOneBy({ name }));
-    return row?.position ?? 0;
+    return row === null ? FEED_START : { txid: row.txid, position: row.position };
   }
 
-  async saveCheckpoint(name: string, position: number): Promise<void> {
+  async saveCheckpoint(name: string, { txid, position }: FeedCursor): Promise<void> {
     await this.lock.run(() =>
-      this.checkpoints.upsert({ name, position, updatedAt: Date.now() }, { conflictPaths: ['name'] }),
+      this.checkpoints.upsert({ name, txid, position, updatedAt: Date.now() }, { conflictPaths: ['name'] }),
     );
   }
 }
