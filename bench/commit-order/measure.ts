@@ -7,7 +7,7 @@
  *   ln -sfn "$PWD/node_modules" /tmp/cobench/node_modules; echo '{"type":"module"}' > /tmp/cobench/package.json
  *   node /tmp/cobench/bench/commit-order/measure.js [seconds=5] [rounds=2]
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { initialState, type CustomerQueueEvent } from '../../libs/domain/index.js';
@@ -21,14 +21,21 @@ const key = randomBytes(32);
 interface Ready {
   readonly ready: true;
 }
+/** Sent to every writer once all are ready, so a slow start (a loaded machine) costs no window. */
+interface Go {
+  readonly startAt: number;
+  readonly endAt: number;
+}
 interface Done {
   readonly appends: number;
 }
 
-/** One writer process: opens a store, waits for `startAt`, appends until `endAt`, reports its count. */
-async function writer(url: string, prefix: string, startAt: number, endAt: number): Promise<void> {
+/** One writer process: opens a store, warms up until `startAt`, appends until `endAt`, reports its count. */
+async function writer(url: string, prefix: string): Promise<void> {
   const store = await EventStore.open({ databaseUrl: url, encryptionKey: key, checkKey: false });
+  const go = new Promise<Go>((resolve) => process.once('message', (message: Go) => resolve(message)));
   process.send?.({ ready: true } satisfies Ready);
+  const { startAt, endAt } = await go;
   const projection = { state: initialState(), pending: 0, queue: 'empty' as const, nextAttemptAt: null };
   let counted = 0;
   const customer = async (index: number) => {
@@ -57,19 +64,25 @@ async function round(processes: number, seconds: number): Promise<number[]> {
   try {
     const migrate = await EventStore.open({ databaseUrl: database.url, encryptionKey: key, checkKey: false });
     await migrate.close();
-    // Far enough ahead for every child to start and open its pool; appends before it warm up.
-    const startAt = Date.now() + 2_000 + WARMUP_MS;
-    const endAt = startAt + seconds * 1_000;
     const script = fileURLToPath(import.meta.url);
+    let ready = 0;
+    const children: ChildProcess[] = [];
     const counts = await Promise.all(
       Array.from(
         { length: processes },
         (_, index) =>
           new Promise<number>((resolve, reject) => {
-            const child = fork(script, ['writer', database.url, `p${index}`, String(startAt), String(endAt)]);
+            const child = fork(script, ['writer', database.url, `p${index}`]);
+            children.push(child);
             child.on('message', (message: Ready | Done) => {
               if ('appends' in message) {
                 resolve(message.appends / seconds);
+              } else if (++ready === processes) {
+                // Every writer has its pool: all warm up, then count over the same window.
+                const startAt = Date.now() + WARMUP_MS;
+                children.forEach((each) =>
+                  each.send({ startAt, endAt: startAt + seconds * 1_000 } satisfies Go),
+                );
               }
             });
             child.on('error', reject);
@@ -84,8 +97,8 @@ async function round(processes: number, seconds: number): Promise<number[]> {
 }
 
 if (process.argv[2] === 'writer') {
-  const [, , , url, prefix, startAt, endAt] = process.argv;
-  await writer(url!, prefix!, Number(startAt), Number(endAt));
+  const [, , , url, prefix] = process.argv;
+  await writer(url!, prefix!);
 } else {
   const seconds = Number(process.argv[2] ?? 5);
   const rounds = Number(process.argv[3] ?? 2);
