@@ -22,7 +22,7 @@ export type ArchiveStore = Pick<
   | 'logId'
   | 'readLog'
   | 'archiveLines'
-  | 'lastPosition'
+  | 'settledPosition'
   | 'archiveProgress'
   | 'archiveCheckpoints'
   | 'firstPositionFrom'
@@ -43,7 +43,10 @@ export interface ArchiveOptions {
   /** Archive the events recorded before this time (epoch ms). */
   readonly before: number;
   readonly now: number;
-  /** The last position the outbound feed has published; null when the feed is off. */
+  /**
+   * Every event at or below this position has been published by the outbound feed (the store's
+   * feedSentThrough of the relay's checkpoint); null when the feed is off.
+   */
   readonly publishedThrough: number | null;
   readonly lock: ArchiveLock;
   /** Most events per archive file; default 100,000. */
@@ -100,8 +103,11 @@ export async function archiveEvents(store: ArchiveStore, options: ArchiveOptions
       );
     }
     const progress = await store.archiveProgress();
+    // Positions commit out of order on PostgreSQL: only a settled prefix is final (an event still
+    // being committed below the end would be missed by the archive and by replay for good).
+    const settled = await store.settledPosition();
     const firstKept = await store.firstPositionFrom(options.before, progress.throughPosition);
-    const end = firstKept === null ? await store.lastPosition() : firstKept - 1;
+    const end = firstKept === null ? settled : Math.min(firstKept - 1, settled);
     if (options.publishedThrough !== null && end > options.publishedThrough) {
       throw new ArchiveRefusedError(
         `the cutoff is past what the outbound feed has published (position ${options.publishedThrough}, the cutoff needs ${end}): an event the feed has not sent is never archived; try again when the feed has caught up`,

@@ -6,8 +6,12 @@ import { startNatsServer, type NatsServerHandle } from '../../test/support/nats-
 import { until } from '../../test/support/until.js';
 import { configured, failed, succeeded, T0 } from '../domain/spec-support.js';
 import type { CustomerQueueEvent } from '../domain/index.js';
-import type { EventStore } from '../event-store/index.js';
+import { FEED_START, type EventStore, type FeedCursor } from '../event-store/index.js';
 import { backends, projectionAfter, type Backend } from '../event-store/store-spec-support.js';
+import {
+  openTransactionWorld,
+  type OpenTransactionWorld,
+} from '../event-store/open-transaction-spec-support.js';
 import { EventRelay, eventsStreamName } from './index.js';
 
 let server: NatsServerHandle;
@@ -262,8 +266,8 @@ describe.each(backends)('EventRelay on %s', (_name, createBackend) => {
     let reads = 0;
     // The log fails its first two reads (the database down), as seen by the relay.
     const flaky = Object.assign(Object.create(store) as EventStore, {
-      readLog: (after: number, limit: number) =>
-        ++reads <= 2 ? Promise.reject(new Error('database down')) : store.readLog(after, limit),
+      readFeed: (after: FeedCursor, limit: number) =>
+        ++reads <= 2 ? Promise.reject(new Error('database down')) : store.readFeed(after, limit),
     });
     await appendHistory('acme', 1);
     const relay = await EventRelay.open(nc, flaky, {
@@ -287,18 +291,19 @@ describe.each(backends)('EventRelay on %s', (_name, createBackend) => {
 });
 
 describe('commit order on PostgreSQL', () => {
-  test('a reader following the log by position from two concurrent writers never skips an event', async () => {
+  test('a reader following the feed from two concurrent writers sees every event once, each customer in version order', async () => {
     const backend = await backends[1][1]();
     const writers = [await backend.open(), await backend.open()];
-    const seen: number[] = [];
+    const seen: Array<{ position: number; customerId: string; version: number }> = [];
     let done = false;
     const follower = (async () => {
-      for (let after = 0; ;) {
+      for (let after = FEED_START; ;) {
         const finished = done; // read before the query: every append committed by then is visible to it
-        const rows = await writers[0]!.readLog(after, 100);
-        seen.push(...rows.map((row) => row.position));
-        after = rows.at(-1)?.position ?? after;
-        if (rows.length === 0) {
+        const { events, held } = await writers[0]!.readFeed(after, 100);
+        seen.push(...events.map(({ position, customerId, version }) => ({ position, customerId, version })));
+        const last = events.at(-1);
+        after = last === undefined ? after : { txid: last.txid, position: last.position };
+        if (events.length === 0 && !held) {
           if (finished) {
             break;
           }
@@ -329,8 +334,63 @@ describe('commit order on PostgreSQL', () => {
     await follower;
     const all = (await writers[0]!.readLog(0, 10_000)).map((row) => row.position);
     expect(all).toHaveLength(800);
-    expect(seen).toEqual(all);
+    expect(seen.map((event) => event.position).sort((a, b) => a - b)).toEqual(all); // each once
+    const versions = new Map<string, number[]>();
+    seen.forEach(({ customerId, version }) =>
+      versions.set(customerId, [...(versions.get(customerId) ?? []), version]),
+    );
+    for (const list of versions.values()) {
+      expect(list).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
+    }
     await Promise.all(writers.map((writer) => writer.close()));
     await backend.dispose();
   }, 60_000);
+});
+
+/**
+ * The relay on PostgreSQL when two transactions commit out of position order, with no commit lock:
+ * a second connection holds one open while the store appends and the relay runs.
+ */
+describe('EventRelay with transactions committing out of position order', () => {
+  let world: OpenTransactionWorld;
+  beforeEach(async () => {
+    world = await openTransactionWorld();
+  });
+
+  afterEach(() => world.dispose());
+
+  test('neither skips the event that took its position first and committed last, nor repeats one', async () => {
+    const relay = await EventRelay.open(nc, world.store, {
+      namespace: 'corder',
+      retentionMs: 3_600_000,
+      logger: quietLogger,
+    });
+    const unsubscribe = world.store.onCommitted(() => relay.nudge());
+    await relay.start();
+    const first = await world.append('first');
+    await until(() => relay.publishedThrough === first, 'the first event to go out');
+
+    // The other connection takes the next position and keeps its transaction open...
+    await world.other.query('BEGIN');
+    const slow = await world.insertOnOther('slow');
+    // ...while the store commits a later position (and nudges the relay).
+    const fast = await world.append('fast');
+    expect(fast).toBeGreaterThan(slow);
+    // A reader by position would now pass `slow` for ever; the relay reads and waits behind it.
+    expect((await world.store.readLog(first, 10)).map((row) => row.position)).toEqual([fast]);
+    await until(() => relay.held, 'the relay to find committed events behind the open transaction');
+    expect(relay.publishedThrough).toBe(first);
+
+    await world.other.query('COMMIT');
+    await until(() => relay.publishedThrough === fast, 'the relay to publish both');
+    await relay.stop();
+    unsubscribe();
+    const feed = await readFeed('corder');
+    expect(feed.map((message) => Number(message.position))).toEqual([first, slow, fast]);
+    expect(feed.map((message) => message.event.customerId)).toEqual(['first', 'slow', 'fast']);
+    // The checkpoint is the pair: a restart resumes after `fast`, not after position `fast` alone.
+    const checkpoint = await world.store.readCheckpoint('outbound:corder');
+    expect(checkpoint.position).toBe(fast);
+    expect((await world.store.readFeed(checkpoint, 10)).events).toEqual([]);
+  });
 });

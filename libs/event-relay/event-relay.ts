@@ -1,7 +1,13 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { eventSchemaVersions, StaleRelayEpochError, type RelayFence } from '../domain/index.js';
-import type { RawStoredEvent } from '../event-store/index.js';
+import {
+  FEED_START,
+  type FeedCursor,
+  type FeedEvent,
+  type FeedPage,
+  type RawStoredEvent,
+} from '../event-store/index.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import {
   ensureEventsStream,
@@ -16,12 +22,15 @@ import { eventSubject, toOutboundEvent } from './outbound-event.js';
 /** What the relay needs from the event log. */
 export interface RelaySource {
   logId(): Promise<string>;
-  readLog(afterPosition: number, limit: number): Promise<RawStoredEvent[]>;
+  /** The next events in feed order, (txid, position), none an open transaction could precede. */
+  readFeed(after: FeedCursor, limit: number): Promise<FeedPage>;
+  /** The event at a position, with its transaction id; null when none. */
+  feedEventAt(position: number): Promise<FeedEvent | null>;
   /** The position of the newest committed event (0 for an empty log). */
   lastPosition(): Promise<number>;
-  readCheckpoint(name: string): Promise<number>;
+  readCheckpoint(name: string): Promise<FeedCursor>;
   /** Under `fence`: refused with StaleRelayEpochError, nothing written, once the lease moved on. */
-  writeCheckpoint(name: string, position: number, fence?: RelayFence): Promise<void>;
+  writeCheckpoint(name: string, cursor: FeedCursor, fence?: RelayFence): Promise<void>;
 }
 
 /**
@@ -52,6 +61,11 @@ export interface RelayOptions {
   readonly batchSize?: number;
   /** How often the log is looked at without a nudge: events written by another process. */
   readonly pollMs?: number;
+  /**
+   * How soon it looks again when committed events wait behind an open transaction (default 10 ms),
+   * doubled while they keep waiting, up to pollMs.
+   */
+  readonly heldMs?: number;
   /** Least time between two checkpoint writes. */
   readonly checkpointEveryMs?: number;
   /** Pause after a failed round (NATS or the database down), doubled up to 10 s. */
@@ -75,25 +89,29 @@ const MAX_RETRY_MS = 10_000;
 const STOP_DRAIN_MS = 5_000;
 
 /**
- * Publishes every committed event of the log, in position order, to `<NS>_EVENTS` as
+ * Publishes every committed event of the log, in feed order, to `<NS>_EVENTS` as
  * `<ns>.events.<customerId>.<type>`, each with Nats-Msg-Id `<logId>:<position>`.
  *
  * Exactly once for subscribers: it resumes after the last position found in the stream itself (or
  * the database checkpoint when the stream has expired everything), and a repeat after a failed
  * round is dropped by the stream's duplicate window. It never resumes past the log's end, nor after
  * a message it did not publish: the stream's last message counts only when it is, byte for byte,
- * what the relay publishes for the log's event at the position it names. Nothing is skipped: positions commit in order
- * (see the event store's orderCommits), so reading `position > last` never passes one still open.
+ * what the relay publishes for the log's event at the position it names. Nothing is skipped: the
+ * feed goes in (txid, position) order and reads only transactions older than every open one (see
+ * the event store's FeedReader), so its cursor never passes an event that commits later. Per
+ * customer that order is version order: an append expecting version n is made only after the
+ * transaction that wrote n committed, so it begins (and takes its id) later.
  */
 export class EventRelay {
-  private position = 0;
+  private cursor: FeedCursor = FEED_START;
   private loop: Promise<void> | null = null;
   private stopping = false;
   private stopBy = 0;
   private nudged = false;
   private wake: () => void = () => undefined;
   private lastCheckpointAt = 0;
-  private checkpointed = 0;
+  private checkpointed: FeedCursor = FEED_START;
+  private heldBack = false;
   private logId = '';
   /** The stream's last sequence as of our last confirmed page; null when not known (after a failure). */
   private lastSeq: number | null = null;
@@ -126,9 +144,19 @@ export class EventRelay {
     return this.loop !== null;
   }
 
-  /** The last position published (and acknowledged by the stream). */
+  /** The position of the last event published (and acknowledged by the stream). */
   get publishedThrough(): number {
-    return this.position;
+    return this.cursor.position;
+  }
+
+  /** The feed cursor: every event at or before it, in feed order, is published. */
+  get published(): FeedCursor {
+    return this.cursor;
+  }
+
+  /** The last read found committed events waiting behind a transaction still open. */
+  get held(): boolean {
+    return this.heldBack;
   }
 
   /** Finds where to resume, then publishes in the background until stop(). */
@@ -142,45 +170,50 @@ export class EventRelay {
       this.source.readCheckpoint(this.checkpointName),
       this.source.lastPosition(),
     ]);
-    const published = inStream.claimed === null ? 0 : await this.verifiedPosition(inStream.claimed);
+    const published = inStream.claimed === null ? FEED_START : await this.verifiedCursor(inStream.claimed);
     // A checkpoint past the log's end can only come from a forged message before this check: it says
     // nothing about what went out, so it is ignored (events may go out again, none is skipped).
-    if (checkpoint > logEnd) {
+    const pastEnd = checkpoint.position > logEnd;
+    if (pastEnd) {
       this.options.logger.warn(
-        { checkpoint, logEnd },
+        { checkpoint: checkpoint.position, logEnd },
         'event relay: the checkpoint is past the end of the log; ignored',
       );
     }
-    this.position = Math.max(published, checkpoint > logEnd ? 0 : checkpoint);
+    this.cursor = later(published, pastEnd ? FEED_START : checkpoint);
     this.lastSeq = inStream.lastSeq;
     this.checkpointed = checkpoint;
     this.stopping = false;
-    this.options.logger.info({ stream: this.stream, after: this.position }, 'event relay started');
+    this.options.logger.info(
+      { stream: this.stream, after: this.cursor.position, afterTxid: this.cursor.txid },
+      'event relay started',
+    );
     this.loop = this.run();
   }
 
   /**
-   * The position the stream's last message names, when it is exactly what this relay publishes for
-   * the log's event there; else 0 (resume from the checkpoint: at worst a few events go out again,
+   * The cursor of the event the stream's last message names, when it is exactly what this relay
+   * publishes for the log's event there; else the start (resume from the checkpoint: at worst a few events go out again,
    * and the duplicate window drops those published in its last 2 minutes). A message copied from
    * another one, or naming a position the log has not committed, is never trusted. A log whose old
    * events now upcast differently (a new schema version) looks the same and costs the same repeat.
    */
-  private async verifiedPosition(claimed: ClaimedEvent): Promise<number> {
-    const [row] = await this.source.readLog(claimed.position - 1, 1);
-    const expected = row?.position === claimed.position ? this.message(row) : null;
+  private async verifiedCursor(claimed: ClaimedEvent): Promise<FeedCursor> {
+    const row = await this.source.feedEventAt(claimed.position);
+    const expected = row === null ? null : this.message(row);
     if (
+      row !== null &&
       expected !== null &&
       expected.subject === claimed.subject &&
       Buffer.from(expected.payload).equals(Buffer.from(claimed.data))
     ) {
-      return claimed.position;
+      return { txid: row.txid, position: row.position };
     }
     this.options.logger.warn(
       { claimedPosition: claimed.position, subject: claimed.subject },
       'event relay: the stream ends with a message this log did not publish; resuming from the checkpoint',
     );
-    return 0;
+    return FEED_START;
   }
 
   /** Something was committed: look now instead of at the next poll. */
@@ -205,14 +238,16 @@ export class EventRelay {
   private async run(): Promise<void> {
     const batchSize = this.options.batchSize ?? 500;
     const pollMs = this.options.pollMs ?? 1_000;
+    const heldMs = this.options.heldMs ?? 10;
     const baseRetryMs = this.options.retryMs ?? 1_000;
     let retryMs = baseRetryMs;
+    let heldWaitMs = heldMs;
     while (!this.stopping || this.clock.now() < this.stopBy) {
       this.nudged = false;
       if (this.options.lease?.mayPublish() === false) {
         // Lost or run out by this process's own clock: another instance may be publishing already.
         this.options.logger.warn(
-          { after: this.position },
+          { after: this.cursor.position },
           'event relay: the relay lease is not held; stopped',
         );
         return;
@@ -226,7 +261,7 @@ export class EventRelay {
         if (error instanceof StaleRelayEpochError) {
           // Taken while this one was paused or cut off: what it published since is a repeat.
           this.options.logger.warn(
-            { after: this.position, err: error.message },
+            { after: this.cursor.position, err: error.message },
             'event relay: the relay lease was taken by another instance; stopped',
           );
           return;
@@ -235,7 +270,7 @@ export class EventRelay {
           return;
         }
         this.options.logger.warn(
-          { err: String(error), after: this.position },
+          { err: String(error), after: this.cursor.position },
           'event relay: publishing failed; trying again',
         );
         await this.sleep(retryMs);
@@ -245,16 +280,25 @@ export class EventRelay {
       if (published === batchSize || this.nudged) {
         continue; // more is waiting
       }
-      if (this.stopping) {
+      if (this.stopping && !this.heldBack) {
         return; // drained
       }
-      await this.sleep(pollMs);
+      // Behind an open transaction: look again soon (it is usually a commit away), less often the
+      // longer it stays open (an archive deletion, a long migration), never less than a poll.
+      if (this.heldBack) {
+        await this.sleep(heldWaitMs);
+        heldWaitMs = Math.min(heldWaitMs * 2, pollMs);
+      } else {
+        heldWaitMs = heldMs;
+        await this.sleep(pollMs);
+      }
     }
   }
 
   /** Reads the next events and publishes them: the quick way, or one acknowledgement each. */
   private async publishBatch(batchSize: number): Promise<number> {
-    const rows = await this.source.readLog(this.position, batchSize);
+    const { events: rows, held } = await this.source.readFeed(this.cursor, batchSize);
+    this.heldBack = held;
     const last = rows.at(-1);
     if (last === undefined) {
       return 0;
@@ -262,7 +306,7 @@ export class EventRelay {
     if (!(await this.publishConfirmedBySequence(rows))) {
       await this.publishEachAcknowledged(rows);
     }
-    this.position = last.position;
+    this.cursor = { txid: last.txid, position: last.position };
     this.options.onPublished?.(rows.length);
     return rows.length;
   }
@@ -291,7 +335,7 @@ export class EventRelay {
       return true;
     }
     this.options.logger.warn(
-      { after: this.position, expected: before + rows.length, seq: ack.seq },
+      { after: this.cursor.position, expected: before + rows.length, seq: ack.seq },
       'event relay: the stream did not take the page as sent; publishing it again, one acknowledgement each',
     );
     return false;
@@ -340,17 +384,20 @@ export class EventRelay {
   /** The checkpoint matters only when the stream has lost its last event: written at most once a second. */
   private async saveCheckpoint(force: boolean): Promise<void> {
     const every = this.options.checkpointEveryMs ?? 1_000;
-    if (this.position === this.checkpointed || (!force && this.clock.now() - this.lastCheckpointAt < every)) {
+    if (
+      same(this.cursor, this.checkpointed) ||
+      (!force && this.clock.now() - this.lastCheckpointAt < every)
+    ) {
       return;
     }
-    const position = this.position;
+    const cursor = this.cursor;
     const lease = this.options.lease;
     const fence = lease?.fence() ?? null;
     if (lease !== undefined && fence === null) {
       return; // released already: the cursor is the next holder's
     }
-    await this.source.writeCheckpoint(this.checkpointName, position, fence ?? undefined);
-    this.checkpointed = position;
+    await this.source.writeCheckpoint(this.checkpointName, cursor, fence ?? undefined);
+    this.checkpointed = cursor;
     this.lastCheckpointAt = this.clock.now();
   }
 
@@ -362,9 +409,19 @@ export class EventRelay {
         resolve();
       }
       this.wake = done;
-      if (this.nudged || this.stopping) {
+      // A stop drains without pausing, except behind an open transaction (its commit is waited for).
+      if (this.nudged || (this.stopping && !this.heldBack)) {
         done();
       }
     });
   }
+}
+
+/** The later of two feed cursors, in (txid, position) order. */
+function later(a: FeedCursor, b: FeedCursor): FeedCursor {
+  return a.txid > b.txid || (a.txid === b.txid && a.position >= b.position) ? a : b;
+}
+
+function same(a: FeedCursor, b: FeedCursor): boolean {
+  return a.txid === b.txid && a.position === b.position;
 }

@@ -55,8 +55,8 @@ export class AppendWriter {
     this.stats.transactions += 1;
     return this.dialect.writeTransaction(async (manager) => {
       const statements = new GroupStatements(manager, this.dialect);
-      if (this.dialect.orderCommits !== null) {
-        await manager.query(this.dialect.orderCommits);
+      if (this.dialect.takeTransactionId !== null) {
+        await manager.query(this.dialect.takeTransactionId);
       }
       // 0. The fence: an append under a lease epoch the partition has moved on from is refused alone.
       const stale = await this.staleFences(statements, all);

@@ -11,6 +11,7 @@ import { AddPreviousSecret1765100000000 } from './migrations/1765100000000-add-p
 import { AddOldestPending1765200000000 } from './migrations/1765200000000-add-oldest-pending.js';
 import { AddPartitionLeases1765300000000 } from './migrations/1765300000000-add-partition-leases.js';
 import { AddRelayLeases1765400000000 } from './migrations/1765400000000-add-relay-leases.js';
+import { AddCommitOrder1765500000000 } from './migrations/1765500000000-add-commit-order.js';
 import type { StoreOptions } from './store-types.js';
 
 /** See StoreOptions.idleInTransactionTimeoutMs: half the default lease. */
@@ -32,6 +33,7 @@ export async function openDataSource(options: StoreOptions): Promise<DataSource>
       AddOldestPending1765200000000,
       AddPartitionLeases1765300000000,
       AddRelayLeases1765400000000,
+      AddCommitOrder1765500000000,
     ],
     migrationsTableName: 'event_store_migrations',
     migrationsRun: true,

@@ -7,6 +7,7 @@ import { AppendWriter } from './append-writer.js';
 import { openDataSource } from './data-source.js';
 import { CustomerSecretRow } from './entities/customer-secret.entity.js';
 import { EventReader } from './event-reader.js';
+import { FeedReader } from './feed-reader.js';
 import { GroupCommit } from './group-commit.js';
 import { checkEncryptionKey } from './key-check.js';
 import { OwnConnectionPing } from './own-connection-ping.js';
@@ -26,6 +27,9 @@ import type {
   ArchiveChunk,
   ArchiveProgress,
   CustomerSnapshot,
+  FeedCursor,
+  FeedEvent,
+  FeedPage,
   Projection,
   RawStoredEvent,
   StoreOptions,
@@ -51,6 +55,7 @@ export class EventStore {
     private readonly writer: AppendWriter,
     private readonly appends: GroupCommit<AppendRequest, AppendResult>,
     private readonly events: EventReader,
+    private readonly feed: FeedReader,
     private readonly snapshots: SnapshotRepository,
     private readonly secrets: Repository<CustomerSecretRow>,
     private readonly relayState: RelayState,
@@ -85,6 +90,7 @@ export class EventStore {
       writer,
       appends,
       new EventReader(dataSource, lock),
+      new FeedReader(dataSource, dataSource.options.type === 'postgres', lock),
       new SnapshotRepository(dataSource, lock),
       dataSource.getRepository(CustomerSecretRow),
       new RelayState(dataSource, dialect, lock),
@@ -145,17 +151,48 @@ export class EventStore {
     return this.relayState.logId();
   }
 
-  /** The last position the named relay recorded as published; 0 when none. */
-  readCheckpoint(name: string): Promise<number> {
+  /** The feed cursor the named relay recorded as published; the feed's start when none. */
+  readCheckpoint(name: string): Promise<FeedCursor> {
     return this.relayState.checkpoint(name);
   }
 
   /**
-   * Records the named relay's position; under `fence` (the relay lease) only while the lease is still
+   * Records the named relay's cursor; under `fence` (the relay lease) only while the lease is still
    * at that epoch, checked in the same transaction (else StaleRelayEpochError, nothing written).
    */
-  writeCheckpoint(name: string, position: number, fence?: RelayFence): Promise<void> {
-    return this.relayState.saveCheckpoint(name, position, fence);
+  writeCheckpoint(name: string, cursor: FeedCursor, fence?: RelayFence): Promise<void> {
+    return this.relayState.saveCheckpoint(name, cursor, fence);
+  }
+
+  /**
+   * Up to `limit` events after `after` in the outbound feed's order, (txid, position), none of a
+   * transaction that one still open precedes (libs/event-store/feed-reader.ts).
+   */
+  readFeed(after: FeedCursor, limit: number): Promise<FeedPage> {
+    return this.feed.readFeed(after, limit);
+  }
+
+  /** The event at `position`, with its transaction id; null when none. */
+  feedEventAt(position: number): Promise<FeedEvent | null> {
+    return this.feed.eventAt(position);
+  }
+
+  /** Events committed after the feed cursor (counted up to a million): the feed's lag. */
+  feedBacklog(cursor: FeedCursor): Promise<number> {
+    return this.feed.backlog(cursor);
+  }
+
+  /**
+   * A position at or below which no event can commit any more (waits for the transactions open now
+   * to end, at most `timeoutMs`): how far a reader by position may go without missing one.
+   */
+  settledPosition(timeoutMs?: number): Promise<number> {
+    return this.feed.settledPosition(timeoutMs);
+  }
+
+  /** The longest prefix of the log, in position order, wholly sent by a feed at `cursor`. */
+  feedSentThrough(cursor: FeedCursor): Promise<number> {
+    return this.feed.sentThrough(cursor);
   }
 
   /** How far the log has been archived (libs/archive). */

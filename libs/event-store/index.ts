@@ -10,12 +10,16 @@ export type {
   ArchiveChunk,
   ArchiveProgress,
   CustomerSnapshot,
+  FeedCursor,
+  FeedEvent,
+  FeedPage,
   Projection,
   RawStoredEvent,
   StoredEvent,
   StoreOptions,
   StoreStats,
 } from './store-types.js';
+export { FEED_START } from './store-types.js';
 export { EncryptionKeyMismatchError } from './key-check.js';
 export { SecretInRecordsError } from './secret-in-records.error.js';
 export { VersionConflictError } from './version-conflict.error.js';

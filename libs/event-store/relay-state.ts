@@ -4,6 +4,7 @@ import { StaleRelayEpochError, type RelayFence } from '../domain/index.js';
 import { EventLogMetaRow, RelayCheckpointRow } from './entities/relay-state.entity.js';
 import type { WorkLock } from './serial-lock.js';
 import type { SqlDialect } from './sql-dialect.js';
+import { FEED_START, type FeedCursor } from './store-types.js';
 
 const LOG_ID_KEY = 'log-id';
 
@@ -40,20 +41,20 @@ export class RelayState {
     return row.value;
   }
 
-  /** The relay's last acknowledged position; 0 when it has none. */
-  async checkpoint(name: string): Promise<number> {
+  /** The relay's last acknowledged feed cursor; the feed's start when it has none. */
+  async checkpoint(name: string): Promise<FeedCursor> {
     const row = await this.lock.run(() => this.checkpoints.findOneBy({ name }));
-    return row?.position ?? 0;
+    return row === null ? FEED_START : { txid: row.txid, position: row.position };
   }
 
   /**
-   * Records the position. With a `fence` (the relay lease, PostgreSQL) the lease row's epoch is read
+   * Records the cursor. With a `fence` (the relay lease, PostgreSQL) the lease row's epoch is read
    * key-share locked in the same transaction and the write is refused with StaleRelayEpochError
    * when it moved on: a relay that lost its lease (paused, cut off) never moves the cursor, and a
    * taker's `FOR UPDATE` cannot bump the epoch between the check and the commit.
    */
-  async saveCheckpoint(name: string, position: number, fence?: RelayFence): Promise<void> {
-    const row = { name, position, updatedAt: Date.now() };
+  async saveCheckpoint(name: string, { txid, position }: FeedCursor, fence?: RelayFence): Promise<void> {
+    const row = { name, txid, position, updatedAt: Date.now() };
     if (fence === undefined) {
       await this.lock.run(() => this.checkpoints.upsert(row, { conflictPaths: ['name'] }));
       return;

@@ -15,19 +15,18 @@ export interface SqlDialect {
    */
   readonly shareRows: string;
   /**
-   * Run first in every append transaction so positions commit in ascending order across processes
-   * (PostgreSQL hands out BIGSERIAL values before commit; SQLite has one writer at a time anyway).
-   * A reader that sees position p then never later sees a smaller one: the relay can follow the log.
+   * Run first in every append transaction on PostgreSQL: gives it its transaction id before it takes
+   * any position, so every position handed out before a snapshot belongs to a transaction that
+   * snapshot lists as running or finished (what {@link FeedReader.settledPosition} waits on). Not a
+   * lock: appends of several processes commit side by side; the feed orders them by that id.
+   * SQLite has one writer at a time: positions commit in order there.
    */
-  readonly orderCommits: string | null;
+  readonly takeTransactionId: string | null;
   /** True when the error is a UNIQUE / PRIMARY KEY violation (another writer took the version). */
   isUniqueViolation(error: unknown): boolean;
   /** Runs `work` in a write transaction: commits when it resolves, rolls back when it throws. */
   writeTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T>;
 }
-
-/** Advisory lock class "logs" (the delivery lock uses "hook"). */
-const COMMIT_ORDER_LOCK_CLASS = 0x6c6f6773;
 
 /** Parameters per statement stay well under PostgreSQL's 65,535 and SQLite's 32,766. */
 export const MAX_PARAMETERS = 10_000;
@@ -46,7 +45,7 @@ export function sqlDialect(dataSource: DataSource): SqlDialect {
     list,
     lockRows: postgres ? ' FOR UPDATE' : '',
     shareRows: postgres ? ' FOR KEY SHARE' : '',
-    orderCommits: postgres ? `SELECT pg_advisory_xact_lock(${COMMIT_ORDER_LOCK_CLASS}, 0)` : null,
+    takeTransactionId: postgres ? 'SELECT pg_current_xact_id()' : null,
     isUniqueViolation: (error) => {
       const code = driverErrorCode(error);
       return (

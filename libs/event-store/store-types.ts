@@ -28,7 +28,7 @@ export interface StoreOptions {
 
 /** One event as stored in the log: the domain event plus its global and per-customer positions. */
 export interface StoredEvent {
-  /** Global position, ascending in commit order of the log. */
+  /** Global position: unique, ascending within each customer's stream (docs/architecture.md). */
   position: number;
   customerId: string;
   /** 1.. within the customer's stream. */
@@ -50,6 +50,30 @@ export interface RawStoredEvent {
   data: string;
   at: number;
   schemaVersion: number;
+}
+
+/**
+ * Where the outbound feed stands: the feed goes in (txid, position) order, txid being the id of the
+ * transaction that wrote the event (0 on SQLite and for events written before the column existed).
+ */
+export interface FeedCursor {
+  readonly txid: number;
+  readonly position: number;
+}
+
+/** The start of the feed: before every event. */
+export const FEED_START: FeedCursor = { txid: 0, position: 0 };
+
+/** A row of the log as the feed reads it: with its transaction's id. */
+export interface FeedEvent extends RawStoredEvent {
+  txid: number;
+}
+
+/** A page of the feed, and whether committed events wait behind a transaction still open. */
+export interface FeedPage {
+  readonly events: FeedEvent[];
+  /** Events of newer transactions have committed, but an older one is open: read again soon. */
+  readonly held: boolean;
 }
 
 /** A customer's projection row: the folded state at `version` plus the queue view derived from it. */

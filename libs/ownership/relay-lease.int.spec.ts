@@ -97,7 +97,7 @@ describe('the relay lease in PostgreSQL, two relays on one log and one real nats
     return (await logEntries(db.url)).at(-1)?.position ?? 0;
   }
 
-  const checkpoint = () => writer.readCheckpoint(relayCheckpointName(namespace));
+  const checkpoint = async () => (await writer.readCheckpoint(relayCheckpointName(namespace))).position;
 
   test('the holder stops renewing: the other takes over within 2 × lease, the old one is fenced, the feed has every event once in order', async () => {
     const a = await contender('instance-a');
@@ -135,7 +135,11 @@ describe('the relay lease in PostgreSQL, two relays on one log and one real nats
     await until(async () => (await checkpoint()) === secondLast, "relay b's checkpoint");
     // Nor can A move the cursor back.
     await expect(
-      a.store.writeCheckpoint(relayCheckpointName(namespace), firstLast, a.lease.fence()!),
+      a.store.writeCheckpoint(
+        relayCheckpointName(namespace),
+        { txid: 0, position: firstLast },
+        a.lease.fence()!,
+      ),
     ).rejects.toBeInstanceOf(StaleRelayEpochError);
     expect(await checkpoint()).toBe(secondLast);
 

@@ -36,8 +36,10 @@ export async function runArchive(
   config: AppConfig,
   request: ArchiveRequest,
 ): Promise<ArchiveReport> {
+  // The feed goes in commit order, not position order: the archive (a position prefix) may go only
+  // as far as the longest prefix the relay's checkpoint has wholly sent.
   const publishedThrough = config.eventsFeed
-    ? await store.readCheckpoint(relayCheckpointName(config.namespace))
+    ? await store.feedSentThrough(await store.readCheckpoint(relayCheckpointName(config.namespace)))
     : null;
   return archiveEvents(store, {
     dir: request.dir ?? config.archiveDir,

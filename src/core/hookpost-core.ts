@@ -166,8 +166,7 @@ export class HookpostCore {
         failingActors: () => host?.failingCount ?? 0,
         customersByQueue: async () => (await store.summary()).customers,
         pendingMessages: async () => (await store.summary()).pending,
-        eventFeedLag: async () =>
-          relay?.running === true ? Math.max(0, (await store.lastPosition()) - relay.publishedThrough) : null,
+        eventFeedLag: async () => (relay?.running === true ? await store.feedBacklog(relay.published) : null),
         archivedEvents: async () => (await store.archiveProgress()).events,
         archiveFiles: async () => (await ArchiveReader.open(config.archiveDir))?.manifest.files.length ?? 0,
         storedEvents: () => store.countEvents(),

@@ -109,7 +109,7 @@ export async function waitForFeed(
 ) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const last = (await logEntries(databaseUrl)).at(-1)?.position ?? 0;
+    const last = await lastInFeedOrder(databaseUrl);
     // A NATS that is still reconnecting counts as not yet.
     const published = await lastPublishedPosition(nc, namespace).catch(() => -1);
     if (published === last) {
@@ -122,20 +122,37 @@ export async function waitForFeed(
   }
 }
 
-/** Compares the feed with the log: each event once, in position order. */
+/** The position of the log's last event in the feed's order, (txid, position) (0 when none). */
+async function lastInFeedOrder(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ position: string }>(
+      'SELECT "position" FROM "events" ORDER BY "txid" DESC, "position" DESC LIMIT 1',
+    );
+    return Number(rows[0]?.position ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Compares the feed with the log: each event once, each customer's in version order (across
+ * customers the feed goes in commit order, so positions of different customers may interleave).
+ */
 export function compareFeed(log: readonly LogEntry[], feed: readonly OutboundEvent[]): FeedCheck {
   const seen = new Set<number>();
+  const versions = new Map<string, number>();
   let duplicates = 0;
   let outOfOrder = 0;
-  let previous = 0;
   for (const event of feed) {
     if (seen.has(event.position)) {
       duplicates += 1;
-    } else if (event.position < previous) {
+    } else if (event.version < (versions.get(event.customerId) ?? 0)) {
       outOfOrder += 1;
     }
     seen.add(event.position);
-    previous = Math.max(previous, event.position);
+    versions.set(event.customerId, Math.max(versions.get(event.customerId) ?? 0, event.version));
   }
   const missing = log.filter((entry) => !seen.has(entry.position)).length;
   return { events: log.length, missing, duplicates, outOfOrder };

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
 import { bigintAsNumber } from './column-transformers.js';
 
 /**
@@ -7,6 +7,8 @@ import { bigintAsNumber } from './column-transformers.js';
  */
 @Entity({ name: 'events' })
 @Unique('events_customer_version', ['customerId', 'version'])
+// The feed's order, made by migration 1765500000000 on PostgreSQL only (SQLite's feed reads by position).
+@Index('events_feed_order', ['txid', 'position'])
 export class EventRow {
   // BIGSERIAL on PostgreSQL, INTEGER PRIMARY KEY AUTOINCREMENT on SQLite (the migration decides).
   @PrimaryColumn({
@@ -36,4 +38,17 @@ export class EventRow {
   /** The version of the type's data schema it was written with (libs/domain/event-schemas.ts). */
   @Column({ name: 'schema_version', type: 'integer', default: 1 })
   schemaVersion!: number;
+
+  /**
+   * The id of the transaction that wrote it (`event_txid()`, i.e. `pg_current_xact_id()`, the
+   * column's default on PostgreSQL, so every writer sets it; 0 on SQLite and for rows from before
+   * migration 1765500000000): the feed's order.
+   */
+  @Column({
+    type: 'bigint',
+    default: () => 'event_txid()', // PostgreSQL; SQLite's column defaults to 0 (the migration's)
+    transformer: bigintAsNumber,
+    select: false,
+  })
+  txid!: number;
 }

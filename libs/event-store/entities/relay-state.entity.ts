@@ -11,7 +11,7 @@ export class EventLogMetaRow {
   value!: string;
 }
 
-/** A row of `relay_checkpoints`: the last position a relay has seen acknowledged. */
+/** A row of `relay_checkpoints`: the feed cursor (txid, position) a relay has seen acknowledged. */
 @Entity({ name: 'relay_checkpoints' })
 export class RelayCheckpointRow {
   @PrimaryColumn({ type: 'text', primaryKeyConstraintName: 'relay_checkpoints_pkey' })
@@ -19,6 +19,10 @@ export class RelayCheckpointRow {
 
   @Column({ type: 'bigint', transformer: bigintAsNumber })
   position!: number;
+
+  /** The cursor's transaction id (0 before migration 1765500000000, and on SQLite). */
+  @Column({ type: 'bigint', default: 0, transformer: bigintAsNumber })
+  txid!: number;
 
   @Column({ name: 'updated_at', type: 'bigint', transformer: bigintAsNumber })
   updatedAt!: number;
