@@ -40,8 +40,23 @@ export interface ChaosReceiver {
 export const REDIRECT_PATH = '/redirected-here';
 const OK_DELAY_MAX_MS = 8;
 
+/** How a receiver answers when steady. */
+export interface ChaosReceiverOptions {
+  seed?: number;
+  /**
+   * The longest a 200 is held (random, at least half of it when over the default): a longer hold
+   * makes two requests of one customer in flight at once visible as overlap.
+   */
+  holdMs?: number;
+  /** Called with every request as it is recorded (before it is answered). */
+  onRequest?: (request: RecordedRequest) => void;
+}
+
 /** Starts a receiver on 127.0.0.1 answering 200 until told to flap. */
-export async function startChaosReceiver(seed = 7): Promise<ChaosReceiver> {
+export async function startChaosReceiver(options: ChaosReceiverOptions = {}): Promise<ChaosReceiver> {
+  const seed = options.seed ?? 7;
+  const holdMax = options.holdMs ?? OK_DELAY_MAX_MS;
+  const holdMin = holdMax > OK_DELAY_MAX_MS ? Math.floor(holdMax / 2) : 0;
   const receiver = await startReceiver();
   const random = seededRandom(seed);
   const decisions = new Map<number, Decision>();
@@ -60,8 +75,9 @@ export async function startChaosReceiver(seed = 7): Promise<ChaosReceiver> {
   };
 
   receiver.respondWith((request) => {
+    options.onRequest?.(request);
     const answer = request.path.startsWith(REDIRECT_PATH) ? 'ok' : choose();
-    const delayMs = answer === 'slow' ? slowMs : Math.floor(random() * OK_DELAY_MAX_MS);
+    const delayMs = answer === 'slow' ? slowMs : holdMin + Math.floor(random() * (holdMax - holdMin));
     decisions.set(request.seq, { answer, answeredAt: request.receivedAt + delayMs });
     switch (answer) {
       case 'ok':

@@ -119,9 +119,12 @@ export function checkDeliveries(input: CheckInput): DeliveryCheck {
     firstSuccessInversions: 0,
     problems: [],
   };
-  const problem = (text: string): void => {
-    if (result.problems.length < MAX_PROBLEMS) {
+  // Re-sends get their own share of the list, so many of them do not hide an order problem.
+  let resendProblems = 0;
+  const problem = (text: string, resend = false): void => {
+    if (resend ? resendProblems < MAX_PROBLEMS / 2 : result.problems.length < MAX_PROBLEMS * 2) {
       result.problems.push(text);
+      resendProblems += resend ? 1 : 0;
     }
   };
   const faultBetween = (from: number, to: number): boolean =>
@@ -157,7 +160,10 @@ export function checkDeliveries(input: CheckInput): DeliveryCheck {
       result.duplicates += resent;
       if (!faultBetween(book.firstSuccessAt[start]!, request.receivedAt)) {
         result.unexplainedDuplicates += resent;
-        problem(`${customerId}: request #${request.seq} re-sent ${ids[0]} with no fault since its success`);
+        problem(
+          `${customerId}: request #${request.seq} re-sent ${ids[0]} with no fault since its success`,
+          true,
+        );
       }
     }
     if (!ok) {

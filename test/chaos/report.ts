@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as prettier from 'prettier';
+import { CLUSTER_SCENARIOS } from './cluster-scenarios.js';
 import { feedLine, type ScenarioResult } from './run-scenario.js';
 import { SCENARIOS } from './scenarios.js';
 
@@ -31,6 +32,34 @@ export function expectInvariants(result: ScenarioResult): void {
   expect({ feed: result.feed, error: result.feedError }).toEqual({
     feed: { events: result.feed?.events, missing: 0, duplicates: 0, outOfOrder: 0 },
     error: null,
+  });
+  if (result.cluster !== undefined) {
+    expectCluster(result.cluster, result.graceful === true ? check.duplicates : 0);
+  }
+}
+
+/**
+ * Across instances: overlap only with a request of a killed or frozen instance (none at all in a
+ * graceful change, nor any duplicate), the woken instance sends at most the one request per customer
+ * it had in flight and commits nothing for what it lost, and the handover keeps its time.
+ */
+function expectCluster(cluster: NonNullable<ScenarioResult['cluster']>, duplicates: number): void {
+  const { handover } = cluster;
+  expect({
+    problems: cluster.problems.join('\n'),
+    unexplainedOverlaps: cluster.overlaps - cluster.allowedOverlaps,
+    staleCommits: cluster.staleCommits,
+    lateSendsPerCustomer: cluster.lateSendsPerCustomerMax <= 1 ? 'at most 1' : cluster.lateSamples,
+    handover:
+      handover === null || (handover.ms !== null && handover.ms <= handover.limitMs) ? 'in time' : handover,
+    duplicates,
+  }).toEqual({
+    problems: '',
+    unexplainedOverlaps: 0,
+    staleCommits: 0,
+    lateSendsPerCustomer: 'at most 1',
+    handover: 'in time',
+    duplicates: 0,
   });
 }
 
@@ -100,6 +129,7 @@ function details(result: ScenarioResult): string {
       `${l.retries} publish retries, ${l.unconfirmed} never acked.`,
     `- Receiver: ${c.requests} requests (${c.failedRequests} failed: ${answers}); ` +
       `${c.unconfirmed} delivered ids had no publish ack (stored, ack lost); redirects followed: ${result.followedRedirects}.`,
+    ...(result.cluster === undefined ? [] : [clusterLine(result.cluster)]),
     result.faults === 0
       ? '- Faults: none in the processes (the receiver is the fault).'
       : `- Faults: ${result.faults}; longest outage ${ms(result.outageMs.max)}; after each heal, deliveries ` +
@@ -111,8 +141,36 @@ function details(result: ScenarioResult): string {
   ].join('\n');
 }
 
+/** The cluster checks in one bullet. */
+function clusterLine(cluster: NonNullable<ScenarioResult['cluster']>): string {
+  const perInstance = Object.entries(cluster.perInstance)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([instance, count]) => `${instance} ${count}`)
+    .join(', ');
+  const { handover } = cluster;
+  return [
+    `- Cluster: ${cluster.instances} instances; requests by sender: ${perInstance}. `,
+    `Overlapping requests of one customer: ${cluster.overlaps} (${cluster.allowedOverlaps} with a request of the faulted instance). `,
+    `Sent by a woken instance on a partition it had lost: ${cluster.lateSends} (most for one customer: ${cluster.lateSendsPerCustomerMax}); `,
+    `log rows it committed there: ${cluster.staleCommits}. `,
+    cluster.othersLongestGapMs === null
+      ? ''
+      : `While one was frozen, the others' longest time without a successful request: ${ms(cluster.othersLongestGapMs)}. `,
+    `Longest time between two ownership turns (heartbeats): ${Object.entries(cluster.heartbeatGapMs)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([instance, gap]) => `${instance} ${ms(gap)}`)
+      .join(', ')}. `,
+    handover === null
+      ? ''
+      : `Handover (${handover.what}): ${ms(handover.ms)}, limit ${ms(handover.limitMs)}. `,
+    cluster.evidence.length === 0 ? '' : `Seen: ${cluster.evidence.join('; ')}.`,
+  ]
+    .join('')
+    .trim();
+}
+
 function section(results: Record<string, ScenarioResult>): string {
-  const ordered = SCENARIOS.flatMap((scenario) => results[scenario.name] ?? []);
+  const ordered = [...SCENARIOS, ...CLUSTER_SCENARIOS].flatMap((scenario) => results[scenario.name] ?? []);
   return [START, '', table(ordered), '', ...ordered.flatMap((result) => [details(result), '']), END].join(
     '\n',
   );

@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compareFeed, logEntries, readFeed, waitForFeed, type FeedCheck } from '../support/event-feed.js';
+import { partitionOf } from '../../libs/ownership/index.js';
 import type { Answer } from './chaos-receiver.js';
+import { acquiredSince, checkCluster, type ClusterCheck, type ClusterNotes } from './cluster-checks.js';
+import { eventWrites, watchHeartbeats } from './event-writers.js';
 import { checkDeliveries, firstSuccessTimes, type DeliveryCheck, type FaultWindow } from './invariants.js';
 import { LoadGenerator, type LoadStats } from './load.js';
 import { seededRandom } from './random.js';
@@ -35,6 +38,8 @@ export interface InjectContext {
   readonly scale: Scale;
   readonly random: () => number;
   fault(kind: string, start: number, healedAt: number): void;
+  /** What a cluster scenario notes for its checks (faulted instances, pauses, handover times). */
+  readonly notes: ClusterNotes;
 }
 
 /** A fault-injection scenario: how to build its world and how to hurt it while the load runs. */
@@ -44,6 +49,8 @@ export interface Scenario {
   /** How the fault is injected, for the report. */
   injection: string;
   world?: Omit<WorldOptions, 'customers'>;
+  /** A graceful change only (a join): not one duplicate, not one overlap. */
+  graceful?: boolean;
   /** Injects faults until `ctx.until` and leaves everything healed. */
   inject(world: World, ctx: InjectContext): Promise<void>;
 }
@@ -89,6 +96,10 @@ export interface ScenarioResult {
   feedError?: string | null;
   answers: Record<Answer, number>;
   followedRedirects: number;
+  /** Several watched instances: overlap, the frozen instance's sends and commits, the handover time. */
+  cluster?: ClusterCheck;
+  /** The scenario allows no duplicate and no overlap at all. */
+  graceful?: boolean;
 }
 
 const DRAIN_TIMEOUT_MS = 120_000;
@@ -138,6 +149,8 @@ export async function runScenario(scenario: Scenario, scale: Scale): Promise<Sce
   const world = await startWorld({ customers: scale.customers, ...scenario.world });
   try {
     const faults: FaultRecord[] = [];
+    const notes: ClusterNotes = { faulted: [], pauses: [], evidence: [], heartbeatGapMs: {} };
+    const heartbeats = world.senders === null ? null : watchHeartbeats(world.databaseUrl, world.namespace);
     const load = new LoadGenerator({
       client: world.client,
       namespace: world.namespace,
@@ -151,9 +164,11 @@ export async function runScenario(scenario: Scenario, scale: Scale): Promise<Sce
       scale,
       random: seededRandom(scale.loadMs),
       fault: (kind, start, healedAt) => faults.push({ kind, start, healedAt }),
+      notes,
     });
     await sleep(Math.max(0, until - Date.now()));
     await load.stop();
+    notes.heartbeatGapMs = Object.fromEntries((await heartbeats?.stop()) ?? []);
     const accepted = load.accepted();
     let drainMs: number | null = null;
     let drainError: string | null = null;
@@ -170,6 +185,7 @@ export async function runScenario(scenario: Scenario, scale: Scale): Promise<Sce
       answeredAt: (request) => world.receiver.answeredAt(request),
       faults,
     });
+    const cluster = await checkWatched(world, notes);
     const { feed, feedError } = await checkFeed(world);
     for (const service of world.services) {
       await service.stop();
@@ -199,10 +215,34 @@ export async function runScenario(scenario: Scenario, scale: Scale): Promise<Sce
       feedError,
       answers: world.receiver.counts(),
       followedRedirects: world.receiver.followedRedirects(),
+      ...(cluster === null ? {} : { cluster }),
+      ...(scenario.graceful === true ? { graceful: true } : {}),
     };
   } finally {
     await world.close();
   }
+}
+
+/** The cluster checks of a watched world (null for the others). */
+async function checkWatched(world: World, notes: ClusterNotes): Promise<ClusterCheck | null> {
+  if (world.senders === null) {
+    return null;
+  }
+  await world.senders.settled();
+  const view = await world.services[0]!.api('GET', '/v1/cluster');
+  const partitions = (view.body as { partitions: number }).partitions;
+  const logsOf = (instance: string) => world.services[world.instanceIds.indexOf(instance)]?.logs() ?? '';
+  return checkCluster({
+    instances: world.services.length,
+    requests: world.receiver.receiver.requests,
+    answeredAt: (request) => world.receiver.answeredAt(request),
+    succeeded: (request) => world.receiver.succeeded(request),
+    senderOf: (request) => world.senders!.senderOf(request),
+    writes: await eventWrites(world.databaseUrl),
+    partitionOf: (customerId) => partitionOf(customerId, partitions),
+    retakenAt: (pause) => acquiredSince(logsOf(pause.instance), pause.resumedAt),
+    notes,
+  });
 }
 
 /** Waits for the outbound feed to catch up with the log, then compares them. */
@@ -230,7 +270,22 @@ export function summaryLine(result: ScenarioResult): string {
     `(failed ${c.failedRequests}), faults ${result.faults}, recovery max ${ms(result.recoveryMs.max)}, ` +
     `latency p99 ${ms(result.latencyMs.p99)} max ${ms(result.latencyMs.max)}, ` +
     `drain ${ms(result.drainMs)}, stuck ${result.notEmpty.length}, replay --verify ${result.replay}, ` +
-    `feed ${feedLine(result)}\n`
+    `feed ${feedLine(result)}${clusterSummary(result.cluster)}\n`
+  );
+}
+
+/** `, overlaps …` for a watched world. */
+function clusterSummary(cluster: ClusterCheck | undefined): string {
+  if (cluster === undefined) {
+    return '';
+  }
+  const handover = cluster.handover === null ? 'n/a' : `${cluster.handover.ms ?? 'never'} ms`;
+  return (
+    `, overlaps ${cluster.overlaps} (allowed ${cluster.allowedOverlaps}), late sends ${cluster.lateSends}, ` +
+    `stale commits ${cluster.staleCommits}, handover ${handover}, senders ${JSON.stringify(cluster.perInstance)}, ` +
+    `longest heartbeat gaps ${JSON.stringify(cluster.heartbeatGapMs)}, ` +
+    `others' longest gap while one was frozen ${cluster.othersLongestGapMs ?? 'n/a'} ms, ` +
+    `seen: ${cluster.evidence.join('; ')}`
   );
 }
 

@@ -7,10 +7,10 @@ import type { World } from './world.js';
 import type { ServiceProcess } from '../support/service-process.js';
 
 /** Sleeps until `at` (ms since the epoch), or not at all if it has passed. */
-const sleepUntil = (at: number) => sleep(Math.max(0, at - Date.now()));
+export const sleepUntil = (at: number) => sleep(Math.max(0, at - Date.now()));
 
 /** Times at these fractions of the load phase. */
-function pointsIn(ctx: InjectContext, fractions: readonly number[]): number[] {
+export function pointsIn(ctx: InjectContext, fractions: readonly number[]): number[] {
   const start = ctx.until - ctx.scale.loadMs;
   return fractions.map((fraction) => start + Math.round(ctx.scale.loadMs * fraction));
 }

@@ -12,7 +12,9 @@ import { startPrivatePostgres, type PrivatePostgres } from '../support/private-p
 import type { RecordedRequest } from '../support/receiver.js';
 import { startService, type ServiceProcess } from '../support/service-process.js';
 import { startChaosReceiver, type ChaosReceiver } from './chaos-receiver.js';
+import { traceEventWriters } from './event-writers.js';
 import { customerOf, idsOf } from './invariants.js';
+import { trackSenders, type SenderTracker } from './senders.js';
 
 /** Hookpost settings for chaos runs: short retries and deadlines so a run drains in seconds. */
 export const CHAOS_ENV: Readonly<Record<string, string>> = {
@@ -31,8 +33,14 @@ export interface WorldOptions {
   customers: number;
   /** A PostgreSQL cluster of its own, which the scenario may stop (else a fresh database on the shared one). */
   privatePostgres?: boolean;
-  /** Hookpost processes on the same NATS, database and namespace (2 = the "by mistake" case). */
-  instances?: 1 | 2;
+  /** Hookpost processes on the same NATS, database and namespace (active-active from 2). */
+  instances?: number;
+  /**
+   * A cluster under watch: instances named `i1`, `i2`, ... (HOOKPOST_INSTANCE_ID, and PGAPPNAME so
+   * the database can tell their writes apart), leases of `leaseMs`, each request's sending instance
+   * looked up, each answer held up to `holdMs` (overlap shows) and every log row's writer noted.
+   */
+  watch?: { leaseMs: number; holdMs: number };
   /** A 3-node JetStream cluster instead of one nats-server; the streams then have 3 replicas. */
   natsCluster?: boolean;
   env?: Record<string, string>;
@@ -54,6 +62,12 @@ export interface World {
   readonly env: Readonly<Record<string, string>>;
   /** Customers whose endpoint batches (every other one). */
   readonly batching: ReadonlySet<string>;
+  /** Which instance sent each request (watched worlds only). */
+  readonly senders: SenderTracker | null;
+  /** The instance id of each service, by index (watched worlds; else null each). */
+  readonly instanceIds: Array<string | null>;
+  /** Starts one more instance with the shared settings (the next id in a watched world). */
+  addInstance(): Promise<ServiceProcess>;
   close(): Promise<void>;
 }
 
@@ -65,7 +79,18 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const postgres = options.privatePostgres === true ? await startPrivatePostgres() : null;
   const shared = postgres === null ? await createTestDatabase() : null;
   const databaseUrl = postgres?.url ?? shared!.url;
-  const receiver = await startChaosReceiver();
+  const services: ServiceProcess[] = [];
+  const instanceIds: Array<string | null> = [];
+  const watch = options.watch;
+  let senders: SenderTracker | null = null;
+  const receiver = await startChaosReceiver(
+    watch === undefined ? {} : { holdMs: watch.holdMs, onRequest: (request) => senders?.note(request) },
+  );
+  if (watch !== undefined) {
+    senders = trackSenders(receiver.receiver.port, () =>
+      services.map((service, index) => ({ label: instanceIds[index] ?? '?', pid: service.pid })),
+    );
+  }
   const namespace = `chaos${randomBytes(3).toString('hex')}`;
   const env = {
     ...CHAOS_ENV,
@@ -74,11 +99,23 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     DATABASE_URL: databaseUrl,
     HOOKPOST_NAMESPACE: namespace,
     HOOKPOST_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    ...(watch === undefined ? {} : { HOOKPOST_LEASE_MS: String(watch.leaseMs) }),
     ...options.env,
   };
-  const services: ServiceProcess[] = [];
+  const addInstance = async (): Promise<ServiceProcess> => {
+    const id = watch === undefined ? null : `i${services.length + 1}`;
+    const service = await startService(
+      id === null ? env : { ...env, HOOKPOST_INSTANCE_ID: id, PGAPPNAME: id },
+    );
+    services.push(service);
+    instanceIds.push(id);
+    return service;
+  };
   for (let i = 0; i < (options.instances ?? 1); i += 1) {
-    services.push(await startService(env));
+    await addInstance();
+  }
+  if (watch !== undefined) {
+    await traceEventWriters(databaseUrl); // the first instance has made the tables
   }
   const client = await connect({
     servers: natsUrl.split(','),
@@ -110,6 +147,9 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     customers,
     env,
     batching,
+    senders,
+    instanceIds,
+    addInstance,
     async close() {
       await client.close().catch(() => undefined);
       await Promise.all(services.map((service) => service.stop().catch(() => undefined)));

@@ -66,6 +66,7 @@ export async function startReceiver(options: { host?: string; port?: number } = 
       body: Buffer.concat(chunks).toString('utf8'),
       receivedAt,
       remoteAddress: req.socket.remoteAddress ?? '',
+      remotePort: req.socket.remotePort ?? 0,
       outcome: 'timeout-pending',
     });
     let answer: ReceiverResponse;

@@ -11,6 +11,8 @@ export interface RecordedRequest {
   /** Date.now() when the request head arrived. */
   receivedAt: number;
   remoteAddress: string;
+  /** The sender's TCP port (which process sent it can be told from it while the connection lives). */
+  remotePort?: number;
   /** What the receiver chose to do: answer, reset the connection, or never answer. */
   outcome: 'status' | 'reset' | 'timeout-pending';
   status?: number;

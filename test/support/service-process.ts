@@ -36,6 +36,12 @@ export interface ServiceProcess {
   terminate(waitMs: number): Promise<{ code: number | null; ms: number } | 'hung'>;
   /** Starts the process again with the same settings and data dir. */
   restart(): Promise<void>;
+  /** The running process's id (null while it is down). */
+  readonly pid: number | null;
+  /** SIGSTOP: the process is frozen (its sockets stay open), as a long GC pause or a suspended VM. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
 }
 
 const liveChildren = new Set<ChildProcess>();
@@ -115,6 +121,14 @@ export async function startService(
     child = null;
   };
 
+  const signal = (name: NodeJS.Signals): void => {
+    const running = child;
+    if (running === null || running.exitCode !== null || running.signalCode !== null) {
+      throw new Error(`hookpost is not running (${name})`);
+    }
+    running.kill(name);
+  };
+
   await launch();
   return {
     url,
@@ -151,5 +165,11 @@ export async function startService(
       await end('SIGTERM');
       await launch();
     },
+    get pid() {
+      const running = child;
+      return running?.pid ?? null;
+    },
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
   };
 }

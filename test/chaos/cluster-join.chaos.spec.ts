@@ -1,0 +1,4 @@
+import { chaosTest } from './chaos-test.js';
+import { clusterJoin } from './cluster-scenarios.js';
+
+chaosTest(clusterJoin);

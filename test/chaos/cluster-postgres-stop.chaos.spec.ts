@@ -1,0 +1,4 @@
+import { chaosTest } from './chaos-test.js';
+import { clusterPostgresStop } from './cluster-scenarios.js';
+
+chaosTest(clusterPostgresStop);
