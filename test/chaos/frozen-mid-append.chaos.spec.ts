@@ -61,10 +61,11 @@ describe('KNOWN BUG: an instance frozen in the middle of an append', () => {
     try {
       // Freeze i2 between two statements of an append (its session idle in a transaction), checked after the stop.
       let caught = false;
-      for (let attempt = 0; attempt < 200 && !caught; attempt += 1) {
+      // Appends are short (a group transaction of a few statements): look for one for up to a minute.
+      const lookUntil = Date.now() + 60_000;
+      while (!caught && Date.now() < lookUntil) {
         const open = await idleInTransaction(db, 'i2');
         if (open === null) {
-          await sleep(5);
           continue;
         }
         frozen.pause();
