@@ -87,3 +87,36 @@ test('a failed purge stays due and flush() runs what is due at once', async () =
   purges.stop();
   expect(clock.armed).toBe(0);
 });
+
+test('a customer still releasing waits for maxDelayMs; one that went quiet is purged at the next tick', async () => {
+  const calls: string[] = [];
+  const clock = new ManualClock();
+  const purges = new Purges(
+    (id, keepFrom) => {
+      calls.push(`${id}:${keepFrom}`);
+      return Promise.resolve();
+    },
+    4,
+    1_000,
+    clock,
+    10_000,
+  );
+  // `busy` delivers a message every 400 ms for 12 s; `drained` delivers three and goes quiet.
+  for (let at = 0, id = 1; at < 12_000; at += 400, id += 1) {
+    purges.release('busy', id);
+    if (at <= 800) {
+      purges.release('drained', 100 + id);
+    }
+    clock.advance(400);
+    await settle();
+    if (at === 1_600) {
+      expect(calls).toEqual(['drained:104']); // quiet for a whole tick: purged once, with all three
+    }
+  }
+  // busy, due since 0, is purged at the first tick at or past 10 s; never before.
+  expect(calls).toEqual(['drained:104', 'busy:26']);
+  clock.advance(2_000); // it stops: the next quiet tick purges the rest
+  await settle();
+  expect(calls).toEqual(['drained:104', 'busy:26', 'busy:31']);
+  expect(clock.armed).toBe(0);
+});
