@@ -76,7 +76,7 @@ async function drainShared(
   return { rate: (total / (stats.lastAt - stats.firstAt)) * 1000, cpu: perThousand(meter.stop(), total) };
 }
 
-/** H8: 1, 2 and 3 instances (a quick run: 1 and 2) share H2's workload. */
+/** H8: 1, 2 and 3 instances (a quick run: 1 and 2) share H2's workload; `H8` is the run with 2. */
 export async function measureH8(ctx: BenchContext): Promise<Figure[]> {
   const counts = ctx.quick ? [1, 2] : [1, 2, 3];
   const customers = ctx.quick ? 500 : 1_000;
@@ -104,7 +104,8 @@ export async function measureH8(ctx: BenchContext): Promise<Figure[]> {
           `H8 ${count} run ${run + 1}: ${customers} x ${PER_CUSTOMER}: ${result.rate.toFixed(0)} msg/s; CPU ms per 1,000 messages: ${JSON.stringify(result.cpu)}`,
         );
       }
-      const name = `H8 ${count} instance${count === 1 ? '' : 's'}`;
+      // `H8` itself is two instances; its ratio is their throughput over one instance's (goal 1.4).
+      const name = count === 2 ? 'H8' : `H8 ${count} instance${count === 1 ? '' : 's'}`;
       figures.push(
         figure({
           name,
@@ -112,7 +113,14 @@ export async function measureH8(ctx: BenchContext): Promise<Figure[]> {
           unit: 'msg/s',
           samples,
           cpuMsPer1000: medianCpu(cpus),
-          ...(count === 1 ? {} : { ratioTo: { figure: figures[0] } }),
+          ...(count === 1
+            ? {}
+            : {
+                ratioTo: {
+                  figure: figures[0],
+                  ...(count === 2 ? { goal: { op: '>=' as const, value: 1.4 } } : {}),
+                },
+              }),
         }),
       );
     }
