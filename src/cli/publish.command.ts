@@ -41,7 +41,7 @@ export function publishCommand(): Command {
           data: options.data,
           ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
         };
-        const traceparent = options.traceparent ?? fromEnvironment('TRACEPARENT');
+        const traceparent = options.traceparent ?? traceparentFromEnvironment(process.env.TRACEPARENT);
         const trace =
           traceparent === undefined
             ? undefined
@@ -70,13 +70,12 @@ function parseTrace(value: string): string {
 }
 
 /** TRACEPARENT as the option would take it; a malformed one is an error naming the variable. */
-function fromEnvironment(name: string): string | undefined {
-  const value = process.env[name];
+function traceparentFromEnvironment(value: string | undefined): string | undefined {
   if (value === undefined || value === '') {
     return undefined;
   }
   if (parseTraceparent(value) === null) {
-    throw new CliError(`${name} is not a W3C traceparent: ${JSON.stringify(value.slice(0, 80))}`);
+    throw new CliError(`TRACEPARENT is not a W3C traceparent: ${JSON.stringify(value.slice(0, 80))}`);
   }
   return value;
 }

@@ -167,10 +167,18 @@ describe('several Hookpost processes share the customers (active-active, Postgre
     }
     // Events committed after the takeover go out through the new holder.
     for (const customerId of ['aa-frozen-1', 'aa-frozen-2']) {
-      const put = await other!.api('PUT', `/v1/customers/${customerId}/webhook`, {
-        url: `${h.receiver.url}/${customerId}`,
-        secret: SECRET,
-      });
+      // Right after the woken one resumes, its partitions may be mid-handover: the contract's answer
+      // is 503 OWNER_UNAVAILABLE with nothing changed, and a client tries again.
+      const configure = () =>
+        other!.api('PUT', `/v1/customers/${customerId}/webhook`, {
+          url: `${h.receiver.url}/${customerId}`,
+          secret: SECRET,
+        });
+      let put = await configure();
+      const retryUntil = Date.now() + 15_000;
+      while (put.status === 503 && put.body?.error?.code === 'OWNER_UNAVAILABLE' && Date.now() < retryUntil) {
+        put = await configure();
+      }
       expect(put.status).toBe(200);
     }
     // The woken holder finds its lease taken and stops its relay; the feed is complete and in order.
