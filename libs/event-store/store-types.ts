@@ -91,18 +91,8 @@ export interface CustomerSnapshot {
   updatedAt: number;
 }
 
-/** What an append writes into the projection row, computed by the caller from its folded state. */
-export interface Projection {
-  state: CustomerQueueState;
-  pending: number;
-  queue: QueueState;
-  nextAttemptAt: number | null;
-  /**
-   * When the oldest pending message was accepted, if the caller knows it; absent or null keeps the
-   * stored one while anything is pending (the row is cleared when nothing is).
-   */
-  oldestPendingAt?: number | null;
-}
+/** What an append writes into the projection row (libs/domain's rules compute it from the folded state). */
+export type { Projection } from '../domain/index.js';
 
 /** The result of an append: the customer's new version and the global positions of its events. */
 export interface AppendResult {
