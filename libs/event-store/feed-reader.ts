@@ -7,11 +7,21 @@ const COLUMNS = `"position", "customer_id" AS "customerId", "version", "type", "
   "recorded_at" AS "at", "schema_version" AS "schemaVersion", "txid"`;
 
 /**
- * The oldest transaction id still running in the statement's own snapshot (`pg_current_snapshot()`
- * is the active snapshot, the one the statement reads with): every transaction below it has
- * committed, and its rows are visible to the same statement, or rolled back.
+ * The oldest transaction id that may still add events to this database: the least of the ids the
+ * statement's own snapshot lists as running (`pg_current_snapshot()` is the active snapshot, the
+ * one the statement reads with), or its xmax when none is. Every transaction below it has committed,
+ * and its rows are visible to the same statement, or rolled back.
+ *
+ * Transaction ids are server-wide, so a transaction open in another database on the same server
+ * would hold this feed back too. A running id is left out only when pg_stat_activity shows it
+ * belongs to a session of another database (a session writes to its own database only). An id it
+ * cannot place (the session just ended, a subtransaction, a prepared transaction, a role that may
+ * not see other sessions' transaction ids) stays in, which is always safe, only slower.
  */
-const HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())::text::bigint';
+const HORIZON = `(SELECT COALESCE(MIN(x::text::bigint), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+  FROM pg_snapshot_xip(pg_current_snapshot()) x
+  WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+    WHERE a.backend_xid = x::xid AND a.datname IS NOT NULL AND a.datname <> current_database()))`;
 
 /** How often settledPosition looks again, and for how long at most (default). */
 const SETTLE_POLL_MS = 5;
