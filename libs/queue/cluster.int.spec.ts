@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureEventsStream } from '../event-relay/events-stream.js';
 import { startNatsCluster, type NatsClusterHandle } from '../../test/support/nats-cluster.js';
 import { until } from '../../test/support/until.js';
-import { JetStreamQueue, QueueSettingsError, streamName } from './index.js';
+import { JetStreamQueue, QueueSettingsError, streamName, type QueuedMessage } from './index.js';
 
 // The queue on a 3-node JetStream cluster (sync_interval: always) on loopback.
 let cluster: NatsClusterHandle;
@@ -88,7 +88,15 @@ test('kill -9 of the stream leader under load, restarted on its store: every ack
   await Promise.all(producers);
 
   for (const customerId of customers) {
-    const stored = await queue.read(customerId, 0, 100_000);
+    // Reads are direct gets any replica may answer; the restarted one may not have applied the
+    // newest messages yet. Read until the last acked one is there, then check the whole queue.
+    const last = acked.get(customerId)!.at(-1);
+    let stored: QueuedMessage[] = [];
+    await until(async () => {
+      stored = await queue.read(customerId, 0, 100_000);
+      const tail = stored.at(-1);
+      return tail?.kind === 'message' && tail.data.n === last;
+    }, `${customerId}'s last acked message in a read`);
     const ns = stored.map((m) => (m.kind === 'message' ? (m.data.n as number) : -1));
     // Each acked message once, in publish order; nothing else (a retried key is de-duplicated).
     expect(ns).toEqual(acked.get(customerId));

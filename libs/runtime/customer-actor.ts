@@ -27,7 +27,7 @@ import {
 } from '../domain/index.js';
 import type { DeliveryRequest, DeliveryResult } from '../delivery/index.js';
 import type { Clock } from './clock.js';
-import { PendingWindow } from './pending-window.js';
+import { PendingWindow, StaleReadError } from './pending-window.js';
 import type {
   OwnershipPort,
   QueuePort,
@@ -55,6 +55,8 @@ export interface ActorContext {
 }
 
 const PURGE_READ_PAGE = 1_000;
+/** Reads in one step before a lagging replica's answers fail it (the host then tries again later). */
+const STALE_READ_TRIES = 3;
 
 export class NoEndpointError extends Error {
   constructor(readonly customerId: string) {
@@ -312,6 +314,20 @@ export class CustomerActor {
     if (!this.window.needsRead(want)) {
       return;
     }
+    // A replica behind the leader may answer a read (StaleReadError): another one likely will not.
+    for (let tries = 1; ; tries += 1) {
+      try {
+        await this.readIntoWindow();
+        return;
+      } catch (error) {
+        if (!(error instanceof StaleReadError) || tries === STALE_READ_TRIES) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  private async readIntoWindow(): Promise<void> {
     const { afterId, max } = this.window.beginRead(this.state.cursor);
     try {
       const page = await this.ctx.queue.readPage(this.customerId, afterId, max);

@@ -1,6 +1,21 @@
 import type { PendingMessage, QueuedMessage } from '../domain/index.js';
 
 /**
+ * A read ended before a message the feed had already shown. Reads are direct gets that any replica
+ * of the stream may answer, and a replica may lag the leader the feed reads from: taking such a read
+ * as the whole queue would let the next message from the feed jump the missing one.
+ */
+export class StaleReadError extends Error {
+  override readonly name = 'StaleReadError';
+
+  constructor(readThrough: number, shownId: number) {
+    super(
+      `a stream replica answered through id ${readThrough}, behind id ${shownId} the feed showed; reading again`,
+    );
+  }
+}
+
+/**
  * The oldest pending messages of one customer, held in memory so that most deliveries need no
  * read from the stream, and how many more the stream holds behind them. `complete` means the
  * window holds every message the customer has up to the newest one the feed has shown; otherwise
@@ -21,6 +36,10 @@ export class PendingWindow {
   private arrivedDuringRead: QueuedMessage[] = [];
   /** Highest id ever held: the feed may replay older messages after a read, which must not return. */
   private highest = 0;
+  /** Highest id the feed has offered, held or not: a read that reaches the end must reach it. */
+  private shown = 0;
+  /** What the read under way must reach: the newest id shown when it began, above where it began. */
+  private mustReach = 0;
   /** The customer's messages in the stream after the held ones; null while nothing is known. */
   private behind: number | null = null;
   /** `behind` came from assumeCount, not from the stream. */
@@ -73,6 +92,7 @@ export class PendingWindow {
 
   /** A new message from the feed. Returns whether the window took it. */
   offer(message: QueuedMessage): boolean {
+    this.shown = Math.max(this.shown, message.id);
     if (this.reading) {
       this.arrivedDuringRead.push(message);
       return true;
@@ -100,13 +120,17 @@ export class PendingWindow {
   beginRead(cursor: number): { afterId: number; max: number } {
     this.reading = true;
     this.arrivedDuringRead = [];
-    return { afterId: Math.max(cursor, this.highest), max: this.capacity - this.items.length };
+    const afterId = Math.max(cursor, this.highest);
+    this.mustReach = this.shown > afterId ? this.shown : 0;
+    return { afterId, max: this.capacity - this.items.length };
   }
 
   /**
    * Ends a read; `remaining` is how many messages the stream held after the last one read (0 means
    * the read reached the end, so the feed takes over). Messages that arrived during the read are
    * kept when it reached the end; otherwise `remaining` counts them (or the next read does).
+   * Throws StaleReadError when it "reached the end" short of a message the feed showed before it
+   * began; the window keeps what it read and the next read goes on from there.
    */
   endRead(read: readonly QueuedMessage[], remaining: number): void {
     this.reading = false;
@@ -114,6 +138,13 @@ export class PendingWindow {
       if (message.id > this.highest) {
         this.push(message);
       }
+    }
+    if (remaining === 0 && this.highest < this.mustReach) {
+      this.complete = false;
+      this.arrivedDuringRead = [];
+      this.behind = Math.max(1, this.behind ?? 1);
+      this.assumed = false;
+      throw new StaleReadError(this.highest, this.mustReach);
     }
     this.complete = remaining === 0;
     this.behind = remaining;
@@ -139,6 +170,7 @@ export class PendingWindow {
     this.pendingView = null;
     this.complete = false;
     this.highest = 0;
+    this.shown = 0; // the feed starts again and shows what exists
   }
 
   /** The message `id` cannot be sent (its body cannot be encoded): from now on it is unreadable. */

@@ -1,4 +1,4 @@
-import { PendingWindow } from './pending-window.js';
+import { PendingWindow, StaleReadError } from './pending-window.js';
 import type { QueuedMessage } from '../domain/index.js';
 
 const msg = (id: number): QueuedMessage => ({
@@ -95,4 +95,29 @@ test('a message marked unreadable (it cannot be encoded) stays in place for the 
     id: 2,
     reason: 'data cannot be encoded as JSON',
   });
+});
+
+test('a read that ends short of a message the feed showed is stale: it is not taken as the whole queue', () => {
+  const window = new PendingWindow(10);
+  window.beginRead(0);
+  window.endRead([msg(1)], 3); // more behind: the window is not complete
+  window.offer(msg(7)); // the feed shows 7, not held
+  window.removeThrough(1);
+  window.beginRead(1);
+  // A replica that has not applied 7 yet says "nothing more".
+  expect(() => window.endRead([msg(4)], 0)).toThrow(StaleReadError);
+  expect(window.isComplete).toBe(false);
+  expect(window.offer(msg(9))).toBe(false); // 9 must not jump 7
+  expect(window.beginRead(1)).toEqual({ afterId: 4, max: 9 });
+  window.endRead([msg(7), msg(9)], 0);
+  expect(ids(window)).toEqual([4, 7, 9]);
+  expect(window.isComplete).toBe(true);
+});
+
+test('a message shown at or below where a read starts does not make the read stale', () => {
+  const window = new PendingWindow(10);
+  window.offer(msg(3)); // before the first read
+  window.beginRead(5); // the cursor is already past 3 (it was delivered)
+  expect(() => window.endRead([], 0)).not.toThrow();
+  expect(window.isComplete).toBe(true);
 });
