@@ -93,6 +93,11 @@ export class CustomerActor {
   version = 0;
   /** Set while steps keep throwing; cleared by the first step that gets through (step-failure.ts). */
   stepFailure: StepFailure | null = null;
+  /**
+   * A request's outcome whose append failed, and the version it was planned on: the next step
+   * appends it instead of sending again, unless something else was appended meanwhile.
+   */
+  private unrecorded: { append: () => Promise<void>; version: number } | null = null;
   private readonly window: PendingWindow;
   private secrets: EndpointSecrets | null = null;
   private appendChain: Promise<unknown> = Promise.resolve();
@@ -210,6 +215,12 @@ export class CustomerActor {
 
   private async takeStep(): Promise<{ outcome: StepOutcome; wakeAt?: number }> {
     await this.ensureLoaded();
+    const unrecorded = this.unrecorded;
+    this.unrecorded = null;
+    if (unrecorded !== null && unrecorded.version === this.version) {
+      await this.recordOutcome(unrecorded.append);
+      return { outcome: 'deliver' };
+    }
     await this.fillWindow();
     const now = this.ctx.clock.now();
     const stepFailing = this.stepFailure !== null;
@@ -274,6 +285,7 @@ export class CustomerActor {
   /** Reloads the stored snapshot (after a version conflict: another writer was here). */
   reload(): Promise<void> {
     this.loading = null;
+    this.unrecorded = null; // planned against the state being replaced: the request goes again
     return this.ensureLoaded();
   }
 
@@ -405,12 +417,24 @@ export class CustomerActor {
       statusCode,
     };
     if (event.type === 'DeliverySucceeded') {
-      await this.advance([event], messages.length, last.id, span);
+      await this.recordOutcome(() => this.advance([event], messages.length, last.id, span));
       this.ctx.logger.debug(log, 'delivered');
     } else {
-      await this.record([event], { attempt: span });
+      await this.recordOutcome(() => this.record([event], { attempt: span }));
       this.ctx.logger.info({ ...log, error: event.data.error }, 'delivery failed');
     }
+  }
+
+  /**
+   * Appends a request's outcome. If the append fails (the database is down), the outcome is kept
+   * and the next step appends it before anything else, so the request is not sent again. A
+   * restart, a reload (another writer was here) or another append meanwhile (a purge, an alert)
+   * drops it: the next step decides afresh, and may repeat the request.
+   */
+  private async recordOutcome(append: () => Promise<void>): Promise<void> {
+    this.unrecorded = { append, version: this.version };
+    await append();
+    this.unrecorded = null;
   }
 
   private async send(request: DeliveryRequest, span: AttemptSpan | undefined): Promise<DeliveryResult> {

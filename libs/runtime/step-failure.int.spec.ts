@@ -141,4 +141,38 @@ describe('a customer whose steps keep throwing', () => {
     const types = (await store.readLog(0, 100)).map((row) => row.type);
     expect(types).toEqual(['WebhookConfigured', 'QueueStalled', 'DeliverySucceeded', 'QueueRecovered']);
   }, 60_000);
+
+  test('an outcome whose append failed is appended by the next step, not sent again', async () => {
+    const customerId = 'globex'; // the host runs since the test above
+    sender.healthy = true;
+    await host.command(customerId, (actor) =>
+      actor.record([configured({}, clock.now())], {
+        secrets: { current: 'whsec_step_failure_test', previous: null },
+      }),
+    );
+    // The database refuses every new log row from here: a real PostgreSQL error on each append.
+    await backend.query(
+      `CREATE FUNCTION refuse_events() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refusing writes'; END $$ LANGUAGE plpgsql`,
+    );
+    await backend.query(
+      'CREATE TRIGGER refuse BEFORE INSERT ON "events" FOR EACH ROW EXECUTE FUNCTION refuse_events()',
+    );
+    const { webhookId } = await queue.publish(customerId, { event: 'CHECK_COMPLETED', data: { n: 2 } });
+    await until(() => sender.delivered.includes(webhookId), 'the request');
+    // Three more failed steps (each one tries the append again) while the request stays sent once.
+    const failuresAtSend = stepFailures;
+    await advanceUntil(() => Promise.resolve(stepFailures >= failuresAtSend + 3), 'three failed retries');
+    expect((await host.status(customerId))?.stepFailure?.error).toMatch(/refusing writes/);
+
+    await backend.query('DROP TRIGGER refuse ON "events"');
+    await advanceUntil(
+      async () => (await store.load(customerId))?.state.cursor === webhookId,
+      'the outcome appended',
+    );
+    expect(sender.delivered.filter((id) => id === webhookId)).toEqual([webhookId]);
+    const types = (await store.readLog(0, 100))
+      .filter((row) => row.customerId === customerId)
+      .map((row) => row.type);
+    expect(types).toEqual(['WebhookConfigured', 'DeliverySucceeded']);
+  }, 60_000);
 });
