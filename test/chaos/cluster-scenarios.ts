@@ -3,7 +3,7 @@ import type { ServiceProcess } from '../support/service-process.js';
 import { openTransactions, sessions } from './event-writers.js';
 import type { Scenario } from './run-scenario.js';
 import { natsNodeKill, pointsIn, postgresStop, sleepUntil } from './scenarios.js';
-import type { WorldOptions } from './world.js';
+import type { World, WorldOptions } from './world.js';
 
 /**
  * Three instances under watch. A lease of 3 s (not the 2 s the e2e spec uses): on two busy cores a
@@ -154,6 +154,79 @@ export const clusterJoin: Scenario = {
   },
 };
 
+/** Balanced first, so the victim (i2) holds its full share; returns what it holds and who survives. */
+async function victimOfThree(world: World) {
+  const victim = world.services[1]!;
+  const id = world.instanceIds[1]!;
+  const others = world.instanceIds.filter((other): other is string => other !== null && other !== id);
+  const survivor = world.services[0]!;
+  await timeUntil(survivor, (view) => balanced(view, 3), 4 * LEASE_MS);
+  const held = [...heldBy(await viewOf(victim), [id])];
+  return { victim, id, others, survivor, held };
+}
+
+/** kill -9 of one of three instances; the others take its partitions after the lease, it rejoins. */
+export const clusterKill: Scenario = {
+  name: 'cluster-kill',
+  title: 'kill -9 of one of three instances, restarted',
+  injection: `Three instances (\`HOOKPOST_LEASE_MS=${LEASE_MS}\`) share the partitions. At 30% of the load one (i2) gets SIGKILL: its leases run out, and the other two must own its partitions within 2 × lease (GET /v1/cluster). Then it is started again with the same id and takes its share back by graceful handover. Duplicates and overlap are allowed only for the requests it had in flight.`,
+  world: { instances: 3, watch: WATCH },
+  async inject(world, ctx) {
+    await sleepUntil(pointsIn(ctx, [0.3])[0]!);
+    const { victim, id, others, survivor, held } = await victimOfThree(world);
+    const killedAt = Date.now();
+    await victim.kill9();
+    ctx.notes.faulted.push(id);
+    const takeoverMs = await timeUntil(
+      survivor,
+      (view) => held.every((partition) => heldBy(view, others).has(partition)),
+      2 * LEASE_MS + 3_000,
+      killedAt,
+    );
+    ctx.fault(`kill -9 of ${id}`, killedAt, Date.now());
+    ctx.notes.handover = {
+      what: 'the others own the killed instance’s partitions',
+      ms: takeoverMs,
+      limitMs: 2 * LEASE_MS,
+    };
+    ctx.notes.evidence.push(`${id} held ${held.length} partitions when killed`);
+    await victim.restart();
+    await timeUntil(survivor, (view) => balanced(view, 3), 4 * LEASE_MS);
+  },
+};
+
+/** SIGTERM to one of three instances: a graceful leave (no duplicate, no overlap), then it rejoins. */
+export const clusterSigterm: Scenario = {
+  name: 'cluster-sigterm',
+  title: 'SIGTERM to one of three instances, restarted',
+  injection: `Three instances (\`HOOKPOST_LEASE_MS=${LEASE_MS}\`) share the partitions. At 30% of the load one (i2) gets SIGTERM: it stops starting requests, finishes and records those in flight, releases its partitions and exits; the other two must own them within 2 × lease of the signal, then it is started again and takes its share back. All graceful: not one duplicate, not one overlap.`,
+  world: { instances: 3, watch: WATCH },
+  graceful: true,
+  async inject(world, ctx) {
+    await sleepUntil(pointsIn(ctx, [0.3])[0]!);
+    const { victim, id, survivor } = await victimOfThree(world);
+    const signalledAt = Date.now();
+    const exit = await victim.terminate(4 * LEASE_MS);
+    ctx.notes.evidence.push(
+      `${id} after SIGTERM: ${exit === 'hung' ? 'hung (SIGKILLed)' : `exit ${exit.code} in ${exit.ms} ms`}`,
+    );
+    const takeoverMs = await timeUntil(
+      survivor,
+      (view) => balanced(view, 2),
+      2 * LEASE_MS + 3_000,
+      signalledAt,
+    );
+    ctx.fault(`SIGTERM to ${id}`, signalledAt, Date.now());
+    ctx.notes.handover = {
+      what: 'two instances balanced, from the SIGTERM',
+      ms: takeoverMs,
+      limitMs: 2 * LEASE_MS,
+    };
+    await victim.restart();
+    await timeUntil(survivor, (view) => balanced(view, 3), 4 * LEASE_MS);
+  },
+};
+
 /** PostgreSQL stopped and started under three instances (as postgres-stop, on a private cluster). */
 export const clusterPostgresStop: Scenario = {
   name: 'cluster-postgres-stop',
@@ -175,6 +248,8 @@ export const clusterNatsNodeKill: Scenario = {
 /** The cluster scenarios, in the order the report lists them (after the single-world ones). */
 export const CLUSTER_SCENARIOS: readonly Scenario[] = [
   clusterSigstop,
+  clusterKill,
+  clusterSigterm,
   clusterJoin,
   clusterPostgresStop,
   clusterNatsNodeKill,

@@ -1,0 +1,4 @@
+import { chaosTest } from './chaos-test.js';
+import { clusterKill } from './cluster-scenarios.js';
+
+chaosTest(clusterKill);
