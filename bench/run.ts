@@ -26,7 +26,7 @@ import { measureH4 } from './workloads/latency.js';
 import { measureL1, measureL2 } from './workloads/limits.js';
 import { measureH8 } from './workloads/instances.js';
 import { measureH5 } from './workloads/memory.js';
-import { measureH6 } from './workloads/recovery.js';
+import { measureH6, measureH6Pair } from './workloads/recovery.js';
 import { measureH7 } from './workloads/replay.js';
 import { measureH9 } from './workloads/archive.js';
 
@@ -40,6 +40,7 @@ const WORKLOADS: Array<[string, (ctx: BenchContext) => Promise<Figure[]>]> = [
   ['H4', measureH4],
   ['H5', measureH5],
   ['H6', measureH6],
+  ['H6-2', measureH6Pair],
   ['H7', measureH7],
   ['H8', measureH8],
   ['H9', measureH9],

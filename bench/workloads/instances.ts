@@ -19,7 +19,7 @@ interface ClusterReply {
 }
 
 /** Until the cluster view lists `count` instances that own every partition, evenly. */
-async function balanced(instance: HookpostProcess, count: number): Promise<void> {
+export async function balanced(instance: HookpostProcess, count: number): Promise<void> {
   await until(
     async () => {
       const reply = await instance.api('GET', '/v1/cluster');
