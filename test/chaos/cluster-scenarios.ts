@@ -70,6 +70,34 @@ async function frozenEvidence(databaseUrl: string, instance: string, sinceMs: nu
   return `${instance} frozen ${sinceMs} ms: ${counts} (busy sessions: ${active.slice(0, 8).join(' | ')})`;
 }
 
+/**
+ * The instance at `index` as a fault's victim, once the three are balanced (so it holds its full
+ * share): its id, the others' ids, an instance that survives it, and the partitions it holds.
+ */
+async function victimOfThree(world: World, index: number) {
+  const victim = world.services[index]!;
+  const id = world.instanceIds[index]!;
+  const others = world.instanceIds.filter((other): other is string => other !== null && other !== id);
+  const survivor = world.services[index === 0 ? 1 : 0]!;
+  await timeUntil(survivor, (view) => balanced(view, 3), 4 * LEASE_MS);
+  const held = [...heldBy(await viewOf(victim), [id])];
+  return { victim, id, others, survivor, held };
+}
+
+/** How long from `from` until `others` own every partition in `held` (null past 2 × lease + 3 s). */
+const takenOver = (
+  survivor: ServiceProcess,
+  held: readonly number[],
+  others: readonly string[],
+  from: number,
+) =>
+  timeUntil(
+    survivor,
+    (view) => held.every((partition) => heldBy(view, others).has(partition)),
+    2 * LEASE_MS + 3_000,
+    from,
+  );
+
 /** SIGSTOP of one of three instances until the others own its partitions (and 1 s more), then SIGCONT. */
 export const clusterSigstop: Scenario = {
   name: 'cluster-sigstop',
@@ -81,24 +109,13 @@ export const clusterSigstop: Scenario = {
     const points = pointsIn(ctx, ctx.scale.variant === 'full' ? [0.2, 0.6] : [0.3]);
     for (const [index, victimIndex] of victims.entries()) {
       await sleepUntil(points[index]!);
-      const victim = world.services[victimIndex]!;
-      const id = world.instanceIds[victimIndex]!;
-      const others = world.instanceIds.filter((other): other is string => other !== null && other !== id);
-      const survivor = world.services[victimIndex === 0 ? 1 : 0]!;
-      // Balanced first, so the victim holds its full share when frozen.
-      await timeUntil(survivor, (view) => balanced(view, 3), 4 * LEASE_MS);
-      const held = [...heldBy(await viewOf(victim), [id])];
+      const { victim, id, others, survivor, held } = await victimOfThree(world, victimIndex);
       const pausedAt = Date.now();
       victim.pause();
       ctx.notes.faulted.push(id);
       await sleep(500);
       ctx.notes.evidence.push(await frozenEvidence(world.databaseUrl, id, Date.now() - pausedAt));
-      const takeoverMs = await timeUntil(
-        survivor,
-        (view) => held.every((partition) => heldBy(view, others).has(partition)),
-        2 * LEASE_MS + 3_000,
-        pausedAt,
-      );
+      const takeoverMs = await takenOver(survivor, held, others, pausedAt);
       if (takeoverMs === null) {
         ctx.notes.evidence.push(await frozenEvidence(world.databaseUrl, id, Date.now() - pausedAt));
       }
@@ -154,17 +171,6 @@ export const clusterJoin: Scenario = {
   },
 };
 
-/** Balanced first, so the victim (i2) holds its full share; returns what it holds and who survives. */
-async function victimOfThree(world: World) {
-  const victim = world.services[1]!;
-  const id = world.instanceIds[1]!;
-  const others = world.instanceIds.filter((other): other is string => other !== null && other !== id);
-  const survivor = world.services[0]!;
-  await timeUntil(survivor, (view) => balanced(view, 3), 4 * LEASE_MS);
-  const held = [...heldBy(await viewOf(victim), [id])];
-  return { victim, id, others, survivor, held };
-}
-
 /** kill -9 of one of three instances; the others take its partitions after the lease, it rejoins. */
 export const clusterKill: Scenario = {
   name: 'cluster-kill',
@@ -173,16 +179,11 @@ export const clusterKill: Scenario = {
   world: { instances: 3, watch: WATCH },
   async inject(world, ctx) {
     await sleepUntil(pointsIn(ctx, [0.3])[0]!);
-    const { victim, id, others, survivor, held } = await victimOfThree(world);
+    const { victim, id, others, survivor, held } = await victimOfThree(world, 1);
     const killedAt = Date.now();
     await victim.kill9();
     ctx.notes.faulted.push(id);
-    const takeoverMs = await timeUntil(
-      survivor,
-      (view) => held.every((partition) => heldBy(view, others).has(partition)),
-      2 * LEASE_MS + 3_000,
-      killedAt,
-    );
+    const takeoverMs = await takenOver(survivor, held, others, killedAt);
     ctx.fault(`kill -9 of ${id}`, killedAt, Date.now());
     ctx.notes.handover = {
       what: 'the others own the killed instance’s partitions',
@@ -204,7 +205,7 @@ export const clusterSigterm: Scenario = {
   graceful: true,
   async inject(world, ctx) {
     await sleepUntil(pointsIn(ctx, [0.3])[0]!);
-    const { victim, id, survivor } = await victimOfThree(world);
+    const { victim, id, survivor } = await victimOfThree(world, 1);
     const signalledAt = Date.now();
     const exit = await victim.terminate(4 * LEASE_MS);
     ctx.notes.evidence.push(
