@@ -12,6 +12,7 @@ import { AddOldestPending1765200000000 } from './migrations/1765200000000-add-ol
 import { AddPartitionLeases1765300000000 } from './migrations/1765300000000-add-partition-leases.js';
 import { AddRelayLeases1765400000000 } from './migrations/1765400000000-add-relay-leases.js';
 import { AddCommitOrder1765500000000 } from './migrations/1765500000000-add-commit-order.js';
+import { AddInstanceProcess1765600000000 } from './migrations/1765600000000-add-instance-process.js';
 import type { StoreOptions } from './store-types.js';
 
 /** See StoreOptions.idleInTransactionTimeoutMs: half the default lease. */
@@ -34,6 +35,7 @@ export async function openDataSource(options: StoreOptions): Promise<DataSource>
       AddPartitionLeases1765300000000,
       AddRelayLeases1765400000000,
       AddCommitOrder1765500000000,
+      AddInstanceProcess1765600000000,
     ],
     migrationsTableName: 'event_store_migrations',
     migrationsRun: true,

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { LocalProcess } from './local-process.js';
 import { PartitionCountError } from './ownership.errors.js';
 
 /** A lease this instance holds: the partition and the epoch it took it at. */
@@ -12,6 +13,13 @@ export interface InstanceLeases {
   readonly instanceId: string;
   readonly partitions: number[];
   readonly renewedAt: number;
+}
+
+/** Another instance whose heartbeat says it runs on this host (same kernel boot and pid namespace). */
+export interface Neighbour {
+  readonly instanceId: string;
+  readonly pid: number;
+  readonly life: string;
 }
 
 /** A small pool of its own for lease writes: a burst of appends queued on the log's pool never delays a renewal. */
@@ -42,6 +50,7 @@ export class LeaseTable {
     databaseUrl: string,
     private readonly namespace: string,
     private readonly instanceId: string,
+    private readonly self: LocalProcess | null,
   ) {
     this.pool = leasePool(databaseUrl, 2, 'hookpost-leases');
   }
@@ -70,14 +79,70 @@ export class LeaseTable {
     );
   }
 
-  /** This instance's heartbeat: it counts as live until `expiresAt`. */
+  /** This instance's heartbeat: it counts as live until `expiresAt`. It names this process's life. */
   async heartbeat(now: number, expiresAt: number): Promise<void> {
     await this.pool.query(
-      `INSERT INTO "cluster_instances" ("namespace", "instance_id", "renewed_at", "expires_at")
-       VALUES ($1, $2, $3, $4) ON CONFLICT ("namespace", "instance_id")
-       DO UPDATE SET "renewed_at" = excluded."renewed_at", "expires_at" = excluded."expires_at"`,
-      [this.namespace, this.instanceId, now, expiresAt],
+      `INSERT INTO "cluster_instances" ("namespace", "instance_id", "renewed_at", "expires_at", "host", "pid", "life")
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT ("namespace", "instance_id")
+       DO UPDATE SET "renewed_at" = excluded."renewed_at", "expires_at" = excluded."expires_at",
+         "host" = excluded."host", "pid" = excluded."pid", "life" = excluded."life"`,
+      [this.namespace, this.instanceId, now, expiresAt, this.self?.host, this.self?.pid, this.self?.life],
     );
+  }
+
+  /** The other instances whose heartbeat names this host; none where this process has no host. */
+  async neighbours(): Promise<Neighbour[]> {
+    if (this.self === null) {
+      return [];
+    }
+    const { rows } = await this.pool.query<{ instance_id: string; pid: number; life: string }>(
+      `SELECT "instance_id", "pid", "life" FROM "cluster_instances"
+       WHERE "namespace" = $1 AND "host" = $2 AND "instance_id" <> $3 AND "pid" IS NOT NULL AND "life" IS NOT NULL`,
+      [this.namespace, this.self.host, this.instanceId],
+    );
+    return rows.map((row) => ({ instanceId: row.instance_id, pid: row.pid, life: row.life }));
+  }
+
+  /**
+   * Frees every lease (partitions and the relay's) of a neighbour whose process is gone and drops its
+   * heartbeat; returns the partitions freed, or null when the row names another life by now. One transaction that first locks the heartbeat row and
+   * checks it still names that life: a new process under the same instance id writes its own life
+   * in its heartbeat before it takes a lease, so its leases are never freed. The epochs stay: the
+   * next taker bumps them, which fences anything of the dead process's still in the database.
+   */
+  async forget(neighbour: Neighbour): Promise<number[] | null> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const same = await client.query(
+        `SELECT 1 FROM "cluster_instances" WHERE "namespace" = $1 AND "instance_id" = $2 AND "life" = $3 FOR UPDATE`,
+        [this.namespace, neighbour.instanceId, neighbour.life],
+      );
+      if (same.rowCount === 0) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      const freed = await client.query<{ partition: number }>(
+        `UPDATE "partition_leases" SET "owner" = NULL, "expires_at" = 0
+         WHERE "namespace" = $1 AND "owner" = $2 RETURNING "partition"`,
+        [this.namespace, neighbour.instanceId],
+      );
+      await client.query(
+        `UPDATE "relay_leases" SET "owner" = NULL, "expires_at" = 0 WHERE "namespace" = $1 AND "owner" = $2`,
+        [this.namespace, neighbour.instanceId],
+      );
+      await client.query('DELETE FROM "cluster_instances" WHERE "namespace" = $1 AND "instance_id" = $2', [
+        this.namespace,
+        neighbour.instanceId,
+      ]);
+      await client.query('COMMIT');
+      return freed.rows.map((row) => row.partition).sort((a, b) => a - b);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   /** The ids of the instances live at `now`, this one included once it has a heartbeat. */

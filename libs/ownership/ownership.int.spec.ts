@@ -1,10 +1,14 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
 import { configured, T0 } from '../domain/spec-support.js';
 import { StaleEpochError, type Fence } from '../domain/index.js';
 import { EventStore } from '../event-store/index.js';
 import { projectionAfter } from '../event-store/store-spec-support.js';
+import { LeaseTable } from './lease-table.js';
+import { localProcess, type LocalProcess } from './local-process.js';
 import { PartitionCountError } from './ownership.errors.js';
 import { PartitionOwnership, type Handover } from './ownership.js';
 
@@ -56,8 +60,14 @@ describe('partition leases in PostgreSQL (ManualClock)', () => {
     await Promise.all(opened.splice(0).map((o) => o.stop().catch(() => undefined)));
   });
 
-  async function instance(instanceId: string, handover = new Recorder(), partitions = PARTITIONS) {
+  async function instance(
+    instanceId: string,
+    handover = new Recorder(),
+    partitions = PARTITIONS,
+    process: LocalProcess | null = localProcess(),
+  ) {
     const ownership = await PartitionOwnership.open({
+      process,
       databaseUrl: db.url,
       namespace,
       instanceId,
@@ -204,6 +214,86 @@ describe('partition leases in PostgreSQL (ManualClock)', () => {
       store.append(customer, 1, next, projectionAfter(next, 0), { fence: fresh }),
     ).resolves.toMatchObject({
       version: 2,
+    });
+  });
+
+  describe('an instance on this host whose process is gone', () => {
+    const here = localProcess() as LocalProcess;
+    const children: ChildProcess[] = [];
+    afterEach(() => children.splice(0).forEach((child) => child.kill('SIGKILL')));
+
+    /** A real process standing in for another instance's (the instance object itself lives here). */
+    async function aProcess(): Promise<ChildProcess> {
+      const child = spawn('sleep', ['600'], { stdio: 'ignore' });
+      children.push(child);
+      await once(child, 'spawn');
+      return child;
+    }
+
+    async function kill9(child: ChildProcess): Promise<void> {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+
+    test('has its leases freed at the next turn of another, not after the lease', async () => {
+      const child = await aProcess();
+      const a = await instance('a', new Recorder(), PARTITIONS, { ...here, pid: child.pid!, life: 'a1' });
+      await a.ownership.tick();
+      expect(a.ownership.owned()).toHaveLength(PARTITIONS);
+      const stale = a.ownership.fence(customerIn(a.ownership, 3)) as Fence;
+
+      await kill9(child); // a's object never ticks again, as if it had died with the process
+      const b = await instance('b');
+      await b.ownership.tick(); // the clock has not moved: no lease has run out
+      expect(b.ownership.owned()).toHaveLength(PARTITIONS);
+      expect(b.ownership.fence(customerIn(b.ownership, 3))?.epoch).toBe(stale.epoch + 1);
+      expect((await b.ownership.view()).instances.map((i) => i.instanceId)).toEqual(['b']);
+    });
+
+    test('is not judged dead while its process lives (paused, say): its leases are waited out', async () => {
+      const child = await aProcess();
+      child.kill('SIGSTOP');
+      const a = await instance('a', new Recorder(), PARTITIONS, { ...here, pid: child.pid!, life: 'a1' });
+      await a.ownership.tick();
+      const b = await instance('b');
+      await b.ownership.tick();
+      expect(b.ownership.owned()).toEqual([]);
+      clock.advance(LEASE_MS);
+      await b.ownership.tick();
+      expect(b.ownership.owned()).toHaveLength(PARTITIONS);
+    });
+
+    test('is not taken for a new life under the same instance id that has written its heartbeat', async () => {
+      const child = await aProcess();
+      const first = { ...here, pid: child.pid!, life: 'a1' };
+      const a1 = await instance('a', new Recorder(), PARTITIONS, first);
+      await a1.ownership.tick();
+      await kill9(child);
+      // The process starts again under the same id (HOOKPOST_INSTANCE_ID) and retakes its leases...
+      const a2 = await instance('a', new Recorder(), PARTITIONS, { ...here, life: 'a2' });
+      await a2.ownership.tick();
+      expect(a2.ownership.owned()).toHaveLength(PARTITIONS);
+      // ...while another instance still acts on what it read of the first life.
+      const table = new LeaseTable(db.url, namespace, 'b', here);
+      try {
+        await expect(table.forget({ instanceId: 'a', pid: first.pid, life: 'a1' })).resolves.toBeNull();
+      } finally {
+        await table.close();
+      }
+      clock.advance(LEASE_MS / 3);
+      await a2.ownership.tick();
+      expect(a2.ownership.owned()).toHaveLength(PARTITIONS);
+      expect(a2.handover.events).toEqual([`acquired ${PARTITIONS}`]);
+    });
+
+    test('where the kernel does not say which host this is, nothing is freed early', async () => {
+      const child = await aProcess();
+      const a = await instance('a', new Recorder(), PARTITIONS, { ...here, pid: child.pid!, life: 'a1' });
+      await a.ownership.tick();
+      await kill9(child);
+      const b = await instance('b', new Recorder(), PARTITIONS, null);
+      await b.ownership.tick();
+      expect(b.ownership.owned()).toEqual([]);
     });
   });
 });

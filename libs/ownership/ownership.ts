@@ -3,6 +3,7 @@ import type { Clock } from '../runtime/clock.js';
 import { targetCount } from './balance.js';
 import { LeaseTable, type HeldLease, type InstanceLeases } from './lease-table.js';
 import { RENEWALS_PER_LEASE, validUntil } from './lease-timing.js';
+import { localProcess, processGone, type LocalProcess } from './local-process.js';
 import { partitionOf } from './partition.js';
 
 /** What the delivering side does when partitions come and go (the actor host, wired in src/core). */
@@ -39,6 +40,10 @@ export interface OwnershipOptions {
   readonly handover: Handover;
   readonly logger: OwnershipLogger;
   readonly observer?: OwnershipObserver;
+  /** This process as its heartbeat names it (default: read from the kernel; null: none). */
+  readonly process?: LocalProcess | null;
+  /** Whether a neighbour's process is gone (default: the kernel says no such pid). */
+  readonly processGone?: (pid: number) => boolean;
 }
 
 /** The cluster as one instance reads it: `GET /v1/cluster`, `<ns>.cluster`. */
@@ -71,7 +76,8 @@ export class PartitionOwnership {
 
   /** Records (or checks) the partition count and makes the lease rows; owns nothing until the first tick. */
   static async open(options: OwnershipOptions): Promise<PartitionOwnership> {
-    const table = new LeaseTable(options.databaseUrl, options.namespace, options.instanceId);
+    const self = options.process === undefined ? localProcess() : options.process;
+    const table = new LeaseTable(options.databaseUrl, options.namespace, options.instanceId, self);
     try {
       await table.prepare(options.partitions);
     } catch (error) {
@@ -117,8 +123,9 @@ export class PartitionOwnership {
   }
 
   /**
-   * One turn: the heartbeat, renewal of the held leases (those no longer ours are lost), then
-   * balance: give up the excess gracefully, or take free partitions up to this instance's share.
+   * One turn: the heartbeat, renewal of the held leases (those no longer ours are lost), the leases
+   * of dead neighbours freed, then balance: give up the excess gracefully, or take free partitions
+   * up to this instance's share.
    */
   tick(): Promise<void> {
     this.ticking = this.ticking.then(() => this.turn());
@@ -178,10 +185,34 @@ export class PartitionOwnership {
       if (taken.length > 0) {
         this.lose(taken, 'taken by another instance');
       }
+      await this.freeDeadNeighbours().catch((error: unknown) => {
+        logger.warn({ err: String(error) }, 'freeing the leases of a dead instance failed; waiting them out');
+      });
       await this.balance(now);
     } catch (error) {
       observer?.renewed('failed');
       logger.warn({ err: String(error) }, 'lease renewal failed; trying again');
+    }
+  }
+
+  /**
+   * An instance on this host (same kernel boot and pid namespace) whose process is gone has nothing
+   * in flight: its leases are freed now instead of run out, so a process killed and started again
+   * (a new default instance id) or a killed neighbour's partitions are taken over within one turn.
+   */
+  private async freeDeadNeighbours(): Promise<void> {
+    const gone = this.options.processGone ?? processGone;
+    for (const neighbour of await this.table.neighbours()) {
+      if (!gone(neighbour.pid)) {
+        continue;
+      }
+      const partitions = await this.table.forget(neighbour);
+      if (partitions !== null) {
+        this.options.logger.info(
+          { instance: neighbour.instanceId, pid: neighbour.pid, partitions: partitions.length },
+          'freed the leases of an instance whose process is gone',
+        );
+      }
     }
   }
 
