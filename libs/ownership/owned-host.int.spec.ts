@@ -21,15 +21,19 @@ const stops: Array<() => Promise<void>> = [];
 beforeAll(async () => {
   world = await startRuntimeWorld();
 });
-afterAll(async () => {
+// Each test's instances stop after it: they share the world's stream and log, so one left running
+// would deliver the next test's customers too.
+afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) {
     await stop().catch(() => undefined);
   }
+});
+afterAll(async () => {
   await world?.close();
 });
 
 /** One instance: its ownership (own id, shared database and clock) wired to its own actor host, as src/core does. */
-async function instance(instanceId: string, namespace: string) {
+async function instance(instanceId: string, namespace: string, monotonic = () => world.clock.now()) {
   let host: ActorHost | null = null;
   const inSet = (partitions: readonly number[]) => (customerId: string) =>
     partitions.includes(ownership.partitionOf(customerId));
@@ -40,7 +44,7 @@ async function instance(instanceId: string, namespace: string) {
     partitions: PARTITIONS,
     leaseMs: LEASE_MS,
     clock: world.clock,
-    monotonic: () => world.clock.now(),
+    monotonic,
     logger: silent,
     handover: {
       acquired: (partitions) => void host?.resume(inSet(partitions)),
@@ -48,8 +52,14 @@ async function instance(instanceId: string, namespace: string) {
       lost: (partitions) => void host?.forget(inSet(partitions), false),
     },
   });
+  // The customers whose messages the host's feed has asked about (it asks the ownership for each).
+  const asked = new Set<string>();
+  const watched = {
+    mayStart: (customerId: string) => (asked.add(customerId), ownership.mayStart(customerId)),
+    fence: (customerId: string) => ownership.fence(customerId),
+  };
   host = new ActorHost(
-    { ...world.ctx, source: world.queue, ownership },
+    { ...world.ctx, source: world.queue, ownership: watched },
     { idleAfterMs: 60_000, errorRetryMs: 1_000, activationConcurrency: 8, shutdownGraceMs: 5_000 },
   );
   await host.start();
@@ -57,15 +67,12 @@ async function instance(instanceId: string, namespace: string) {
     () => host.stop(),
     () => ownership.stop(),
   );
-  return { ownership, host };
+  return { ownership, host, asked };
 }
 
-test('an owner paused past its lease records nothing more for the customer (stale epoch), stops it, and the taker delivers', async () => {
-  const namespace = `oh${randomBytes(3).toString('hex')}`;
-  const a = await instance('a', namespace);
-  await a.ownership.tick();
-  const customerId = 'fenced-customer';
-  await a.host.command(customerId, (actor) =>
+/** Configures the customer through the host, as a configure command does. */
+async function configure(host: ActorHost, customerId: string): Promise<void> {
+  await host.command(customerId, (actor) =>
     actor.record(
       [
         {
@@ -77,6 +84,14 @@ test('an owner paused past its lease records nothing more for the customer (stal
       { secrets: { current: SECRET, previous: null } },
     ),
   );
+}
+
+test('an owner paused past its lease records nothing more for the customer (stale epoch), stops it, and the taker delivers', async () => {
+  const namespace = `oh${randomBytes(3).toString('hex')}`;
+  const a = await instance('a', namespace);
+  await a.ownership.tick();
+  const customerId = 'fenced-customer';
+  await configure(a.host, customerId);
   const b = await instance('b', namespace);
   await b.ownership.tick(); // b is live; a holds every partition
 
@@ -112,4 +127,33 @@ test('an owner paused past its lease records nothing more for the customer (stal
   await until(() => idsReceived(world, customerId).length === 3, 'the sentinel');
   expect(idsReceived(world, customerId)).toEqual([id, id, sentinel]);
   expect(a.host.activeCount).toBe(0);
+});
+
+test('a renewal that comes back after the validity ended: the message the feed passed over meanwhile goes before the next', async () => {
+  const namespace = `oh${randomBytes(3).toString('hex')}`;
+  // This instance's own clock: `late` is added to the shared clock; `next` readings come first.
+  let late = 0;
+  const next: number[] = [];
+  const a = await instance('a', namespace, () => next.shift() ?? world.clock.now() + late);
+  const start = world.clock.now();
+  await a.ownership.tick();
+  const customerId = 'late-renewal';
+  await configure(a.host, customerId);
+  const [first] = await publish(world, customerId, 1);
+  await until(() => idsReceived(world, customerId).length === 1, 'the first message');
+
+  // The validity ends while a turn's renewal is in flight: nothing may start, so the feed passes
+  // over the message published now.
+  const validity = LEASE_MS * 0.8;
+  late = validity;
+  a.asked.clear();
+  const [passedOver] = await publish(world, customerId, 1);
+  await until(() => a.asked.has(customerId), 'the feed to pass over the message');
+  expect(a.ownership.mayStart(customerId)).toBe(false);
+  next.push(start + validity - 1); // the turn started just before the end; its renewal came back after
+  await a.ownership.tick();
+
+  const [after] = await publish(world, customerId, 1);
+  await until(() => idsReceived(world, customerId).length >= 3, 'the other two messages');
+  expect(idsReceived(world, customerId)).toEqual([first, passedOver, after]);
 });

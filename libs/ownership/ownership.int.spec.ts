@@ -65,6 +65,7 @@ describe('partition leases in PostgreSQL (ManualClock)', () => {
     handover = new Recorder(),
     partitions = PARTITIONS,
     process: LocalProcess | null = localProcess(),
+    monotonic = () => clock.now(),
   ) {
     const ownership = await PartitionOwnership.open({
       process,
@@ -74,7 +75,7 @@ describe('partition leases in PostgreSQL (ManualClock)', () => {
       partitions,
       leaseMs: LEASE_MS,
       clock,
-      monotonic: () => clock.now(),
+      monotonic,
       handover,
       logger: silent,
     });
@@ -184,6 +185,34 @@ describe('partition leases in PostgreSQL (ManualClock)', () => {
     expect(a.handover.events.slice(-2)).toEqual([`releasing ${PARTITIONS}`, `released ${PARTITIONS}`]);
     expect(a.ownership.fence(customer)).toBeNull();
     expect(b.ownership.owned()).toHaveLength(PARTITIONS);
+  });
+
+  test('a renewal that comes back after the validity ended is a lapse: the leases are taken again at a new epoch', async () => {
+    // This instance's own clock reads the turn's start just before the validity ends, and every
+    // later reading (the renewal came back) just after it.
+    let readings: number[] = [];
+    const a = await instance(
+      'a',
+      new Recorder(),
+      PARTITIONS,
+      localProcess(),
+      () => readings.shift() ?? clock.now(),
+    );
+    await a.ownership.tick();
+    const customer = customerIn(a.ownership, 9);
+    const before = a.ownership.fence(customer) as Fence;
+    const end = T0 + LEASE_MS * 0.8;
+    readings = [end - 1, end + 1];
+    clock.advance(LEASE_MS / 3);
+    await a.ownership.tick();
+    expect(a.handover.events).toEqual([
+      `acquired ${PARTITIONS}`,
+      `releasing ${PARTITIONS}`,
+      `released ${PARTITIONS}`,
+      `acquired ${PARTITIONS}`,
+    ]);
+    expect(a.ownership.fence(customer)?.epoch).toBe(before.epoch + 1);
+    expect(a.ownership.mayStart(customer)).toBe(true);
   });
 
   test('fencing: an append under an epoch the partition has moved on from is refused, nothing written', async () => {

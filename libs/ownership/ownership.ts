@@ -171,14 +171,23 @@ export class PartitionOwnership {
       return;
     }
     const { clock, leaseMs, observer, logger } = this.options;
-    const started = this.options.monotonic();
-    const now = Math.floor(clock.now()); // the rows hold whole milliseconds
+    let started = this.options.monotonic();
     if (this.held.size > 0 && started >= this.validUntil) {
-      await this.lapse(this.owned());
+      await this.lapse(this.owned(), 'not renewed within the lease');
+      started = this.options.monotonic(); // the lapse may have waited for steps in flight
     }
+    const now = Math.floor(clock.now()); // the rows hold whole milliseconds
     try {
       await this.table.heartbeat(now, now + leaseMs);
       const renewed = await this.table.renew(this.leases(this.owned()), now, now + leaseMs);
+      if (this.held.size > 0 && this.options.monotonic() >= this.validUntil) {
+        // Renewed, but only after the old validity had ended: meanwhile nothing could start, so the
+        // feed passed over these customers' messages and their timers woke nothing. Their actors
+        // must not go on from what they hold: a lapse, then a turn that takes the leases back at a
+        // new epoch, and the customers load from the log.
+        await this.lapse(this.owned(), 'renewed only after the lease had ended by this clock');
+        return await this.turn();
+      }
       this.validUntil = validUntil(started, leaseMs);
       observer?.renewed('ok');
       const taken = this.owned().filter((partition) => !renewed.has(partition));
@@ -255,9 +264,12 @@ export class PartitionOwnership {
       // Not released in the table: the leases run out instead. Their customers are stopped either way.
       this.options.logger.warn({ err: String(error), partitions }, 'partition release failed');
     } finally {
-      for (const partition of partitions) {
-        this.releasing.delete(partition);
-        this.held.delete(partition);
+      for (const { partition, epoch } of leases) {
+        if (this.held.get(partition) === epoch) {
+          // Not when a lapse took it out meanwhile and a turn took it again (a new epoch).
+          this.releasing.delete(partition);
+          this.held.delete(partition);
+        }
       }
     }
   }
@@ -270,7 +282,7 @@ export class PartitionOwnership {
    * step of its own from before the lapse could record after the new actor loaded, and that actor
    * would send the same request again.
    */
-  private async lapse(partitions: readonly number[]): Promise<void> {
+  private async lapse(partitions: readonly number[], reason: string): Promise<void> {
     partitions.forEach((partition) => this.releasing.add(partition));
     await this.options.handover.release(partitions).catch(() => undefined);
     for (const partition of partitions) {
@@ -278,7 +290,7 @@ export class PartitionOwnership {
       this.releasing.delete(partition);
     }
     this.options.observer?.handover('lost', partitions.length);
-    this.options.logger.warn({ partitions, reason: 'not renewed within the lease' }, 'partitions lost');
+    this.options.logger.warn({ partitions, reason }, 'partitions lost');
   }
 
   private lose(partitions: readonly number[], reason: string): void {

@@ -287,13 +287,16 @@ export class ActorHost {
   private async run(box: Mailbox): Promise<void> {
     const { actor } = box;
     let longWait = false;
-    while (box.again && this.deliveries.on && this.mayStart(actor.customerId)) {
+    // A mailbox closed meanwhile (its customer lost, then maybe taken again) steps no more: a
+    // fresh actor loads in its place.
+    const current = () => this.mailboxes.find(actor.customerId) === box;
+    while (box.again && this.deliveries.on && this.mayStart(actor.customerId) && current()) {
       box.again = false;
       box.lastActiveAt = this.ctx.clock.now();
       longWait = false;
       // The first step of an actor new in memory waits for an activation permit.
       const release = box.activated ? null : await this.activations.acquire();
-      if (!this.deliveries.on) {
+      if (!this.deliveries.on || !current()) {
         release?.();
         break;
       }

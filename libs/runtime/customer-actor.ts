@@ -102,12 +102,19 @@ export class CustomerActor {
   private secrets: EndpointSecrets | null = null;
   private appendChain: Promise<unknown> = Promise.resolve();
   private loading: Promise<void> | null = null;
+  /**
+   * The lease epoch this actor came into memory under (active-active). Its window and state are
+   * only good under that lease: once the partition was lost and taken again (a new epoch), what it
+   * holds may have missed messages and outcomes, so it acts no more and a fresh actor loads.
+   */
+  private readonly epoch: number | undefined;
 
   constructor(
     readonly customerId: string,
     private readonly ctx: ActorContext,
   ) {
     this.window = new PendingWindow(ctx.windowSize);
+    this.epoch = ctx.ownership?.fence(customerId)?.epoch;
   }
 
   /** Messages after the cursor, as the window counts them (0 before the first load). */
@@ -204,10 +211,13 @@ export class CustomerActor {
     }
   }
 
-  /** The lease this customer's appends are made under; undefined when one instance owns everything. */
+  /**
+   * The lease this customer's appends are made under: the one the actor came into memory under,
+   * still held; undefined when one instance owns everything.
+   */
   private fence(): Fence | undefined {
     const fence = this.ctx.ownership?.fence(this.customerId);
-    if (fence === null) {
+    if (fence === null || fence?.epoch !== this.epoch) {
       throw new NotOwnerError(this.customerId);
     }
     return fence;
@@ -376,10 +386,12 @@ export class CustomerActor {
       return;
     }
     const secrets = await this.loadSecrets();
-    // The last moment before a request: by this instance's own clock its lease must still hold.
+    // The last moment before a request: by this instance's own clock its lease must still hold,
+    // and be the one this actor came into memory under.
     if (this.ctx.ownership !== undefined && !this.ctx.ownership.mayStart(this.customerId)) {
       throw new NotOwnerError(this.customerId);
     }
+    this.fence();
     const now = this.ctx.clock.now();
     const batch = { firstId: first.id, lastId: last.id, count: messages.length, attempt };
     const span = this.ctx.tracing?.startAttempt(
