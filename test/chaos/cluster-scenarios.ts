@@ -175,7 +175,7 @@ export const clusterJoin: Scenario = {
 export const clusterKill: Scenario = {
   name: 'cluster-kill',
   title: 'kill -9 of one of three instances, restarted',
-  injection: `Three instances (\`HOOKPOST_LEASE_MS=${LEASE_MS}\`) share the partitions. At 30% of the load one (i2) gets SIGKILL: its leases run out, and the other two must own its partitions within 2 × lease (GET /v1/cluster). Then it is started again with the same id and takes its share back by graceful handover. Duplicates and overlap are allowed only for the requests it had in flight.`,
+  injection: `Three instances (\`HOOKPOST_LEASE_MS=${LEASE_MS}\`) share the partitions. At 30% of the load one (i2) gets SIGKILL: the others free its leases at their next turn (same machine: the kernel says its process is gone) and must own its partitions within 2 × lease (GET /v1/cluster). Then it is started again with the same id and takes its share back by graceful handover. Duplicates and overlap are allowed only for the requests it had in flight.`,
   world: { instances: 3, watch: WATCH },
   async inject(world, ctx) {
     await sleepUntil(pointsIn(ctx, [0.3])[0]!);
