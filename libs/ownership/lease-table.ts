@@ -79,43 +79,52 @@ export class LeaseTable {
     );
   }
 
-  /** This instance's heartbeat: it counts as live until `expiresAt`. It names this process's life. */
+  /**
+   * This instance's heartbeat: it counts as live until `expiresAt`. It names this process's life,
+   * and that this heartbeat wrote it (`life_at`).
+   */
   async heartbeat(now: number, expiresAt: number): Promise<void> {
     await this.pool.query(
-      `INSERT INTO "cluster_instances" ("namespace", "instance_id", "renewed_at", "expires_at", "host", "pid", "life")
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT ("namespace", "instance_id")
+      `INSERT INTO "cluster_instances" ("namespace", "instance_id", "renewed_at", "expires_at", "host", "pid", "life", "life_at")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $3) ON CONFLICT ("namespace", "instance_id")
        DO UPDATE SET "renewed_at" = excluded."renewed_at", "expires_at" = excluded."expires_at",
-         "host" = excluded."host", "pid" = excluded."pid", "life" = excluded."life"`,
+         "host" = excluded."host", "pid" = excluded."pid", "life" = excluded."life", "life_at" = excluded."life_at"`,
       [this.namespace, this.instanceId, now, expiresAt, this.self?.host, this.self?.pid, this.self?.life],
     );
   }
 
-  /** The other instances whose heartbeat names this host; none where this process has no host. */
+  /**
+   * The other instances whose last heartbeat named this host (an older release's heartbeat moves
+   * `renewed_at` past `life_at`); none where this process has no host.
+   */
   async neighbours(): Promise<Neighbour[]> {
     if (this.self === null) {
       return [];
     }
     const { rows } = await this.pool.query<{ instance_id: string; pid: number; life: string }>(
       `SELECT "instance_id", "pid", "life" FROM "cluster_instances"
-       WHERE "namespace" = $1 AND "host" = $2 AND "instance_id" <> $3 AND "pid" IS NOT NULL AND "life" IS NOT NULL`,
+       WHERE "namespace" = $1 AND "host" = $2 AND "instance_id" <> $3 AND "life_at" = "renewed_at"`,
       [this.namespace, this.self.host, this.instanceId],
     );
     return rows.map((row) => ({ instanceId: row.instance_id, pid: row.pid, life: row.life }));
   }
 
   /**
-   * Frees every lease (partitions and the relay's) of a neighbour whose process is gone and drops its
-   * heartbeat; returns the partitions freed, or null when the row names another life by now. One transaction that first locks the heartbeat row and
-   * checks it still names that life: a new process under the same instance id writes its own life
-   * in its heartbeat before it takes a lease, so its leases are never freed. The epochs stay: the
-   * next taker bumps them, which fences anything of the dead process's still in the database.
+   * Frees the partition leases of a neighbour whose life has ended and drops its heartbeat;
+   * returns the partitions freed, or null when its row names another life by now. One transaction
+   * that first locks the row and checks that its last heartbeat still wrote that life: a new
+   * process under the same instance id writes its own in its heartbeat before it takes a partition,
+   * so its leases are never freed. The epochs stay: the next taker bumps them, which fences
+   * anything of the dead process's still in the database. The relay lease is left to run out:
+   * an instance takes it without a heartbeat first, so a new life could hold it already.
    */
   async forget(neighbour: Neighbour): Promise<number[] | null> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       const same = await client.query(
-        `SELECT 1 FROM "cluster_instances" WHERE "namespace" = $1 AND "instance_id" = $2 AND "life" = $3 FOR UPDATE`,
+        `SELECT 1 FROM "cluster_instances"
+         WHERE "namespace" = $1 AND "instance_id" = $2 AND "life" = $3 AND "life_at" = "renewed_at" FOR UPDATE`,
         [this.namespace, neighbour.instanceId, neighbour.life],
       );
       if (same.rowCount === 0) {
@@ -125,10 +134,6 @@ export class LeaseTable {
       const freed = await client.query<{ partition: number }>(
         `UPDATE "partition_leases" SET "owner" = NULL, "expires_at" = 0
          WHERE "namespace" = $1 AND "owner" = $2 RETURNING "partition"`,
-        [this.namespace, neighbour.instanceId],
-      );
-      await client.query(
-        `UPDATE "relay_leases" SET "owner" = NULL, "expires_at" = 0 WHERE "namespace" = $1 AND "owner" = $2`,
         [this.namespace, neighbour.instanceId],
       );
       await client.query('DELETE FROM "cluster_instances" WHERE "namespace" = $1 AND "instance_id" = $2', [

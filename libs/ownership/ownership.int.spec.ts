@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { existsSync, writeFileSync } from 'node:fs';
+import pg from 'pg';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
 import { configured, T0 } from '../domain/spec-support.js';
@@ -8,7 +10,7 @@ import { StaleEpochError, type Fence } from '../domain/index.js';
 import { EventStore } from '../event-store/index.js';
 import { projectionAfter } from '../event-store/store-spec-support.js';
 import { LeaseTable } from './lease-table.js';
-import { localProcess, type LocalProcess } from './local-process.js';
+import { localProcess, markerOf, removeMarker, type LocalProcess } from './local-process.js';
 import { PartitionCountError } from './ownership.errors.js';
 import { PartitionOwnership, type Handover } from './ownership.js';
 
@@ -64,11 +66,11 @@ describe('partition leases in PostgreSQL (ManualClock)', () => {
     instanceId: string,
     handover = new Recorder(),
     partitions = PARTITIONS,
-    process: LocalProcess | null = localProcess(),
+    process?: LocalProcess | null,
     monotonic = () => clock.now(),
   ) {
     const ownership = await PartitionOwnership.open({
-      process,
+      ...(process === undefined ? {} : { process }),
       databaseUrl: db.url,
       namespace,
       instanceId,
@@ -249,14 +251,26 @@ describe('partition leases in PostgreSQL (ManualClock)', () => {
   describe('an instance on this host whose process is gone', () => {
     const here = localProcess() as LocalProcess;
     const children: ChildProcess[] = [];
-    afterEach(() => children.splice(0).forEach((child) => child.kill('SIGKILL')));
+    const lives: string[] = [];
+    afterEach(() => {
+      children.splice(0).forEach((child) => child.kill('SIGKILL'));
+      lives.splice(0).forEach(removeMarker);
+    });
 
-    /** A real process standing in for another instance's (the instance object itself lives here). */
-    async function aProcess(): Promise<ChildProcess> {
+    /**
+     * A real process standing in for another instance's (the instance object itself lives here),
+     * and its life on this host, with the marker it would leave unless `marked` is false.
+     */
+    async function aProcess(marked = true): Promise<{ child: ChildProcess; life: LocalProcess }> {
       const child = spawn('sleep', ['600'], { stdio: 'ignore' });
       children.push(child);
       await once(child, 'spawn');
-      return child;
+      const life = { host: here.host, pid: child.pid!, life: randomUUID() };
+      lives.push(life.life);
+      if (marked) {
+        writeFileSync(markerOf(life.life), `${life.pid}\n`);
+      }
+      return { child, life };
     }
 
     async function kill9(child: ChildProcess): Promise<void> {
@@ -264,9 +278,17 @@ describe('partition leases in PostgreSQL (ManualClock)', () => {
       await once(child, 'exit');
     }
 
+    /** An instance 'a' that took every partition, then died with its process (kill -9). */
+    async function diedHoldingAll(marked = true): Promise<void> {
+      const { child, life } = await aProcess(marked);
+      const a = await instance('a', new Recorder(), PARTITIONS, life);
+      await a.ownership.tick();
+      await kill9(child);
+    }
+
     test('has its leases freed at the next turn of another, not after the lease', async () => {
-      const child = await aProcess();
-      const a = await instance('a', new Recorder(), PARTITIONS, { ...here, pid: child.pid!, life: 'a1' });
+      const { child, life } = await aProcess();
+      const a = await instance('a', new Recorder(), PARTITIONS, life);
       await a.ownership.tick();
       expect(a.ownership.owned()).toHaveLength(PARTITIONS);
       const stale = a.ownership.fence(customerIn(a.ownership, 3)) as Fence;
@@ -277,12 +299,13 @@ describe('partition leases in PostgreSQL (ManualClock)', () => {
       expect(b.ownership.owned()).toHaveLength(PARTITIONS);
       expect(b.ownership.fence(customerIn(b.ownership, 3))?.epoch).toBe(stale.epoch + 1);
       expect((await b.ownership.view()).instances.map((i) => i.instanceId)).toEqual(['b']);
+      expect(existsSync(markerOf(life.life))).toBe(false);
     });
 
     test('is not judged dead while its process lives (paused, say): its leases are waited out', async () => {
-      const child = await aProcess();
+      const { child, life } = await aProcess();
       child.kill('SIGSTOP');
-      const a = await instance('a', new Recorder(), PARTITIONS, { ...here, pid: child.pid!, life: 'a1' });
+      const a = await instance('a', new Recorder(), PARTITIONS, life);
       await a.ownership.tick();
       const b = await instance('b');
       await b.ownership.tick();
@@ -293,19 +316,18 @@ describe('partition leases in PostgreSQL (ManualClock)', () => {
     });
 
     test('is not taken for a new life under the same instance id that has written its heartbeat', async () => {
-      const child = await aProcess();
-      const first = { ...here, pid: child.pid!, life: 'a1' };
-      const a1 = await instance('a', new Recorder(), PARTITIONS, first);
+      const { child, life } = await aProcess();
+      const a1 = await instance('a', new Recorder(), PARTITIONS, life);
       await a1.ownership.tick();
       await kill9(child);
       // The process starts again under the same id (HOOKPOST_INSTANCE_ID) and retakes its leases...
-      const a2 = await instance('a', new Recorder(), PARTITIONS, { ...here, life: 'a2' });
+      const a2 = await instance('a');
       await a2.ownership.tick();
       expect(a2.ownership.owned()).toHaveLength(PARTITIONS);
       // ...while another instance still acts on what it read of the first life.
       const table = new LeaseTable(db.url, namespace, 'b', here);
       try {
-        await expect(table.forget({ instanceId: 'a', pid: first.pid, life: 'a1' })).resolves.toBeNull();
+        await expect(table.forget({ instanceId: 'a', pid: life.pid, life: life.life })).resolves.toBeNull();
       } finally {
         await table.close();
       }
@@ -315,11 +337,34 @@ describe('partition leases in PostgreSQL (ManualClock)', () => {
       expect(a2.handover.events).toEqual([`acquired ${PARTITIONS}`]);
     });
 
+    test('whose life left no marker here (another machine with the same boot id, a clone) is waited out', async () => {
+      await diedHoldingAll(false);
+      const b = await instance('b');
+      await b.ownership.tick();
+      expect(b.ownership.owned()).toEqual([]);
+    });
+
+    test('whose row an older release heartbeats (the life stays, renewed_at moves on) is waited out', async () => {
+      await diedHoldingAll();
+      // An older release started under the same id writes only the times it knows of.
+      const old = new pg.Client({ connectionString: db.url });
+      await old.connect();
+      try {
+        await old.query(
+          `UPDATE "cluster_instances" SET "renewed_at" = "renewed_at" + 1, "expires_at" = "expires_at" + 1
+           WHERE "namespace" = $1 AND "instance_id" = 'a'`,
+          [namespace],
+        );
+      } finally {
+        await old.end();
+      }
+      const b = await instance('b');
+      await b.ownership.tick();
+      expect(b.ownership.owned()).toEqual([]);
+    });
+
     test('where the kernel does not say which host this is, nothing is freed early', async () => {
-      const child = await aProcess();
-      const a = await instance('a', new Recorder(), PARTITIONS, { ...here, pid: child.pid!, life: 'a1' });
-      await a.ownership.tick();
-      await kill9(child);
+      await diedHoldingAll();
       const b = await instance('b', new Recorder(), PARTITIONS, null);
       await b.ownership.tick();
       expect(b.ownership.owned()).toEqual([]);

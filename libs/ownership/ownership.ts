@@ -3,7 +3,7 @@ import type { Clock } from '../runtime/clock.js';
 import { targetCount } from './balance.js';
 import { LeaseTable, type HeldLease, type InstanceLeases } from './lease-table.js';
 import { RENEWALS_PER_LEASE, validUntil } from './lease-timing.js';
-import { localProcess, processGone, type LocalProcess } from './local-process.js';
+import { leaveMarker, lifeEnded, localProcess, removeMarker, type LocalProcess } from './local-process.js';
 import { partitionOf } from './partition.js';
 
 /** What the delivering side does when partitions come and go (the actor host, wired in src/core). */
@@ -42,8 +42,6 @@ export interface OwnershipOptions {
   readonly observer?: OwnershipObserver;
   /** This process as its heartbeat names it (default: read from the kernel; null: none). */
   readonly process?: LocalProcess | null;
-  /** Whether a neighbour's process is gone (default: the kernel says no such pid). */
-  readonly processGone?: (pid: number) => boolean;
 }
 
 /** The cluster as one instance reads it: `GET /v1/cluster`, `<ns>.cluster`. */
@@ -72,6 +70,7 @@ export class PartitionOwnership {
   private constructor(
     private readonly table: LeaseTable,
     private readonly options: OwnershipOptions,
+    private readonly self: LocalProcess | null,
   ) {}
 
   /** Records (or checks) the partition count and makes the lease rows; owns nothing until the first tick. */
@@ -84,7 +83,7 @@ export class PartitionOwnership {
       await table.close();
       throw error;
     }
-    return new PartitionOwnership(table, options);
+    return new PartitionOwnership(table, options, self);
   }
 
   get instanceId(): string {
@@ -118,6 +117,12 @@ export class PartitionOwnership {
 
   /** Takes the first turn now, then one every lease/3. */
   async start(): Promise<void> {
+    if (this.self !== null && this.options.process === undefined && !leaveMarker(this.self)) {
+      this.options.logger.warn(
+        {},
+        'no marker of this process in /dev/shm: if it dies, its leases run out first',
+      );
+    }
     await this.tick();
     this.schedule();
   }
@@ -146,6 +151,9 @@ export class PartitionOwnership {
     await this.giveUp(this.owned());
     await this.table.leave().catch(() => undefined);
     await this.table.close();
+    if (this.self !== null && this.options.process === undefined) {
+      removeMarker(this.self.life); // the marker start() left
+    }
   }
 
   /** Every live instance and its partitions, as the lease table says now. */
@@ -185,7 +193,9 @@ export class PartitionOwnership {
         // feed passed over these customers' messages and their timers woke nothing. Their actors
         // must not go on from what they hold: a lapse, then a turn that takes the leases back at a
         // new epoch, and the customers load from the log.
+        const leases = this.leases(this.owned());
         await this.lapse(this.owned(), 'renewed only after the lease had ended by this clock');
+        await this.table.release(leases); // renewed for a lease: whoever balances next may take them
         return await this.turn();
       }
       this.validUntil = validUntil(started, leaseMs);
@@ -205,17 +215,18 @@ export class PartitionOwnership {
   }
 
   /**
-   * An instance on this host (same kernel boot and pid namespace) whose process is gone has nothing
-   * in flight: its leases are freed now instead of run out, so a process killed and started again
-   * (a new default instance id) or a killed neighbour's partitions are taken over within one turn.
+   * An instance whose life ran on this machine (same kernel boot and pid namespace, its marker
+   * here) and whose process is gone has nothing in flight: its partition leases are freed now
+   * instead of run out, so a process killed and started again (a new default instance id) or a
+   * killed neighbour's partitions are taken over within one turn.
    */
   private async freeDeadNeighbours(): Promise<void> {
-    const gone = this.options.processGone ?? processGone;
     for (const neighbour of await this.table.neighbours()) {
-      if (!gone(neighbour.pid)) {
+      if (!lifeEnded(neighbour.pid, neighbour.life)) {
         continue;
       }
       const partitions = await this.table.forget(neighbour);
+      removeMarker(neighbour.life); // the life has ended, whatever its row names now
       if (partitions !== null) {
         this.options.logger.info(
           { instance: neighbour.instanceId, pid: neighbour.pid, partitions: partitions.length },
@@ -234,7 +245,8 @@ export class PartitionOwnership {
     const excess = this.held.size - target;
     if (excess > 0) {
       const give = this.owned().slice(-excess);
-      this.giving = this.giveUp(give);
+      // After a lapse a handover may still be ending: stop() waits for both.
+      this.giving = Promise.all([this.giving, this.giveUp(give)]).then(() => undefined);
       return;
     }
     const taken = await this.table.acquire(-excess, this.owned(), now, now + leaseMs);

@@ -1,6 +1,7 @@
 import {
   initialState,
   isCustomerId,
+  NotOwnerError,
   statusView,
   VersionConflictError,
   type CustomerStatus,
@@ -321,6 +322,11 @@ export class ActorHost {
           this.ctx.logger.info({ customerId: actor.customerId, err: error.message }, 'customer moved away');
           box.again = false;
           this.mailboxes.close(actor.customerId, box);
+          if (error instanceof NotOwnerError) {
+            // Refused by this instance's own check: the actor is from an earlier epoch while the
+            // customer may be ours again; a fresh actor loads under the current lease if so.
+            this.nudge(actor.customerId);
+          }
         } else {
           box.errors += 1;
           await this.recover(actor, error, box.errors);
