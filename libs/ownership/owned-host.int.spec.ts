@@ -8,6 +8,7 @@ import {
   type RuntimeWorld,
 } from '../../test/support/runtime-world.js';
 import { until } from '../../test/support/until.js';
+import { NotOwnerError } from '../domain/index.js';
 import { ActorHost } from '../runtime/actor-host.js';
 import { PartitionOwnership } from './ownership.js';
 
@@ -156,4 +157,40 @@ test('a renewal that comes back after the validity ended: the message the feed p
   const [after] = await publish(world, customerId, 1);
   await until(() => idsReceived(world, customerId).length >= 3, 'the other two messages');
   expect(idsReceived(world, customerId)).toEqual([first, passedOver, after]);
+});
+
+test('an actor from before a lapse and retake appends nothing under the new epoch; a fresh one serves the customer', async () => {
+  const namespace = `oh${randomBytes(3).toString('hex')}`;
+  const a = await instance('a', namespace);
+  await a.ownership.tick();
+  const customerId = 'bound-to-epoch';
+  await configure(a.host, customerId);
+  const epoch = a.ownership.fence(customerId)?.epoch;
+
+  // An operator command holds the actor in memory while the lease lapses and is taken again.
+  let go: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (go = resolve));
+  const command = a.host.command(customerId, async (actor) => {
+    await held;
+    await actor.record([
+      {
+        type: 'WebhookConfigured',
+        at: world.clock.now(),
+        data: { settings: endpointFor(world, customerId) },
+      },
+    ]);
+  });
+  world.clock.advance(LEASE_MS + 1);
+  await a.ownership.tick();
+  expect(a.ownership.fence(customerId)?.epoch).toBe((epoch ?? 0) + 1);
+  go();
+  await expect(command).rejects.toBeInstanceOf(NotOwnerError); // the router asks the owner again
+  expect((await world.store.readStream(customerId, 0, 100)).map((event) => event.type)).toEqual([
+    'WebhookConfigured',
+  ]);
+
+  // Sentinel: a message now goes once, from an actor loaded under the new epoch.
+  const [id] = await publish(world, customerId, 1);
+  await until(() => idsReceived(world, customerId).length === 1, 'the message');
+  await until(async () => (await world.store.load(customerId))?.state.cursor === id, 'its outcome recorded');
 });
