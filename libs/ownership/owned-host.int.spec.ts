@@ -71,19 +71,19 @@ async function instance(instanceId: string, namespace: string, monotonic = () =>
   return { ownership, host, asked };
 }
 
+/** The event a configure command records: the customer's endpoint at the world's receiver. */
+function configuredEvent(customerId: string) {
+  return {
+    type: 'WebhookConfigured' as const,
+    at: world.clock.now(),
+    data: { settings: endpointFor(world, customerId) },
+  };
+}
+
 /** Configures the customer through the host, as a configure command does. */
 async function configure(host: ActorHost, customerId: string): Promise<void> {
   await host.command(customerId, (actor) =>
-    actor.record(
-      [
-        {
-          type: 'WebhookConfigured',
-          at: world.clock.now(),
-          data: { settings: endpointFor(world, customerId) },
-        },
-      ],
-      { secrets: { current: SECRET, previous: null } },
-    ),
+    actor.record([configuredEvent(customerId)], { secrets: { current: SECRET, previous: null } }),
   );
 }
 
@@ -172,13 +172,7 @@ test('an actor from before a lapse and retake appends nothing under the new epoc
   const held = new Promise<void>((resolve) => (go = resolve));
   const command = a.host.command(customerId, async (actor) => {
     await held;
-    await actor.record([
-      {
-        type: 'WebhookConfigured',
-        at: world.clock.now(),
-        data: { settings: endpointFor(world, customerId) },
-      },
-    ]);
+    await actor.record([configuredEvent(customerId)]);
   });
   world.clock.advance(LEASE_MS + 1);
   await a.ownership.tick();

@@ -197,7 +197,7 @@ describe('partition leases in PostgreSQL (ManualClock)', () => {
       'a',
       new Recorder(),
       PARTITIONS,
-      localProcess(),
+      undefined,
       () => readings.shift() ?? clock.now(),
     );
     await a.ownership.tick();
