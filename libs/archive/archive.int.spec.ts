@@ -100,6 +100,20 @@ describe.each(backends)('archive on %s', (_name, createBackend) => {
     expect((await archive.readStream('acme', 1, 3, 10)).map((row) => row.version)).toEqual([2, 3]);
   });
 
+  test('a run ends by compacting the table (PostgreSQL); not with --compact never, and never on SQLite', async () => {
+    await givenALog();
+    expect((await archiveEvents(store, options({ compact: 'never' }))).compaction).toBeNull();
+    const later = await archiveEvents(store, options({ before: T0 + 8 * MINUTE, compact: 'always' }));
+    expect(later.events).toBe(2);
+    if (backend.name === 'sqlite') {
+      expect(later.compaction).toBeNull(); // its file shrinks only by a VACUUM that holds appends up
+      return;
+    }
+    expect(later.compaction).toMatchObject({ reindexed: true, bytesAfter: expect.any(Number) });
+    expect(later.phasesMs.compact).toBeGreaterThan(0);
+    expect(await eventCount()).toBe(2);
+  });
+
   test('the lines the database builds are the bytes encodeLine makes of the stored rows (SQLite builds none)', async () => {
     // Every character JSON escapes specially, one it leaves as is, and text beyond the BMP.
     const error = 'say "hi" \\ back\nslash\t\u0001\u001f\u007f é \u2028 😀';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { mkdir, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ArchiveChunk, EventStore, RawStoredEvent } from '../event-store/index.js';
+import type { ArchiveChunk, CompactionReport, EventStore, RawStoredEvent } from '../event-store/index.js';
 import { ArchiveRefusedError } from './archive-errors.js';
 import { ARCHIVE_FILE_PATTERN, archiveFileName, readArchiveFile, writeArchiveFile } from './archive-file.js';
 import { decodeLine, encodeLine } from './archive-line.js';
@@ -27,7 +27,16 @@ export type ArchiveStore = Pick<
   | 'archiveCheckpoints'
   | 'firstPositionFrom'
   | 'commitArchiveChunk'
+  | 'compactEvents'
 >;
+
+/**
+ * Whether a run ends by giving the deleted rows' space back to the disk (PostgreSQL): 'auto' on
+ * every run (little work when there is none to give back, and a run after one killed mid-way
+ * finishes it), rebuilding the indexes when they outgrew the table; 'always' also rebuilds them;
+ * 'never' leaves the space to the next appends, as a plain VACUUM does.
+ */
+export type CompactMode = 'auto' | 'always' | 'never';
 
 /** One archive run at a time per database (a PostgreSQL advisory lock, or a lock file beside SQLite). */
 export interface ArchiveLock {
@@ -54,6 +63,8 @@ export interface ArchiveOptions {
   /** Most events deleted per transaction; default 5,000 (a SQLite write holds appends up meanwhile). */
   readonly chunkEvents?: number;
   readonly onStep?: (step: ArchiveStep, detail: string) => Promise<void>;
+  /** Default 'auto'. */
+  readonly compact?: CompactMode;
 }
 
 /** What a run did. */
@@ -68,6 +79,8 @@ export interface ArchiveReport {
   readonly eventsPerSecond: number;
   /** Milliseconds in each stage; stages of successive files overlap (see PhaseTimes). */
   readonly phasesMs: Readonly<Record<ArchivePhase, number>>;
+  /** What the compaction did; null when none ran (SQLite, or 'never'). */
+  readonly compaction: CompactionReport | null;
 }
 
 /** Rows per read: a default-sized file in one query (round trips cost more than the rows' memory). */
@@ -117,6 +130,7 @@ export async function archiveEvents(store: ArchiveStore, options: ArchiveOptions
     const run = new ArchiveRun(store, options, manifest, progress.throughPosition);
     await run.finishPending();
     await run.archiveThrough(end);
+    const compaction = await run.compact(options.compact ?? 'auto');
     const elapsedMs = performance.now() - started;
     return {
       events: run.events,
@@ -125,6 +139,7 @@ export async function archiveEvents(store: ArchiveStore, options: ArchiveOptions
       elapsedMs: Math.round(elapsedMs),
       eventsPerSecond: elapsedMs > 0 ? Math.round(run.events / (elapsedMs / 1000)) : 0,
       phasesMs: run.phases.rounded(),
+      compaction,
     };
   } finally {
     await held.release();
@@ -209,6 +224,14 @@ class ArchiveRun {
       await Promise.allSettled([reading, settling]);
     }
     await settling;
+  }
+
+  /** The deleted rows' space back to the disk, after the last deletion (the lock still held). */
+  compact(mode: CompactMode): Promise<CompactionReport | null> {
+    if (mode === 'never') {
+      return Promise.resolve(null);
+    }
+    return this.phases.time('compact', () => this.store.compactEvents(mode === 'always' ? 'always' : 'auto'));
   }
 
   private async listAndCommit(entry: ArchiveFileEntry, chunks: ArchiveChunk[]): Promise<void> {

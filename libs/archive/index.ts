@@ -12,5 +12,6 @@ export {
   type ArchiveReport,
   type ArchiveStep,
   type ArchiveStore,
+  type CompactMode,
 } from './archiver.js';
 export { MANIFEST_NAME, type ArchiveFileEntry, type ArchiveManifest } from './manifest.js';

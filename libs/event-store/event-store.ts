@@ -21,6 +21,7 @@ import {
   type SnapshotFilter,
 } from './snapshot-repository.js';
 import { sqlDialect } from './sql-dialect.js';
+import { compactEvents, type CompactionReport, type ReindexMode } from './events-compaction.js';
 import type {
   AppendResult,
   ArchiveCheckpoint,
@@ -221,6 +222,16 @@ export class EventStore {
   /** Deletes archived events and writes their checkpoints in one transaction. */
   commitArchiveChunk(chunk: ArchiveChunk): Promise<void> {
     return this.archive.commit(chunk);
+  }
+
+  /**
+   * Gives the space of deleted (archived) events back to the disk without holding appends up
+   * (events-compaction.ts); null on SQLite, whose file shrinks only by a VACUUM that does.
+   */
+  compactEvents(mode: ReindexMode): Promise<CompactionReport | null> {
+    return this.dataSource.options.type === 'postgres'
+      ? compactEvents(this.dataSource, mode)
+      : Promise.resolve(null);
   }
 
   /** Events stored in the database now. */

@@ -20,6 +20,7 @@ export type {
   StoreStats,
 } from './store-types.js';
 export { FEED_START } from './store-types.js';
+export type { CompactionReport, ReindexMode } from './events-compaction.js';
 export { EncryptionKeyMismatchError } from './key-check.js';
 export { SecretInRecordsError } from './secret-in-records.error.js';
 export { VersionConflictError } from './version-conflict.error.js';

@@ -1,5 +1,10 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { ArchiveRefusedError, type ArchiveStep } from '../../libs/archive/index.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import {
+  ArchiveRefusedError,
+  type ArchiveReport,
+  type ArchiveStep,
+  type CompactMode,
+} from '../../libs/archive/index.js';
 import { parseDuration } from '../config/app-config.js';
 import { runArchive } from '../core/archive-run.js';
 import { CliError } from './cli-error.js';
@@ -11,6 +16,7 @@ interface ArchiveCommandOptions {
   dir?: string;
   json?: boolean;
   fileEvents: number;
+  compact: CompactMode;
 }
 
 const EXAMPLES = `
@@ -19,6 +25,9 @@ manifest (HOOKPOST_ARCHIVE_DIR, default <data dir>/archive), leaving per-custome
 \`hookpost replay\` and the audit routes still answer for them. Refused, with nothing changed, for a
 cutoff in the future, a cutoff past what the outbound feed has published, a directory that cannot be
 written, and while another archive run is going. A run that was killed is finished by the next one.
+On PostgreSQL the space the deleted rows leave then goes back to the disk while appends go on
+(--compact: rows moved from the end of the table into it, the empty end cut off, the indexes
+rebuilt concurrently once they outgrew the table).
 Examples:
   hookpost archive --before 90d
   hookpost archive --before 2026-01-01T00:00:00Z --dir /mnt/cold/hookpost --json`;
@@ -30,6 +39,14 @@ export function archiveCommand(): Command {
     .requiredOption('--before <iso-time|duration>', 'the cutoff: an ISO time, or an age such as 90d, 12h')
     .option('--dir <dir>', 'the archive directory (default HOOKPOST_ARCHIVE_DIR)')
     .option('--file-events <n>', 'most events per archive file', integerIn(1, 1_000_000), 100_000)
+    .addOption(
+      new Option(
+        '--compact <when>',
+        "give the deleted rows' space back to the disk, online (PostgreSQL): auto (indexes rebuilt when they outgrew the table), always (rebuilt every run), never",
+      )
+        .choices(['auto', 'always', 'never'])
+        .default('auto'),
+    )
     .option('--json', 'print the report as JSON')
     .addHelpText('after', EXAMPLES)
     .action(run);
@@ -43,6 +60,7 @@ function run(options: ArchiveCommandOptions): Promise<void> {
       before,
       now,
       fileEvents: options.fileEvents,
+      compact: options.compact,
       ...(options.dir === undefined ? {} : { dir: options.dir }),
       onStep: pauseHook(process.env.HOOKPOST_ARCHIVE_PAUSE_AT),
     }).catch((error: unknown) => {
@@ -54,10 +72,18 @@ function run(options: ArchiveCommandOptions): Promise<void> {
         ? { before, dir, ...report }
         : report.events === 0
           ? `nothing to archive before ${new Date(before).toISOString()}`
-          : `archived ${report.events.toLocaleString('en-US')} events into ${report.files.length} ${report.files.length === 1 ? 'file' : 'files'} in ${dir} (through position ${report.throughPosition}), ${(report.elapsedMs / 1000).toFixed(2)} s, ${report.eventsPerSecond.toLocaleString('en-US')} events/s`,
+          : `archived ${report.events.toLocaleString('en-US')} events into ${report.files.length} ${report.files.length === 1 ? 'file' : 'files'} in ${dir} (through position ${report.throughPosition}), ${(report.elapsedMs / 1000).toFixed(2)} s, ${report.eventsPerSecond.toLocaleString('en-US')} events/s${compactionText(report)}`,
       options.json,
     );
   });
+}
+
+function compactionText({ compaction }: ArchiveReport): string {
+  if (compaction === null) {
+    return '';
+  }
+  const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+  return `; events ${mb(compaction.bytesBefore)} -> ${mb(compaction.bytesAfter)} (${compaction.movedRows.toLocaleString('en-US')} rows moved${compaction.reindexed ? ', indexes rebuilt' : ''})`;
 }
 
 /** An ISO time, or an age (`90d`) counted back from now. */

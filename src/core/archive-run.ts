@@ -1,4 +1,9 @@
-import { archiveEvents, type ArchiveReport, type ArchiveStep } from '../../libs/archive/index.js';
+import {
+  archiveEvents,
+  type ArchiveReport,
+  type ArchiveStep,
+  type CompactMode,
+} from '../../libs/archive/index.js';
 import { relayCheckpointName } from '../../libs/event-relay/index.js';
 import type { EventStore } from '../../libs/event-store/index.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -23,6 +28,8 @@ export interface ArchiveRequest {
   /** Most events per file (default 100,000). */
   readonly fileEvents?: number;
   readonly onStep?: (step: ArchiveStep, detail: string) => Promise<void>;
+  /** Default 'auto'. */
+  readonly compact?: CompactMode;
 }
 
 /**
@@ -50,5 +57,6 @@ export async function runArchive(
     chunkEvents: config.databaseUrl === null ? SQLITE_CHUNK_EVENTS : POSTGRES_CHUNK_EVENTS,
     ...(request.fileEvents === undefined ? {} : { fileEvents: request.fileEvents }),
     ...(request.onStep === undefined ? {} : { onStep: request.onStep }),
+    ...(request.compact === undefined ? {} : { compact: request.compact }),
   });
 }
