@@ -19,7 +19,7 @@ import { startBenchReceiver } from './support/receiver.js';
 import { markdownTable, resultRows, svgChart, type Machine } from './support/report.js';
 import { nowMs } from './support/stats.js';
 import { NATS_SETUPS, type NatsSetup } from './support/world.js';
-import { measureB1 } from './workloads/bullmq.js';
+import { measureB1, measureB1Pair } from './workloads/bullmq.js';
 import { measureH1, measureH2 } from './workloads/backlog.js';
 import { measureH3 } from './workloads/ingest.js';
 import { measureH4 } from './workloads/latency.js';
@@ -43,6 +43,7 @@ const WORKLOADS: Array<[string, (ctx: BenchContext) => Promise<Figure[]>]> = [
   ['H6-2', measureH6Pair],
   ['H7', measureH7],
   ['H8', measureH8],
+  ['B1-2', measureB1Pair],
   ['H9', measureH9],
 ];
 
@@ -58,6 +59,13 @@ function option(name: string): string | undefined {
   const index = args.indexOf(`--${name}`);
   return index === -1 ? undefined : args[index + 1];
 }
+
+/** How each `--nats` setup is named in the table's header. */
+const NATS_SETUP_TEXT: Record<NatsSetup, string> = {
+  single: 'one node, default sync',
+  always: 'one node, sync_interval: always',
+  r3: '3-node cluster, streams R3, sync_interval: always',
+};
 
 /** `--nats`: which NATS the workloads run on (see NATS_SETUPS). */
 function natsSetup(value: string | undefined): NatsSetup {
@@ -144,7 +152,7 @@ async function main(): Promise<void> {
     figures,
     log,
   };
-  const info = await machine();
+  const info: Machine = { ...(await machine()), natsSetup: NATS_SETUP_TEXT[ctx.nats] };
   log(
     `machine: ${JSON.stringify(info)}; ${quick ? 'quick' : 'full'} run, ${runs} runs per figure, NATS ${ctx.nats}`,
   );

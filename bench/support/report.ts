@@ -77,7 +77,7 @@ export function markdownTable(
   quick: boolean,
 ): string {
   const lines = [
-    `Run ${String(machine.date)}${quick ? ' (quick)' : ''}: each figure is the median of its runs (${runs}; H5, H6 and H7 at most 3, H5 2 in a quick run), all samples in the last column. Machine: ${String(machine.cpu)}, ${String(machine.cores)} cores, ${String(machine.memoryGiB)} GiB; Node ${String(machine.node)}, nats-server ${String(machine.natsServer)}, ${String(machine.postgres)}, Redis ${String(machine.redis)}.`,
+    `Run ${String(machine.date)}${quick ? ' (quick)' : ''}: each figure is the median of its runs (${runs}; H5, H6 and H7 at most 3, H5 2 in a quick run), all samples in the last column. Machine: ${String(machine.cpu)}, ${String(machine.cores)} cores, ${String(machine.memoryGiB)} GiB; Node ${String(machine.node)}, nats-server ${String(machine.natsServer)} (${String(machine.natsSetup)}), ${String(machine.postgres)}, Redis ${String(machine.redis)}.`,
     '',
     '| name | workload | median | goal | ratio | ratio goal | met | CPU ms per 1,000 messages | runs |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -75,6 +75,6 @@ export async function measureH4(ctx: BenchContext): Promise<Figure[]> {
       cpuMsPer1000: medianCpu(cpus),
       goal: { op: '<=', value: 3 },
     }),
-    figure({ name: 'H4 p99', label, unit: 'ms', samples: p99, goal: { op: '<=', value: 15 } }),
+    figure({ name: 'H4 p99', label, unit: 'ms', samples: p99, goal: { op: '<=', value: 5 } }),
   ];
 }
