@@ -4,7 +4,6 @@
  */
 export * from './backoff.js';
 export * from './decide.js';
-export * from './encodable.js';
 export * from './event-schemas.js';
 export * from './events.js';
 export * from './fencing.js';

@@ -1,5 +1,4 @@
 import {
-  encodingProblem,
   type MessageTrace,
   isEventType,
   jsonTextProblem,
@@ -60,13 +59,10 @@ function parseBody(data: Uint8Array): QueueBody | string {
   if (!isJsonObject(payload)) {
     return 'data is missing or not a JSON object';
   }
-  // A body Hookpost could never send (nested too deep to write back) is skipped like any other.
-  const problem = encodingProblem(payload);
-  if (problem !== null) {
-    return `data ${problem}`;
-  }
   // What the API refuses with a 400 (deeper than a message may nest, a number that would change) is not
   // delivered from the fast path either: skipped with the reason, never delivered altered or retried for ever.
+  // The depth bound also makes the body writable again: JSON.stringify fails on a parsed value only
+  // by exhausting the stack (thousands of levels); parsed JSON holds no cycle, BigInt or toJSON.
   const textProblem = jsonTextProblem(data, MAX_BODY_DEPTH);
   if (textProblem !== null) {
     return `body cannot be delivered exactly: ${textProblem}`;

@@ -60,18 +60,21 @@ describe('decodeMessage', () => {
     ['objects', (inner: string) => `{"a":${inner}}`],
     ['arrays', (inner: string) => `[${inner}]`],
     ['mixed', (inner: string) => `{"k":[${inner}]}`],
-  ])('data nested %s 10,000 deep parses but cannot be written back: unreadable, with why', (_name, wrap) => {
-    let data = '1';
-    for (let depth = 0; depth < 10_000; depth += 1) {
-      data = wrap(data);
-    }
-    const body = `{"event":"CHECK_COMPLETED","data":{"deep":${data}}}`;
-    expect(body.length).toBeLessThan(256 * 1024);
-    expect(decodeMessage(raw(body), 'hp.queue.')).toMatchObject({
-      kind: 'unreadable',
-      reason: expect.stringMatching(/^data cannot be encoded as JSON again \(.+\)$/),
-    });
-  });
+  ])(
+    'data nested %s 10,000 deep parses but could not be written back: unreadable, with why',
+    (_name, wrap) => {
+      let data = '1';
+      for (let depth = 0; depth < 10_000; depth += 1) {
+        data = wrap(data);
+      }
+      const body = `{"event":"CHECK_COMPLETED","data":{"deep":${data}}}`;
+      expect(body.length).toBeLessThan(256 * 1024);
+      expect(decodeMessage(raw(body), 'hp.queue.')).toMatchObject({
+        kind: 'unreadable',
+        reason: 'body cannot be delivered exactly: the JSON is nested more than 65 levels deep',
+      });
+    },
+  );
 
   test.each([
     [
