@@ -1,5 +1,5 @@
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
-import { decodeMessage, type QueuedMessage } from './message.js';
+import { decodeMessage, type QueuedMessage, type RawQueueMessage } from './message.js';
 import { traceOfHeaders } from './trace-headers.js';
 
 /** A running feed of every new queue message, in stream order. */
@@ -25,17 +25,15 @@ function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-function decode(m: JsMsg, subjectPrefix: string): QueuedMessage {
-  return decodeMessage(
-    {
-      seq: m.seq,
-      subject: m.subject,
-      data: m.data,
-      timestampNanos: m.timestampNanos,
-      trace: traceOfHeaders(m.headers),
-    },
-    subjectPrefix,
-  );
+/** What decodeMessage takes from a consumer's message. */
+export function rawOfJsMsg(m: JsMsg): RawQueueMessage {
+  return {
+    seq: m.seq,
+    subject: m.subject,
+    data: m.data,
+    timestampNanos: m.timestampNanos,
+    trace: traceOfHeaders(m.headers),
+  };
 }
 
 /** Where a feed reads and whom it tells. */
@@ -73,7 +71,7 @@ export async function startFeed(target: FeedTarget, fromSeq: number | 'new'): Pr
     }
     try {
       if (accepts === undefined || accepts(m.subject.slice(subjectPrefix.length))) {
-        onMessage(decode(m, subjectPrefix));
+        onMessage(decodeMessage(rawOfJsMsg(m), subjectPrefix));
       }
       lastSeq = m.seq;
     } catch (err) {

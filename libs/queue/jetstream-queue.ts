@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { BacklogScans } from './backlog-scan.js';
 import { assertCustomerId } from './customer-id.js';
 import { startFeed, type QueueFeed } from './feed.js';
 import type { QueuedMessage, QueueBody } from './message.js';
@@ -33,6 +34,8 @@ const PURGE_CONCURRENCY = 4;
 const PURGE_QUIET_MS = 1_000;
 const PURGE_MAX_DELAY_MS = 10_000;
 const CAPPED_PURGE_DELAY_MS = 250;
+/** Fewer customers reading at once than this read with direct gets; a backlog scan pays from here. */
+const MIN_SCAN_CUSTOMERS = 8;
 
 /** nats-server 2.11 counted a batch's end marker in Nats-Num-Pending; 2.12 stopped (see ReadContext). */
 function pendingOverCount(serverVersion: string | undefined): number {
@@ -51,6 +54,7 @@ export class JetStreamQueue {
   private readonly stream: string;
   private readonly readContext: ReadContext;
   private readonly purges: Purges;
+  private readonly scans: BacklogScans;
   private readonly feeds = new Set<QueueFeed>();
 
   private constructor(
@@ -67,6 +71,7 @@ export class JetStreamQueue {
       subjectPrefix: this.prefix,
       pendingOverCount: pendingOverCount(serverVersion),
     };
+    this.scans = new BacklogScans(this.readContext, js, systemClock);
     const capped = settings.maxMessages !== -1 || settings.maxBytes !== -1;
     this.purges = new Purges(
       async (customerId, keepFrom) => {
@@ -106,17 +111,35 @@ export class JetStreamQueue {
    * stream held no more (a read that lost a reply throws IncompleteReadError).
    */
   async read(customerId: string, afterId: number, max: number): Promise<QueuedMessage[]> {
-    return (await this.readPage(customerId, afterId, max)).messages;
+    assertCustomerId(customerId);
+    return (await readAfter(this.readContext, customerId, afterId, max)).messages;
   }
 
-  /** As read, with how many more of the customer's messages the stream held behind the last one read. */
+  /**
+   * As read, with how many more of the customer's messages the stream held behind the last one
+   * read; from a backlog scan where one covers it, and then it may hold fewer than max while more
+   * remain (the scan had not got further yet).
+   */
   async readPage(customerId: string, afterId: number, max: number): Promise<ReadPage> {
     assertCustomerId(customerId);
-    return readAfter(this.readContext, customerId, afterId, max);
+    const scanned = await this.scans.readPage(customerId, afterId, max);
+    return scanned ?? readAfter(this.readContext, customerId, afterId, max);
   }
 
+  /**
+   * These customers are about to read their queues (start-up, a takeover), with the counts stored()
+   * gave: one pass through the stream in order collects their messages for those reads (see BacklogScans).
+   */
+  scanBacklog(customers: ReadonlyMap<string, number>): void {
+    if (customers.size >= MIN_SCAN_CUSTOMERS) {
+      this.scans.start(customers);
+    }
+  }
+
+  /** How many of the customer's messages have id > afterId; a customer that counts reads no bodies, so a scan drops its own. */
   async pendingCount(customerId: string, afterId: number): Promise<number> {
     assertCustomerId(customerId);
+    this.scans.drop(customerId);
     return countAfter(this.readContext, customerId, afterId);
   }
 
@@ -192,6 +215,7 @@ export class JetStreamQueue {
 
   /** Stops this queue's feeds and runs pending purges; the connection stays open. */
   async close(): Promise<void> {
+    this.scans.stop();
     await Promise.all([...this.feeds].map((feed) => feed.stop()));
     this.feeds.clear();
     try {

@@ -109,6 +109,9 @@ export class ActorHost {
       (token) => this.isCustomer(token) && this.mayStart(token) && matches(token),
     );
     this.ctx.logger.info({ customers: ids.length }, 'resuming customers with queued messages');
+    this.ctx.source.scanBacklog?.(
+      new Map(ids.map((customerId) => [customerId, customers.get(customerId) ?? 0])),
+    );
     ids.forEach((customerId) => this.nudge(customerId));
   }
 

@@ -269,11 +269,12 @@ export class CustomerActor {
     await this.ensureLoaded();
     const ids: number[] = [];
     for (let after = this.state.cursor; ;) {
-      const { messages: page } = await this.ctx.queue.readPage(this.customerId, after, PURGE_READ_PAGE);
+      const read = await this.ctx.queue.readPage(this.customerId, after, PURGE_READ_PAGE);
+      const page = read.messages;
       const chosen = page.filter((message) => throughId === undefined || message.id <= throughId);
       ids.push(...chosen.map((message) => message.id));
       const last = page.at(-1);
-      if (last === undefined || page.length < PURGE_READ_PAGE || chosen.length < page.length) {
+      if (last === undefined || read.remaining === 0 || chosen.length < page.length) {
         break;
       }
       after = last.id;

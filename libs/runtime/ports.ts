@@ -14,10 +14,7 @@ import type {
 } from '../domain/index.js';
 
 export interface QueuePort {
-  /**
-   * Ids > afterId in order, at most max, and how many more the stream held behind the last one
-   * (fewer than max only when it held no more: remaining 0).
-   */
+  /** Ids > afterId in order, at most max, and how many more the stream held behind the last one. */
   readPage(
     customerId: string,
     afterId: number,
@@ -46,6 +43,8 @@ export interface FeedSource {
   ): Promise<Feed>;
   /** The customers with messages in the stream (counts include delivered ones not yet removed). */
   stored(): Promise<{ customers: Map<string, number> }>;
+  /** These customers (with stored()'s counts) are about to read their queues: the queue may read its backlog once for them. */
+  scanBacklog?(customers: ReadonlyMap<string, number>): void;
 }
 
 export interface SnapshotPort {
