@@ -146,7 +146,7 @@ test('a full budget stalls the scan; customers that do not fit read from the str
   const ids = await publish(order);
   scans.start(counts(order));
   // Nobody reads: the budget fills and the scan waits for room, then gives up on who does not fit.
-  await until(() => clock.armed > 0, 'the scan to stall');
+  await until(() => clock.armed >= 2, 'the scan to stall'); // its watchdog and the stall's timeout
   let lateRead: unknown = null;
   const late = scans.readPage('late', 0, 5).then((page) => (lateRead = page));
   await new Promise((resolve) => setImmediate(resolve));
@@ -187,4 +187,20 @@ test('counts that are off either way still give exact reads (too few: the stream
     const expected = order.flatMap((c, i) => (c === customerId ? [ids[i]!] : []));
     expect((await readAllThroughScans(scans, ctx, customerId, 6)).ids).toEqual(expected);
   }
+});
+
+test('a reader past messages it has delivered holds none of them: they take no room from others', async () => {
+  const clock = new ManualClock();
+  const { scans, publish } = await world({ budgetBytes: 12 * 300, stallMs: 60_000 }, clock);
+  const order = [...Array.from({ length: 30 }, () => 'x'), ...interleaved(['x', 'y'], 5, 19)];
+  const ids = await publish(order);
+  const delivered = ids[29]!; // x's first 30 are delivered, not yet purged
+  scans.start(counts(order, ['x', 'y', 'z1', 'z2', 'z3', 'z4', 'z5', 'z6']));
+  const [x, y] = await Promise.all([scans.readPage('x', delivered, 10), scans.readPage('y', 0, 10)]);
+  // Held, x's 30 would fill the budget and stall the scan on a clock that never moves.
+  expect(x?.messages.map((m) => m.id)).toEqual(
+    ids.flatMap((id, i) => (order[i] === 'x' && i >= 30 ? [id] : [])),
+  );
+  expect(x?.remaining).toBe(0);
+  expect(y?.messages.map((m) => m.id)).toEqual(ids.flatMap((id, i) => (order[i] === 'y' ? [id] : [])));
 });

@@ -39,12 +39,21 @@ export interface ScanLimits {
 const MIN_SHARE_OF_STREAM = 4;
 /** How long what a finished scan found waits for its customers' reads before it is dropped. */
 const LINGER_MS = 60_000;
+/**
+ * A scan that has not moved for this long (not waiting for room) is given up: its readers go on
+ * from where it got to. An ordered consumer re-creates itself through a NATS outage without end.
+ */
+const STUCK_MS = 15_000;
 
 interface Scan {
   /** Every message of the scan's customers up to this sequence has been seen. */
   position: number;
   /** Waiting for room: readers take what they have instead of a whole page. */
   stalled: boolean;
+  /** When position last moved (or the scan began), by the injected clock. */
+  movedAt: number;
+  /** Ended (done, failed, given up or stopped): it collects nothing more. */
+  finished: boolean;
   readonly customers: Map<string, Found>;
 }
 
@@ -57,7 +66,10 @@ class Found {
   bytes = 0;
   /** The customer's messages the scan has passed, collected or not. */
   seen = 0;
-  /** The last id handed to a reader (or dropped): a read from before it goes to the stream. */
+  /**
+   * Reads start after this: what was handed out, or what a waiting reader does not want. Nothing
+   * at or below it is collected; a read from before it goes to the stream.
+   */
   handedThrough = 0;
   private endedThrough: number | null = null;
   private waiters: (() => void)[] = [];
@@ -132,19 +144,23 @@ export class BacklogScans {
    * with how many messages the stream held for it (a read waits no longer than for those).
    */
   start(customers: ReadonlyMap<string, number>): void {
-    const scan: Scan = { position: 0, stalled: false, customers: new Map() };
+    const scan: Scan = {
+      position: 0,
+      stalled: false,
+      movedAt: this.clock.now(),
+      finished: false,
+      customers: new Map(),
+    };
     for (const [customerId, stored] of customers) {
       this.forget(customerId);
       const found = new Found(scan, stored);
       scan.customers.set(customerId, found);
       this.found.set(customerId, found);
     }
+    this.watch(scan);
     void this.run(scan)
       .catch(() => undefined) // what was seen so far stands; the rest is read from the stream
-      .finally(() => {
-        scan.customers.forEach((found) => found.end(scan.position));
-        this.clock.setTimer(() => scan.customers.forEach((_, id) => this.forget(id, scan)), LINGER_MS);
-      });
+      .finally(() => this.finish(scan));
   }
 
   /**
@@ -154,6 +170,8 @@ export class BacklogScans {
   async readPage(customerId: string, afterId: number, max: number): Promise<ReadPage | null> {
     let found = this.covering(customerId, afterId);
     while (found !== undefined && !this.answerable(found, afterId, max)) {
+      this.take(found, afterId, 0); // what it holds up to afterId leaves memory, and is not collected
+      found.handedThrough = Math.max(found.handedThrough, afterId);
       await found.changed();
       found = this.covering(customerId, afterId);
     }
@@ -228,7 +246,7 @@ export class BacklogScans {
   private free(found: Found, bytes: number): void {
     found.bytes -= bytes;
     this.held -= bytes;
-    if (this.held < this.resumeBelow) {
+    if (bytes > 0 && this.held < this.resumeBelow) {
       this.overflowing = false;
       const room = this.room;
       this.room = [];
@@ -250,18 +268,25 @@ export class BacklogScans {
     scan.position = state.first_seq - 1;
     const consumer = await this.js.consumers.get(this.ctx.stream, { opt_start_seq: state.first_seq });
     try {
-      while (scan.position < state.last_seq && !this.stopped) {
+      // Past last_seq, or nothing pending after a message (the server's count, trusted only to
+      // stop early: what lies between is read by direct gets after the position).
+      let atEnd = false;
+      while (!atEnd && !scan.finished && !this.stopped) {
         const batch = await consumer.fetch({ max_messages: FETCH_MESSAGES, expires: FETCH_EXPIRES_MS });
         let seen = 0;
         for await (const m of batch) {
           seen += 1;
-          if (m.seq <= state.last_seq) {
-            await this.collect(scan, m);
-          }
-          // Nothing pending after m: the messages up to last_seq that it did not see were deleted.
-          scan.position = m.info.pending === 0 ? state.last_seq : Math.min(m.seq, state.last_seq);
-          if (scan.position === state.last_seq) {
+          if (m.seq > state.last_seq || scan.finished) {
+            scan.position = scan.finished ? scan.position : state.last_seq;
+            atEnd = true;
             break; // not waiting out the fetch for messages past the backlog
+          }
+          await this.collect(scan, m);
+          scan.position = m.seq;
+          scan.movedAt = this.clock.now();
+          atEnd = m.seq === state.last_seq || m.info.pending === 0;
+          if (atEnd) {
+            break;
           }
         }
         if (seen === 0) {
@@ -273,6 +298,30 @@ export class BacklogScans {
     }
   }
 
+  /** Ends every customer of the scan where it got to; what it holds waits LINGER_MS for their reads. */
+  private finish(scan: Scan): void {
+    if (scan.finished) {
+      return;
+    }
+    scan.finished = true;
+    scan.customers.forEach((found) => found.end(scan.position));
+    this.clock.setTimer(() => scan.customers.forEach((_, id) => this.forget(id, scan)), LINGER_MS);
+  }
+
+  /** Gives the scan up once it has not moved for STUCK_MS while not waiting for room. */
+  private watch(scan: Scan): void {
+    this.clock.setTimer(() => {
+      if (scan.finished) {
+        return;
+      }
+      if (!scan.stalled && this.clock.now() - scan.movedAt >= STUCK_MS) {
+        this.finish(scan);
+        return;
+      }
+      this.watch(scan);
+    }, STUCK_MS / 3);
+  }
+
   private async collect(scan: Scan, m: JsMsg): Promise<void> {
     const customerId = m.subject.slice(this.ctx.subjectPrefix.length);
     const found = scan.customers.get(customerId);
@@ -280,15 +329,17 @@ export class BacklogScans {
       return;
     }
     found.seen += 1;
-    const raw = { ...rawOfJsMsg(m), data: m.data.slice() }; // its own bytes, not a view of the socket's buffer
-    if (!(await this.roomFor(scan, sizeOf(raw))) || this.found.get(customerId) !== found) {
-      found.end(scan.position); // read from the stream after what was collected
-      return;
+    if (m.seq > found.handedThrough) {
+      const raw = { ...rawOfJsMsg(m), data: m.data.slice() }; // its own bytes, not a view of the socket's buffer
+      if (!(await this.roomFor(scan, sizeOf(raw))) || this.found.get(customerId) !== found || scan.finished) {
+        found.end(scan.position); // read from the stream after what was collected
+        return;
+      }
+      found.items.push(raw);
+      found.bytes += sizeOf(raw);
+      this.held += sizeOf(raw);
     }
-    found.items.push(raw);
     scan.position = m.seq; // with the push: a reader must never see the message both held and ahead
-    found.bytes += sizeOf(raw);
-    this.held += sizeOf(raw);
     if (found.seen >= found.stored) {
       found.end(m.seq); // the customer's last stored message: its reads need not wait for the scan's end
     }
