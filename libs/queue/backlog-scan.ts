@@ -24,12 +24,8 @@ const FETCH_EXPIRES_MS = 5_000;
  * that will not read soon (no endpoint, a long backoff) must not stop the scan for the others.
  */
 const STALL_MS = 1_000;
-
-/** The scans' limits; tests set small ones. */
-export interface ScanLimits {
-  budgetBytes: number;
-  stallMs: number;
-}
+/** Fewer customers reading at once than this read with direct gets; a backlog scan pays from here. */
+const MIN_SCAN_CUSTOMERS = 8;
 /**
  * A scan sends every message of the stream to Hookpost (~3 us of nats-server's CPU each, and
  * Hookpost's to pass over it), where a direct get's walk costs ~0.12 us per message it passes
@@ -44,6 +40,12 @@ const LINGER_MS = 60_000;
  * from where it got to. An ordered consumer re-creates itself through a NATS outage without end.
  */
 const STUCK_MS = 15_000;
+
+/** The scans' limits; tests set small ones. */
+export interface ScanLimits {
+  budgetBytes: number;
+  stallMs: number;
+}
 
 interface Scan {
   /** Every message of the scan's customers up to this sequence has been seen. */
@@ -142,8 +144,12 @@ export class BacklogScans {
   /**
    * Starts one pass through what the stream holds now for these customers' coming reads, each
    * with how many messages the stream held for it (a read waits no longer than for those).
+   * Fewer than MIN_SCAN_CUSTOMERS read from the stream themselves.
    */
   start(customers: ReadonlyMap<string, number>): void {
+    if (customers.size < MIN_SCAN_CUSTOMERS) {
+      return;
+    }
     const scan: Scan = {
       position: 0,
       stalled: false,
@@ -169,9 +175,12 @@ export class BacklogScans {
    */
   async readPage(customerId: string, afterId: number, max: number): Promise<ReadPage | null> {
     let found = this.covering(customerId, afterId);
-    while (found !== undefined && !this.answerable(found, afterId, max)) {
+    while (found !== undefined) {
       this.take(found, afterId, 0); // what it holds up to afterId leaves memory, and is not collected
       found.handedThrough = Math.max(found.handedThrough, afterId);
+      if (this.answerable(found, max)) {
+        break;
+      }
       await found.changed();
       found = this.covering(customerId, afterId);
     }
@@ -208,10 +217,13 @@ export class BacklogScans {
     return found !== undefined && afterId >= found.handedThrough ? found : undefined;
   }
 
-  /** A whole page is there, or the scan will add nothing more, or it waits for room (take what there is). */
-  private answerable(found: Found, afterId: number, max: number): boolean {
-    const after = found.items.filter((m) => m.seq > afterId).length;
-    return after >= max || found.ended || (found.stalled && after > 0);
+  /**
+   * A whole page is there, or the scan will add nothing more, or it waits for room (take what
+   * there is). Everything held is after the read's start: what was before it has been dropped.
+   */
+  private answerable(found: Found, max: number): boolean {
+    const held = found.items.length;
+    return held >= max || found.ended || (found.stalled && held > 0);
   }
 
   /** Hands out up to max items after afterId; they and those before leave memory. */
@@ -273,11 +285,14 @@ export class BacklogScans {
       let atEnd = false;
       while (!atEnd && !scan.finished && !this.stopped) {
         const batch = await consumer.fetch({ max_messages: FETCH_MESSAGES, expires: FETCH_EXPIRES_MS });
-        let seen = 0;
+        let received = 0;
         for await (const m of batch) {
-          seen += 1;
-          if (m.seq > state.last_seq || scan.finished) {
-            scan.position = scan.finished ? scan.position : state.last_seq;
+          received += 1;
+          if (scan.finished) {
+            break; // given up or stopped: it stays where it got to
+          }
+          if (m.seq > state.last_seq) {
+            scan.position = state.last_seq;
             atEnd = true;
             break; // not waiting out the fetch for messages past the backlog
           }
@@ -289,7 +304,7 @@ export class BacklogScans {
             break;
           }
         }
-        if (seen === 0) {
+        if (received === 0) {
           throw new Error('backlog scan: a fetch found nothing before the end of the backlog');
         }
       }

@@ -34,8 +34,6 @@ const PURGE_CONCURRENCY = 4;
 const PURGE_QUIET_MS = 1_000;
 const PURGE_MAX_DELAY_MS = 10_000;
 const CAPPED_PURGE_DELAY_MS = 250;
-/** Fewer customers reading at once than this read with direct gets; a backlog scan pays from here. */
-const MIN_SCAN_CUSTOMERS = 8;
 
 /** nats-server 2.11 counted a batch's end marker in Nats-Num-Pending; 2.12 stopped (see ReadContext). */
 function pendingOverCount(serverVersion: string | undefined): number {
@@ -131,9 +129,7 @@ export class JetStreamQueue {
    * gave: one pass through the stream in order collects their messages for those reads (see BacklogScans).
    */
   scanBacklog(customers: ReadonlyMap<string, number>): void {
-    if (customers.size >= MIN_SCAN_CUSTOMERS) {
-      this.scans.start(customers);
-    }
+    this.scans.start(customers);
   }
 
   /** How many of the customer's messages have id > afterId; a customer that counts reads no bodies, so a scan drops its own. */
