@@ -69,7 +69,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
   SwaggerModule.setup('docs', app, document);
   const queueGroup = `${config.namespace}-api`;
   app.connectMicroservice({
-    strategy: new NamespacedNatsServer(config.namespace, { servers: config.natsUrls, queue: queueGroup }),
+    strategy: new NamespacedNatsServer(config.namespace, { servers: core.nats.servers, queue: queueGroup }),
   });
   await app.startAllMicroservices();
   const publishing = servePublish(
@@ -83,7 +83,12 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<Runni
   await app.listen(config.port, config.host);
   const url = await app.getUrl();
   logger.info(
-    { url, namespace: config.namespace, database: config.databaseUrl === null ? 'sqlite' : 'postgres' },
+    {
+      url,
+      nats: core.nats.servers.join(','),
+      namespace: config.namespace,
+      database: config.databaseUrl === null ? 'sqlite' : 'postgres',
+    },
     'hookpost is up',
   );
   let stopping: Promise<void> | null = null;

@@ -5,6 +5,7 @@ import {
   type MsgHdrs,
   type NatsConnection,
 } from '@nats-io/transport-node';
+import { isSupportedServer } from '../../libs/queue/index.js';
 import type { AppConfig } from '../config/app-config.js';
 import { CliError } from './cli-error.js';
 
@@ -26,13 +27,23 @@ export class AdminClient {
     private readonly namespace: string,
   ) {}
 
-  /** Connects to the NATS the service uses; a CliError when nothing answers there. */
+  /**
+   * Connects to the NATS the service uses; a CliError when nothing answers there. With NATS_URL
+   * unset and an old server at the default address, that is the service's own at the fallback one.
+   */
   static async connect(config: AppConfig): Promise<AdminClient> {
+    const fallback = config.natsFallbackUrl;
+    let servers = config.natsUrls;
     try {
-      const connection = await connect({ servers: config.natsUrls, name: 'hookpost-cli', timeout: 2_000 });
+      let connection = await connect({ servers, name: 'hookpost-cli', timeout: 2_000 });
+      if (fallback !== null && !isSupportedServer(connection.info?.version)) {
+        await connection.close();
+        servers = [fallback];
+        connection = await connect({ servers, name: 'hookpost-cli', timeout: 2_000 });
+      }
       return new AdminClient(connection, config.namespace);
     } catch (error) {
-      throw new CliError(`cannot reach NATS at ${config.natsUrls.join(',')} (NATS_URL): ${String(error)}`);
+      throw new CliError(`cannot reach NATS at ${servers.join(',')} (NATS_URL): ${String(error)}`);
     }
   }
 

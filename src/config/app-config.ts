@@ -13,6 +13,12 @@ export interface AppConfig {
   readonly host: string;
   /** NATS_URL split at commas: several servers of one cluster, tried in turn and on reconnect. */
   readonly natsUrls: string[];
+  /**
+   * With NATS_URL unset: where Hookpost runs its own nats-server when the one at the default address
+   * is older than the minimum (a fresh machine whose distribution ships an old one). Null when
+   * NATS_URL is set: an old server there is refused, not stepped around.
+   */
+  readonly natsFallbackUrl: string | null;
   /** Copies of the queue and events streams (HOOKPOST_STREAM_REPLICAS, default 1; 3 in a cluster). */
   readonly streamReplicas: number;
   /** The nats-server the embedded default starts (NATS_SERVER_BIN); null: look on the PATH, else fetch one. */
@@ -56,6 +62,11 @@ export interface AppConfig {
   readonly instanceId: string;
 }
 
+/** NATS_URL's default: NATS's own default address. */
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+/** The embedded nats-server's address when an older server holds the default one (the next port). */
+export const EMBEDDED_FALLBACK_NATS_URL = 'nats://127.0.0.1:4223';
+
 /** pino's levels, most to least severe, and `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -97,10 +108,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     port: int('PORT', 3000, 0, 65_535),
     host: env.HOST ?? '127.0.0.1',
-    natsUrls: (env.NATS_URL ?? 'nats://127.0.0.1:4222')
+    natsUrls: (env.NATS_URL ?? DEFAULT_NATS_URL)
       .split(',')
       .map((url) => url.trim())
       .filter(Boolean),
+    natsFallbackUrl: env.NATS_URL === undefined ? EMBEDDED_FALLBACK_NATS_URL : null,
     streamReplicas: int('HOOKPOST_STREAM_REPLICAS', 1, 1, 5),
     natsServerBin: env.NATS_SERVER_BIN?.trim() || null,
     databaseUrl,
