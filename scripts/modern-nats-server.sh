@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the path of a nats-server binary new enough for Hookpost (2.11 or newer), fetching one when needed.
+# Prints the path of a nats-server binary new enough for Hookpost (2.12 or newer), fetching one when needed.
 #
 # Order: $NATS_SERVER_BIN, then `nats-server` on the PATH, then a cached copy (CACHE_DIR, then the
 # default cache), each used only when its
@@ -11,7 +11,7 @@
 # Exit 1 with one line on stderr when no modern server can be found or fetched (with --no-fetch: found).
 set -euo pipefail
 
-minimum="2.11.0" # MINIMUM_SERVER_VERSION in libs/queue/server-version.ts
+minimum="2.12.0" # MINIMUM_SERVER_VERSION in libs/queue/server-version.ts
 fetch=1
 if [ "${1:-}" = "--no-fetch" ]; then
   fetch=0

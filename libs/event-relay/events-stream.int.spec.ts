@@ -31,3 +31,11 @@ describe('the events stream of a namespace with a "-"', () => {
     );
   });
 });
+
+test('a stream made before atomic batches is brought to allow them (the relay publishes each page as one)', async () => {
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: 'BEFORE_EVENTS', subjects: ['before.events.>'] });
+  expect((await jsm.streams.info('BEFORE_EVENTS')).config.allow_atomic).toBeFalsy();
+  await ensureEventsStream(jsm, 'before', 60_000);
+  expect((await jsm.streams.info('BEFORE_EVENTS')).config.allow_atomic).toBe(true);
+});

@@ -40,6 +40,8 @@ export function eventsStreamConfig(
     discard: DiscardPolicy.Old,
     max_age: retentionMs * NANOS_PER_MS,
     duplicate_window: Math.min(DEFAULT_DUPLICATE_WINDOW_MS, retentionMs) * NANOS_PER_MS,
+    // The relay publishes each page as one batch (2.12+): one sync per page under `always`.
+    allow_atomic: true,
     num_replicas: replicas,
   };
 }
@@ -86,7 +88,7 @@ export interface ClaimedEvent {
 }
 
 /**
- * The stream's last sequence, and its last message when that says it is an event of this log (its
+ * The stream's last message when that says it is an event of this log (its
  * headers: anyone allowed to publish on the subjects can copy them, so the relay checks the claim
  * against the log before resuming after it). Null when the stream holds none of ours.
  */
@@ -94,18 +96,17 @@ export async function lastPublishedEvent(
   jsm: JetStreamManager,
   stream: string,
   logId: string,
-): Promise<{ claimed: ClaimedEvent | null; lastSeq: number }> {
+): Promise<ClaimedEvent | null> {
   const { state } = await jsm.streams.info(stream);
-  const none = { claimed: null, lastSeq: state.last_seq };
   if (state.messages === 0) {
-    return none;
+    return null;
   }
   const last = await jsm.streams.getMessage(stream, { seq: state.last_seq }).catch(() => null);
   if (last === null || last.header.get(LOG_HEADER) !== logId) {
-    return none;
+    return null;
   }
   const position = Number(last.header.get(POSITION_HEADER));
   return Number.isSafeInteger(position) && position > 0
-    ? { claimed: { position, subject: last.subject, data: last.data }, lastSeq: state.last_seq }
-    : none;
+    ? { position, subject: last.subject, data: last.data }
+    : null;
 }

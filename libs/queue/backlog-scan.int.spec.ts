@@ -37,7 +37,6 @@ async function world(limits?: ScanLimits, clock = new ManualClock()) {
     jsm,
     stream: streamName(namespace),
     subjectPrefix: queueSubjectPrefix(namespace),
-    pendingOverCount: 0,
   };
   const scans = new BacklogScans(ctx, jetstream(nc), clock, limits);
   scansMade.push(scans);

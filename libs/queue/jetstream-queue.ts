@@ -16,7 +16,6 @@ import {
   type QueueSettings,
   type ResolvedQueueSettings,
 } from './settings.js';
-import { parseServerVersion } from './server-version.js';
 import { ensureStream } from './stream.js';
 
 /** Subject purges in flight at once; releases beyond that wait and coalesce per customer (see Purges). */
@@ -34,12 +33,6 @@ const PURGE_CONCURRENCY = 4;
 const PURGE_QUIET_MS = 1_000;
 const PURGE_MAX_DELAY_MS = 10_000;
 const CAPPED_PURGE_DELAY_MS = 250;
-
-/** nats-server 2.11 counted a batch's end marker in Nats-Num-Pending; 2.12 stopped (see ReadContext). */
-function pendingOverCount(serverVersion: string | undefined): number {
-  const [major, minor] = parseServerVersion(serverVersion ?? '') ?? [];
-  return major === 2 && minor === 11 ? 1 : 0;
-}
 
 /**
  * The customers' ordered queues in one JetStream stream (limits retention, discard new; why not
@@ -59,16 +52,10 @@ export class JetStreamQueue {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly settings: ResolvedQueueSettings,
-    serverVersion: string | undefined,
   ) {
     this.prefix = queueSubjectPrefix(settings.namespace);
     this.stream = streamName(settings.namespace);
-    this.readContext = {
-      jsm,
-      stream: this.stream,
-      subjectPrefix: this.prefix,
-      pendingOverCount: pendingOverCount(serverVersion),
-    };
+    this.readContext = { jsm, stream: this.stream, subjectPrefix: this.prefix };
     this.scans = new BacklogScans(this.readContext, js, systemClock);
     const capped = settings.maxMessages !== -1 || settings.maxBytes !== -1;
     this.purges = new Purges(
@@ -90,7 +77,7 @@ export class JetStreamQueue {
     const resolved = resolveSettings(settings);
     const jsm = await jetstreamManager(nc);
     await ensureStream(jsm, nc.info?.version, resolved);
-    return new JetStreamQueue(jetstream(nc), jsm, resolved, nc.info?.version);
+    return new JetStreamQueue(jetstream(nc), jsm, resolved);
   }
 
   /** Appends a message to the customer's queue; the same idempotency key within the window returns the first id. */

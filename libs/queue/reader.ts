@@ -2,16 +2,11 @@ import { JetStreamError, type JetStreamManager, type StoredMsg } from '@nats-io/
 import { decodeMessage, type QueuedMessage } from './message.js';
 import { traceOfHeaders } from './trace-headers.js';
 
-/** What a cursor read needs: the stream, how subjects map to customers, how the server counts. */
+/** What a cursor read needs: the stream and how subjects map to customers. */
 export interface ReadContext {
   jsm: JetStreamManager;
   stream: string;
   subjectPrefix: string;
-  /**
-   * What a batch direct get's Nats-Num-Pending counts beyond the messages after the one it is on:
-   * 1 on nats-server 2.11 (it counted its end-of-batch marker), 0 from 2.12 (nats-server#7317).
-   */
-  pendingOverCount: number;
 }
 
 /** Direct gets of one batch; the server caps a batch by bytes, the loop in readAfter asks again. */
@@ -41,7 +36,7 @@ function isNoMessage(err: unknown): boolean {
 }
 
 /**
- * One batch direct get (nats-server 2.11): up to `batch` of the customer's messages with id > afterId,
+ * One batch direct get (nats-server 2.11+): up to `batch` of the customer's messages with id > afterId,
  * straight from the stream's subject index. No consumer is created, so nothing is left on the server.
  */
 async function batchAfter(
@@ -74,9 +69,9 @@ async function batchAfter(
   return out;
 }
 
-/** How many of the customer's messages follow `m` in the stream. */
-function remainingAfter(ctx: ReadContext, m: StoredMsg): number {
-  return Math.max(0, m.pending - ctx.pendingOverCount);
+/** How many of the customer's messages follow `m` in the stream (2.12+: its end marker not counted). */
+function remainingAfter(m: StoredMsg): number {
+  return Math.max(0, m.pending);
 }
 
 function decode(ctx: ReadContext, m: StoredMsg): QueuedMessage {
@@ -112,7 +107,7 @@ export async function readAfter(
     const batch = await batchAfter(ctx, customerId, after, Math.min(MAX_BATCH, max - messages.length));
     messages.push(...batch.map((m) => decode(ctx, m)));
     const last = batch.at(-1);
-    remaining = last === undefined ? 0 : remainingAfter(ctx, last);
+    remaining = last === undefined ? 0 : remainingAfter(last);
     if (last === undefined || remaining === 0) {
       break;
     }
@@ -125,5 +120,5 @@ export async function readAfter(
 export async function countAfter(ctx: ReadContext, customerId: string, afterId: number): Promise<number> {
   checkArgs(afterId);
   const [next] = await batchAfter(ctx, customerId, afterId, 1);
-  return next === undefined ? 0 : remainingAfter(ctx, next) + 1;
+  return next === undefined ? 0 : remainingAfter(next) + 1;
 }

@@ -2,10 +2,11 @@ import { QueueSettingsError } from './errors.js';
 
 /**
  * The oldest nats-server Hookpost runs on (see docs/architecture.md, "Which nats-server"). Older
- * servers lack what the queue relies on: max_bytes with discard new that refuses instead of evicting
- * (2.10.5), `sync_interval: always` (2.10), and the 2.11 JetStream API (batch direct get).
+ * servers lack what it relies on: max_bytes with discard new that refuses instead of evicting
+ * (2.10.5), `sync_interval: always` (2.10), batch direct get (2.11) whose pending count leaves out
+ * its end marker (2.12), and atomic batch publish for the outbound feed (2.12).
  */
-export const MINIMUM_SERVER_VERSION = '2.11.0';
+export const MINIMUM_SERVER_VERSION = '2.12.0';
 
 /** The connected nats-server is older than MINIMUM_SERVER_VERSION (or did not say its version). */
 export class ServerTooOldError extends QueueSettingsError {

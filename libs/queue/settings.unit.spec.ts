@@ -59,11 +59,12 @@ describe('server version', () => {
     expect(parseServerVersion('nightly')).toBeUndefined();
   });
 
-  test('2.11.0 is the oldest server supported', () => {
+  test('2.12.0 is the oldest server supported', () => {
     expect(isSupportedServer('2.9.10')).toBe(false);
     expect(isSupportedServer('2.10.29')).toBe(false);
-    expect(isSupportedServer('2.11.0-beta.2')).toBe(true);
-    expect(isSupportedServer('2.11.0')).toBe(true);
+    expect(isSupportedServer('2.11.9')).toBe(false);
+    expect(isSupportedServer('2.12.0-beta.2')).toBe(true);
+    expect(isSupportedServer('2.12.0')).toBe(true);
     expect(isSupportedServer('2.15.1')).toBe(true);
     expect(isSupportedServer('3.0.0')).toBe(true);
     expect(isSupportedServer('nightly')).toBe(false);
@@ -73,8 +74,8 @@ describe('server version', () => {
   test('an older server is refused with one line naming the version found and the minimum', () => {
     expect(() => assertSupportedServer('2.9.10')).toThrow(ServerTooOldError);
     expect(() => assertSupportedServer('2.9.10')).toThrow(
-      /^nats-server 2\.9\.10 is too old: Hookpost needs 2\.11\.0 or newer [^\n]*$/,
+      /^nats-server 2\.9\.10 is too old: Hookpost needs 2\.12\.0 or newer [^\n]*$/,
     );
-    expect(() => assertSupportedServer('2.11.0')).not.toThrow();
+    expect(() => assertSupportedServer('2.12.0')).not.toThrow();
   });
 });

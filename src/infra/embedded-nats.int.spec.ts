@@ -43,8 +43,8 @@ const OLD_NATS_SERVER = '/usr/sbin/nats-server';
     handles.push(started);
     expect(started.servers).toEqual([fallback]);
     expect(started.embedded).not.toBeNull();
-    expect(started.connection.info?.version).toMatch(/^2\.(1[1-9]|[2-9]\d)\./);
-    const warning = lines.find((line) => line.msg.includes('older than 2.11.0'));
+    expect(started.connection.info?.version).toMatch(/^2\.(1[2-9]|[2-9]\d)\./);
+    const warning = lines.find((line) => line.msg.includes('older than 2.12.0'));
     expect(warning?.found).toMatch(/^2\.9\./);
     expect(warning?.msg).toContain(`uses its own at ${fallback}`);
 

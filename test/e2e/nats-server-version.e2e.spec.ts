@@ -39,7 +39,7 @@ describe('the nats-server Hookpost runs on', () => {
       const run = await runCli(['serve'], settings(await tempDir('old'), old.url));
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(
-        /^hookpost: nats-server 2\.9\.\d+ is too old: Hookpost needs 2\.11\.0 or newer \([^\n]*\)\n$/,
+        /^hookpost: nats-server 2\.9\.\d+ is too old: Hookpost needs 2\.12\.0 or newer \([^\n]*\)\n$/,
       );
     });
   });
@@ -60,8 +60,8 @@ describe('the nats-server Hookpost runs on', () => {
     });
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      "hookpost: no nats-server 2.11.0 or newer: apt-get is not available to fetch one (install your distribution's nats-server, the release binary, or the nats container image, and set NATS_SERVER_BIN)\n",
+      "hookpost: no nats-server 2.12.0 or newer: apt-get is not available to fetch one (install your distribution's nats-server, the release binary, or the nats container image, and set NATS_SERVER_BIN)\n",
     );
-    expect(run.stdout).toContain('no nats-server 2.11.0+ on the PATH: fetching one into');
+    expect(run.stdout).toContain('no nats-server 2.12.0+ on the PATH: fetching one into');
   });
 });
