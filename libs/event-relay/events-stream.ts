@@ -40,7 +40,7 @@ export function eventsStreamConfig(
     discard: DiscardPolicy.Old,
     max_age: retentionMs * NANOS_PER_MS,
     duplicate_window: Math.min(DEFAULT_DUPLICATE_WINDOW_MS, retentionMs) * NANOS_PER_MS,
-    // The relay publishes each page as one batch (2.12+): one sync per page under `always`.
+    // The relay publishes each page as one batch (2.12+): a few disk syncs per batch, not one per event.
     allow_atomic: true,
     num_replicas: replicas,
   };
