@@ -1,24 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { loadConfig } from './app-config.js';
-
-/** Every environment variable loadConfig reads, recorded by an environment that answers nothing. */
-function variablesLoadConfigReads(): Set<string> {
-  const read = new Set<string>();
-  const env = new Proxy<NodeJS.ProcessEnv>(
-    {},
-    {
-      get(_target, name) {
-        if (typeof name === 'string') {
-          read.add(name);
-        }
-        return undefined;
-      },
-    },
-  );
-  loadConfig(env);
-  return read;
-}
+import { variablesLoadConfigReads } from '../../test/support/config-variables.js';
 
 /** `process.env.NAME` read anywhere else in the shipped code (src, libs), outside tests. */
 function variablesReadElsewhere(): Set<string> {

@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { MINIMUM_SERVER_VERSION, parseServerVersion } from '../../libs/queue/server-version.js';
+import { variablesLoadConfigReads } from '../support/config-variables.js';
+import { natsServerBin } from '../support/nats-server.js';
+
+// No Docker engine runs where the tests do, so the compose files are checked for what can go stale
+// without one: names that point nowhere, a nats image older than Hookpost accepts, a nats-server
+// config the server refuses, and settings Hookpost does not read.
+
+/** The parts of a compose file these checks read (the Compose Specification's names). */
+interface Service {
+  readonly image?: string;
+  readonly build?: string;
+  readonly command?: readonly string[];
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly configs?: readonly { readonly source: string; readonly target: string }[];
+  readonly volumes?: readonly string[];
+  readonly depends_on?: Readonly<Record<string, unknown>>;
+}
+
+interface ComposeFile {
+  readonly services: Readonly<Record<string, Service>>;
+  readonly configs?: Readonly<Record<string, { readonly content?: string }>>;
+  readonly volumes?: Readonly<Record<string, unknown>>;
+}
+
+function load(file: string): ComposeFile {
+  return parse(readFileSync(file, 'utf8'), { merge: true }) as ComposeFile;
+}
+
+const isNats = (service: Service) => service.image?.startsWith('nats:') === true;
+const isHookpost = (service: Service) => service.build !== undefined;
+
+/** A volume entry's named volume ('name:/path'); null for a bind mount ('./dir:/path'). */
+function namedVolume(entry: string): string | null {
+  const source = entry.split(':')[0]!;
+  return source.startsWith('.') || source.startsWith('/') ? null : source;
+}
+
+describe.each(['docker-compose.yml', 'docker-compose.cluster.yml'])('%s', (file) => {
+  const compose = load(file);
+  const services = Object.entries(compose.services);
+  const nats = services.filter(([, service]) => isNats(service));
+  const hookposts = services.filter(([, service]) => isHookpost(service));
+
+  test('has nats-server and Hookpost services', () => {
+    expect(nats.length).toBeGreaterThan(0);
+    expect(hookposts.length).toBeGreaterThan(0);
+  });
+
+  test('every service, config and volume a service names is declared', () => {
+    const undeclared = services.flatMap(([name, service]) => [
+      ...Object.keys(service.depends_on ?? {})
+        .filter((other) => compose.services[other] === undefined)
+        .map((other) => `${name}: depends_on ${other}`),
+      ...(service.configs ?? [])
+        .filter(({ source }) => compose.configs?.[source] === undefined)
+        .map(({ source }) => `${name}: config ${source}`),
+      ...(service.volumes ?? [])
+        .map(namedVolume)
+        .filter((volume) => volume !== null && !(volume in (compose.volumes ?? {})))
+        .map((volume) => `${name}: volume ${volume}`),
+    ]);
+    expect(undeclared).toEqual([]);
+  });
+
+  test(`its nats image is on a release line Hookpost accepts (${MINIMUM_SERVER_VERSION} or newer)`, () => {
+    const [minMajor, minMinor] = parseServerVersion(MINIMUM_SERVER_VERSION)!;
+    for (const [name, { image }] of nats) {
+      const [, major, minor] = /^nats:(\d+)\.(\d+)/.exec(image!) ?? [];
+      expect({
+        name,
+        image,
+        accepted: Number(major) * 1000 + Number(minor) >= minMajor * 1000 + minMinor,
+      }).toEqual({
+        name,
+        image,
+        accepted: true,
+      });
+    }
+  });
+
+  test('nats-server accepts each node config as the service starts it, with sync_interval: always', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookpost-compose-'));
+    try {
+      for (const [name, service] of nats) {
+        const args = service.command ?? [];
+        const path = args[args.indexOf('--config') + 1];
+        const source = service.configs?.find(({ target }) => target === path)?.source;
+        const content = source === undefined ? undefined : compose.configs?.[source]?.content;
+        expect({ name, configFromCompose: content !== undefined }).toEqual({ name, configFromCompose: true });
+        // Compose turns `$$` into `$`; nats-server then reads `$NAME` from the node's environment.
+        const conf = join(dir, `${name}.conf`);
+        writeFileSync(conf, content!.replaceAll('$$', '$'));
+        execFileSync(natsServerBin(), ['-t', '-c', conf], {
+          env: { ...service.environment },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        expect(content).toMatch(/^\s*sync_interval:\s*always\s*$/m);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("Hookpost is given only settings it reads, and NATS_URL names this file's nats services", () => {
+    const known = variablesLoadConfigReads();
+    for (const [name, { environment = {} }] of hookposts) {
+      expect({ name, unknown: Object.keys(environment).filter((key) => !known.has(key)) }).toEqual({
+        name,
+        unknown: [],
+      });
+      const hosts = (environment.NATS_URL ?? '').split(',').map((url) => new URL(url).hostname);
+      expect(hosts.filter((host) => !nats.some(([natsName]) => natsName === host))).toEqual([]);
+      expect(Number(environment.HOOKPOST_STREAM_REPLICAS ?? 1)).toBeLessThanOrEqual(nats.length);
+    }
+  });
+});
