@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only H1,H2] [-- --runs N] [-- --profile] [-- --env K=V,...] [-- --nats single|always|r3]`: the harness.
+ * `npm run bench [-- --quick] [-- --only H1,H2] [-- --runs N] [-- --profile] [-- --alloc-profile] [-- --env K=V,...] [-- --nats single|always|r3]`: the harness.
  * Starts its own receiver process, and per workload a private nats-server, a fresh PostgreSQL
  * database and Hookpost as a separate process; measures the limits (L1, L2), Hookpost (H1-H7) and
  * the BullMQ baseline (B1); writes bench/results/latest.json, a chart, and (full run) the table
@@ -128,6 +128,10 @@ async function main(): Promise<void> {
     .map((name) => name.trim().toUpperCase());
   const runs = Number(option('runs') ?? (quick ? 3 : 5));
   const profileDir = process.argv.includes('--profile') ? `${root}bench/results/profiles` : null;
+  const allocProfile = process.argv.includes('--alloc-profile');
+  if (profileDir !== null || allocProfile) {
+    mkdirSync(`${root}bench/results/profiles`, { recursive: true });
+  }
   const started = nowMs();
   const log = (message: string) =>
     process.stdout.write(`[${((nowMs() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
@@ -140,6 +144,7 @@ async function main(): Promise<void> {
     receiver,
     nodeArgs: [
       ...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+      ...(allocProfile ? [`--import=${root}dist/bench/support/alloc-sampler.js`] : []),
       ...(option('node-args')?.split(' ').filter(Boolean) ?? []),
     ],
     env: Object.fromEntries(
