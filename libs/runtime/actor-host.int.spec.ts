@@ -181,3 +181,30 @@ test("start-up does not wait on other customers' held backlog, and status counts
   expect(idsReceived(world, 'eager')).toEqual([id]);
   await until(async () => (await host.status('held39'))?.pending === 250, 'the count of held39');
 });
+
+test('a customer forgotten mid-request steps no more from its old actor; a fresh one carries on', async () => {
+  const host = startHost();
+  await host.start();
+  await configure(host, 'handover');
+  let inFlight = 0;
+  let mostInFlight = 0;
+  world.receiver.respondWith((request) => {
+    if (request.path !== '/handover') {
+      return { status: 200 };
+    }
+    inFlight += 1;
+    mostInFlight = Math.max(mostInFlight, inFlight);
+    setTimeout(() => (inFlight -= 1), 300);
+    return { status: 200, delayMs: 300 };
+  });
+  const ids = await publish(world, 'handover', 3);
+  await received('handover', 1); // the first request is in flight
+  await host.forget((customerId) => customerId === 'handover', false); // its partition lost
+  await until(async () => (await world.store.load('handover'))?.state.cursor === ids[0], 'the first success');
+  // Taken again: a fresh actor loads from the log. Had the old one gone on after its recorded
+  // success, both would send the second message, at the same time.
+  host.nudge('handover');
+  await until(async () => (await world.store.load('handover'))?.state.cursor === ids[2], 'the rest');
+  expect(idsReceived(world, 'handover')).toEqual(ids);
+  expect(mostInFlight).toBe(1);
+});
