@@ -1,7 +1,8 @@
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ManualClock } from '../../test/support/manual-clock.js';
 import { startNatsServer, type NatsServerHandle } from '../../test/support/nats-server.js';
+import { startStallingProxy } from '../../test/support/stalling-proxy.js';
 import { until } from '../../test/support/until.js';
 import { BacklogScans, type ScanLimits } from './backlog-scan.js';
 import { JetStreamQueue, streamName } from './index.js';
@@ -28,8 +29,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** A fresh stream, its read context, and scans over it with these limits. */
-async function world(limits?: ScanLimits, clock = new ManualClock()) {
+/** A fresh stream, its read context, and scans over it with these limits (reading through `js`). */
+async function world(limits?: ScanLimits, clock = new ManualClock(), js: JetStreamClient = jetstream(nc)) {
   const namespace = `scan${++nsCounter}`;
   const queue = await JetStreamQueue.open(nc, { namespace });
   queues.push(queue);
@@ -38,7 +39,7 @@ async function world(limits?: ScanLimits, clock = new ManualClock()) {
     stream: streamName(namespace),
     subjectPrefix: queueSubjectPrefix(namespace),
   };
-  const scans = new BacklogScans(ctx, jetstream(nc), clock, limits);
+  const scans = new BacklogScans(ctx, js, clock, limits);
   scansMade.push(scans);
   const publish = async (customers: readonly string[]) => {
     const results = await queue.publishMany(
@@ -202,4 +203,41 @@ test('a reader past messages it has delivered holds none of them: they take no r
   );
   expect(x?.remaining).toBe(0);
   expect(y?.messages.map((m) => m.id)).toEqual(ids.flatMap((id, i) => (order[i] === 'y' ? [id] : [])));
+});
+
+test('a scan that stops moving (its connection hangs) is given up after 15 s: its readers go on from the stream', async () => {
+  const proxy = await startStallingProxy(server.port);
+  const hanging = await connect({ servers: `nats://127.0.0.1:${proxy.port}`, noAsyncTraces: true });
+  try {
+    const clock = new ManualClock();
+    // A long API timeout: the scan must hang on the stalled path, not fail on it.
+    const { ctx, scans, publish } = await world(undefined, clock, jetstream(hanging, { timeout: 600_000 }));
+    const customers = Array.from({ length: 8 }, (_, i) => `h${i}`);
+    const order = interleaved(customers, 10, 23);
+    const ids = await publish(order);
+    proxy.stall();
+    scans.start(counts(order));
+    let answered = false;
+    const first = scans.readPage('h0', 0, 5).then((page) => {
+      answered = true;
+      return page;
+    });
+    await until(() => clock.armed >= 1, "the scan's watchdog");
+    clock.advance(10_000);
+    await readAfter(ctx, 'h0', 0, 1); // sentinel: a round trip to the server on a path that does not hang
+    expect(answered).toBe(false); // not moved for 10 s: still waited for
+    const expected = (customerId: string) => order.flatMap((c, i) => (c === customerId ? [ids[i]!] : []));
+    clock.advance(5_000);
+    // Given up where it began: the waiting read is answered by direct gets after that position.
+    const page = await first;
+    expect(page?.messages.map((m) => m.id)).toEqual(expected('h0').slice(0, 5));
+    expect(page?.remaining).toBe(5);
+    for (const customerId of customers) {
+      expect((await readAllThroughScans(scans, ctx, customerId, 4)).ids).toEqual(expected(customerId));
+    }
+  } finally {
+    proxy.resume();
+    await hanging.close();
+    await proxy.close();
+  }
 });
