@@ -1,8 +1,9 @@
 /**
  * Preloaded into each Hookpost process by `npm run bench -- --alloc-profile` (`--import`): samples
  * every allocation, collected ones included, which Node's own `--heap-prof` leaves out (it keeps
- * what is still live at exit). The profile goes to bench/results/profiles/ as the process stops;
- * open it in Chrome DevTools' Memory tab, or sum `selfSize` per call frame.
+ * what is still live at exit). The profile goes to bench/results/profiles/ when the process exits
+ * (Hookpost's stop on SIGTERM ends in an exit); a process killed with SIGKILL (H6) writes none.
+ * Open it in Chrome DevTools' Memory tab, or sum `selfSize` per call frame.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -19,21 +20,15 @@ session.post('HeapProfiler.startSampling', {
   includeObjectsCollectedByMinorGC: true,
 });
 
-let written = false;
-function write(): void {
-  if (written) {
-    return;
-  }
-  written = true;
-  // The inspector session answers synchronously within the process, so the file is written before exit.
+// No signal handler of its own: one would keep a SIGTERM from ending the process before Hookpost's
+// handlers are installed. An in-process inspector session answers within post(), so the file is
+// written before the exit completes.
+process.on('exit', () => {
   session.post('HeapProfiler.stopSampling', (error, result) => {
     if (error === null) {
       writeFileSync(out, JSON.stringify(result.profile));
+    } else {
+      process.stderr.write(`alloc-sampler: no profile: ${error.message}\n`);
     }
   });
-}
-// Prepended: Hookpost's own handlers stop the process; the sample is taken before they run.
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.prependListener(signal, write);
-}
-process.on('exit', write);
+});

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { MINIMUM_SERVER_VERSION, parseServerVersion } from '../../libs/queue/server-version.js';
-import { variablesLoadConfigReads } from '../support/config-variables.js';
+import { variablesTheServiceReads } from '../support/config-variables.js';
 import { natsServerBin } from '../support/nats-server.js';
 
 // No Docker engine runs where the tests do, so the compose files are checked for what can go stale
@@ -93,11 +93,16 @@ describe.each(['docker-compose.yml', 'docker-compose.cluster.yml'])('%s', (file)
         const source = service.configs?.find(({ target }) => target === path)?.source;
         const content = source === undefined ? undefined : compose.configs?.[source]?.content;
         expect({ name, configFromCompose: content !== undefined }).toEqual({ name, configFromCompose: true });
-        // Compose turns `$$` into `$`; nats-server then reads `$NAME` from the node's environment.
+        // A lone `$NAME` is Compose's, filled from the host's environment; `$$NAME` reaches
+        // nats-server as `$NAME`, which it reads from the node's environment.
+        expect({ name, composeVariables: content!.match(/(?<!\$)\$(?!\$)\S*/g) ?? [] }).toEqual({
+          name,
+          composeVariables: [],
+        });
         const conf = join(dir, `${name}.conf`);
         writeFileSync(conf, content!.replaceAll('$$', '$'));
         execFileSync(natsServerBin(), ['-t', '-c', conf], {
-          env: { ...service.environment },
+          env: { PATH: process.env.PATH, ...service.environment },
           stdio: ['ignore', 'ignore', 'pipe'],
         });
         expect(content).toMatch(/^\s*sync_interval:\s*always\s*$/m);
@@ -108,13 +113,15 @@ describe.each(['docker-compose.yml', 'docker-compose.cluster.yml'])('%s', (file)
   });
 
   test("Hookpost is given only settings it reads, and NATS_URL names this file's nats services", () => {
-    const known = variablesLoadConfigReads();
+    const known = variablesTheServiceReads();
     for (const [name, { environment = {} }] of hookposts) {
       expect({ name, unknown: Object.keys(environment).filter((key) => !known.has(key)) }).toEqual({
         name,
         unknown: [],
       });
-      const hosts = (environment.NATS_URL ?? '').split(',').map((url) => new URL(url).hostname);
+      // Unset, it would look for NATS inside its own container.
+      expect({ name, natsUrl: environment.NATS_URL !== undefined }).toEqual({ name, natsUrl: true });
+      const hosts = environment.NATS_URL!.split(',').map((url) => new URL(url).hostname);
       expect(hosts.filter((host) => !nats.some(([natsName]) => natsName === host))).toEqual([]);
       expect(Number(environment.HOOKPOST_STREAM_REPLICAS ?? 1)).toBeLessThanOrEqual(nats.length);
     }
