@@ -7,9 +7,9 @@ import { MINIMUM_SERVER_VERSION, parseServerVersion } from '../../libs/queue/ser
 import { variablesTheServiceReads } from '../support/config-variables.js';
 import { natsServerBin } from '../support/nats-server.js';
 
-// No Docker engine runs where the tests do, so the compose files are checked for what can go stale
-// without one: names that point nowhere, a nats image older than Hookpost accepts, a nats-server
-// config the server refuses, and settings Hookpost does not read.
+// No Docker engine runs where the tests do, so the compose files and the Dockerfile are checked for
+// what can go stale without one: names that point nowhere, a nats image older than Hookpost
+// accepts, a nats-server config the server refuses, and settings Hookpost does not read.
 
 /** The parts of a compose file these checks read (the Compose Specification's names). */
 interface Service {
@@ -126,4 +126,17 @@ describe.each(['docker-compose.yml', 'docker-compose.cluster.yml'])('%s', (file)
       expect(Number(environment.HOOKPOST_STREAM_REPLICAS ?? 1)).toBeLessThanOrEqual(nats.length);
     }
   });
+});
+
+test("the Dockerfile's image sets only settings Hookpost reads, and starts the built service", () => {
+  const dockerfile = readFileSync('Dockerfile', 'utf8');
+  const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const set = [...finalStage.matchAll(/^ENV (.+)$/gm)].flatMap(([, pairs]) =>
+    pairs!.split(/\s+/).map((pair) => pair.split('=')[0]!),
+  );
+  expect(set.length).toBeGreaterThan(0);
+  const known = variablesTheServiceReads();
+  // NODE_ENV is Node's and its packages' convention, not a Hookpost setting.
+  expect(set.filter((name) => name !== 'NODE_ENV' && !known.has(name))).toEqual([]);
+  expect(finalStage).toMatch(/^CMD \["node", "dist\/src\/main\.js", "serve"\]$/m);
 });
