@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
-import { readFeed } from '../support/event-feed.js';
+import { readFeed, waitForFeed } from '../support/event-feed.js';
 import type { RecordedRequest } from '../support/receiver.js';
 import { runCli } from '../support/run-cli.js';
 import { customerOf, SECRET, startHarness, type Harness } from './harness.js';
@@ -150,6 +150,7 @@ describe('secret rotation with an overlap', () => {
 
     const ns = h.service.namespace;
     const subject = `${ns}.events.${customerId}.SecretRotated`;
+    await waitForFeed(h.client, ns, h.db.url); // the relay publishes a little after the commit
     const feed = await readFeed(h.client, ns, subject);
     expect(feed.map((event) => event.data)).toEqual([rotated.data]);
 
