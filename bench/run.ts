@@ -127,10 +127,11 @@ async function main(): Promise<void> {
     ?.split(',')
     .map((name) => name.trim().toUpperCase());
   const runs = Number(option('runs') ?? (quick ? 3 : 5));
-  const profileDir = process.argv.includes('--profile') ? `${root}bench/results/profiles` : null;
+  const profileDir = `${root}bench/results/profiles`; // alloc-sampler.ts writes there too
+  const cpuProfile = process.argv.includes('--profile');
   const allocProfile = process.argv.includes('--alloc-profile');
-  if (profileDir !== null || allocProfile) {
-    mkdirSync(`${root}bench/results/profiles`, { recursive: true });
+  if (cpuProfile || allocProfile) {
+    mkdirSync(profileDir, { recursive: true });
   }
   const started = nowMs();
   const log = (message: string) =>
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
     runs,
     receiver,
     nodeArgs: [
-      ...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+      ...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
       ...(allocProfile ? [`--import=${root}dist/bench/support/alloc-sampler.js`] : []),
       ...(option('node-args')?.split(' ').filter(Boolean) ?? []),
     ],

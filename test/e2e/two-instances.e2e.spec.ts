@@ -75,12 +75,15 @@ describe('several Hookpost processes share the customers (active-active, Postgre
     (await service.api('GET', '/v1/cluster')).body as ClusterReply;
   const shares = async (service: ServiceProcess) =>
     (await cluster(service)).instances.map((i) => [i.instanceId, i.partitions.length] as const);
+  /** As `service` sees it: `instances` live instances, each owning ⌊P/N⌋ or ⌈P/N⌉ partitions. */
+  const sharedEvenly = async (service: ServiceProcess, instances: number) => {
+    const [low, high] = [Math.floor(PARTITIONS / instances), Math.ceil(PARTITIONS / instances)];
+    const view = await shares(service);
+    return view.length === instances && view.every(([, count]) => count === low || count === high);
+  };
 
   test('each live instance owns ⌊P/N⌋ or ⌈P/N⌉ partitions, and every instance shows the same cluster view', async () => {
-    await until('three instances sharing the partitions', async () => {
-      const view = await shares(others[0]!);
-      return view.length === 3 && view.every(([, count]) => count === 21 || count === 22);
-    });
+    await until('three instances sharing the partitions', () => sharedEvenly(others[0]!, 3));
     const view = await cluster(h.service);
     expect(view).toMatchObject({ partitions: PARTITIONS, leaseMs: LEASE_MS });
     expect(view.instances.map((i) => i.instanceId)).toEqual(['one', 'three', 'two']);
@@ -146,10 +149,7 @@ describe('several Hookpost processes share the customers (active-active, Postgre
       const status = await service.api('GET', `/v1/customers/${customers[1]}/webhook/status`);
       expect(status.body).toMatchObject({ queue: 'empty', pending: 0, enabled: true });
     }
-    await until('the two left to share the partitions', async () => {
-      const view = await shares(h.service);
-      return view.length === 2 && view.every(([, count]) => count === 32);
-    });
+    await until('the two left to share the partitions', () => sharedEvenly(h.service, 2));
   });
 
   test('the relay holder hangs (SIGSTOP): another instance runs the feed within 2 × lease, and the feed has every event in order', async () => {
@@ -196,10 +196,7 @@ describe('several Hookpost processes share the customers (active-active, Postgre
     const customerId = 'aa-takeover';
     // The test before leaves the woken instance taking its share back: configure once balanced, as
     // an owner may answer 503 OWNER_UNAVAILABLE mid-handover.
-    await until('the two instances to share the partitions again', async () => {
-      const view = await shares(h.service);
-      return view.length === 2 && view.every(([, count]) => count === PARTITIONS / 2);
-    });
+    await until('the two instances to share the partitions again', () => sharedEvenly(h.service, 2));
     await h.configure(customerId);
     const killed = others[0]!;
     await killed.kill9();

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config/app-config.js';
 
 /** Every environment variable loadConfig reads, recorded by an environment that answers nothing. */
-export function variablesLoadConfigReads(): Set<string> {
+function variablesLoadConfigReads(): Set<string> {
   const read = new Set<string>();
   const env = new Proxy<NodeJS.ProcessEnv>(
     {},
@@ -21,7 +21,7 @@ export function variablesLoadConfigReads(): Set<string> {
 }
 
 /** `process.env.NAME` read anywhere else in the shipped code (src, libs), outside tests. */
-export function variablesReadElsewhere(): Set<string> {
+function variablesReadElsewhere(): Set<string> {
   const files = execFileSync('git', ['ls-files', 'src', 'libs'], { encoding: 'utf8' })
     .split('\n')
     .filter((file) => file.endsWith('.ts') && !file.includes('.spec.'));
