@@ -1,3 +1,4 @@
+import TinyQueue from 'tinyqueue';
 import type { Clock } from './clock.js';
 
 interface Entry {
@@ -5,12 +6,17 @@ interface Entry {
   readonly at: number;
 }
 
+function emptyHeap(): TinyQueue<Entry> {
+  return new TinyQueue<Entry>([], (a, b) => a.at - b.at);
+}
+
 /**
- * One timer for all waiting customers: a binary min-heap of wake-up times and a single armed
- * timer for the earliest. Scheduling a key again replaces its earlier time.
+ * One timer for all waiting customers: a min-heap of wake-up times and a single armed timer for
+ * the earliest. Scheduling a key again replaces its earlier time; the entry it replaces stays in
+ * the heap and is dropped when it reaches the top.
  */
 export class TimerQueue {
-  private readonly heap: Entry[] = [];
+  private heap = emptyHeap();
   private readonly scheduled = new Map<string, number>();
   private armed: { at: number; cancel(): void } | null = null;
 
@@ -22,7 +28,7 @@ export class TimerQueue {
   /** Wakes `key` at `at` (epoch ms); replaces any earlier schedule of the same key. */
   schedule(key: string, at: number): void {
     this.scheduled.set(key, at);
-    this.push({ key, at });
+    this.heap.push({ key, at });
     this.arm();
   }
 
@@ -40,15 +46,15 @@ export class TimerQueue {
     this.armed?.cancel();
     this.armed = null;
     this.scheduled.clear();
-    this.heap.length = 0;
+    this.heap = emptyHeap();
   }
 
   /** Fires every due key; called by the timer, and callable by tests after moving a manual clock. */
   fireDue(): void {
     this.armed = null;
     const now = this.clock.now();
-    for (let top = this.heap[0]; top !== undefined && top.at <= now; top = this.heap[0]) {
-      this.pop();
+    for (let top = this.heap.peek(); top !== undefined && top.at <= now; top = this.heap.peek()) {
+      this.heap.pop();
       if (this.scheduled.get(top.key) === top.at) {
         this.scheduled.delete(top.key);
         this.onDue(top.key);
@@ -59,7 +65,7 @@ export class TimerQueue {
 
   private arm(): void {
     this.dropStale();
-    const top = this.heap[0];
+    const top = this.heap.peek();
     if (top === undefined || (this.armed !== null && this.armed.at <= top.at)) {
       return;
     }
@@ -70,46 +76,11 @@ export class TimerQueue {
 
   private dropStale(): void {
     for (
-      let top = this.heap[0];
+      let top = this.heap.peek();
       top !== undefined && this.scheduled.get(top.key) !== top.at;
-      top = this.heap[0]
+      top = this.heap.peek()
     ) {
-      this.pop();
+      this.heap.pop();
     }
-  }
-
-  private push(entry: Entry): void {
-    const heap = this.heap;
-    heap.push(entry);
-    let index = heap.length - 1;
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (heap[parent]!.at <= entry.at) {
-        break;
-      }
-      heap[index] = heap[parent]!;
-      index = parent;
-    }
-    heap[index] = entry;
-  }
-
-  private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop();
-    if (last === undefined || heap.length === 0) {
-      return;
-    }
-    // Sift the former last entry down from the root.
-    let index = 0;
-    for (;;) {
-      const left = index * 2 + 1;
-      const child = left + 1 < heap.length && heap[left + 1]!.at < heap[left]!.at ? left + 1 : left;
-      if (child >= heap.length || heap[child]!.at >= last.at) {
-        break;
-      }
-      heap[index] = heap[child]!;
-      index = child;
-    }
-    heap[index] = last;
   }
 }
