@@ -240,3 +240,22 @@ test('a scan that stops moving (its connection hangs) is given up after 15 s: it
     await proxy.close();
   }
 });
+
+test('a customer the queue only counts (held: no endpoint) drops its share of a scan: its reads go to the stream', async () => {
+  const { queue, ctx, publish } = await world();
+  const customers = Array.from({ length: 8 }, (_, i) => `q${i}`);
+  const order = [...interleaved(customers, 6, 29), 'q0']; // q0's last message is the stream's last
+  const ids = await publish(order);
+  queue.scanBacklog(counts(order));
+  const q0 = await queue.readPage('q0', 0, 100); // answered once the scan has passed the whole stream
+  expect(q0.messages).toHaveLength(7);
+  const q1 = order.flatMap((c, i) => (c === 'q1' ? [ids[i]!] : []));
+  // The scan holds q1's first message as stored; the stream loses it (only a purge does that in use).
+  await jsm.streams.deleteMessage(ctx.stream, q1[0]!);
+
+  expect(await queue.pendingCount('q1', 0)).toBe(5);
+  // Still held by the scan, the read would hand the deleted message out.
+  const read = await queue.readPage('q1', 0, 100);
+  expect(read.messages.map((m) => m.id)).toEqual(q1.slice(1));
+  expect(read.remaining).toBe(0);
+});
