@@ -1,7 +1,9 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import { startNatsServer, type NatsServerHandle } from '../../test/support/nats-server.js';
 import { until } from '../../test/support/until.js';
+import type { Clock } from '../runtime/clock.js';
 import { JetStreamQueue, queueSubject, streamName, type QueuedMessage } from './index.js';
 
 let server: NatsServerHandle;
@@ -13,9 +15,10 @@ const queues: JetStreamQueue[] = [];
 /** A fresh namespace (so a fresh stream) per test on the shared server. */
 async function openQueue(
   extra: { maxMessages?: number } = {},
+  clock?: Clock,
 ): Promise<{ ns: string; queue: JetStreamQueue }> {
   const ns = `q${++nsCounter}`;
-  const queue = await JetStreamQueue.open(nc, { namespace: ns, ...extra });
+  const queue = await JetStreamQueue.open(nc, { namespace: ns, ...extra }, clock);
   queues.push(queue);
   return { ns, queue };
 }
@@ -147,21 +150,42 @@ test('release + flush removes delivered messages and never an undelivered one', 
   expect((await queue.stored()).customers).toEqual(new Map([['b', 3]]));
 });
 
-test('releases purge in the background, one purge per customer at a time, never past the release', async () => {
-  const { ns, queue } = await openQueue();
+test('releases purge in the background once the customer went quiet, coalesced, never past the release', async () => {
+  const clock = new ManualClock();
+  const { ns, queue } = await openQueue({}, clock);
   await queue.publishMany(Array.from({ length: 1_100 }, (_, i) => ({ customerId: 'a', body: body(i) })));
   const all = await queue.read('a', 0, 1_100); // more than one direct-get batch
   expect(ids(all)).toEqual(Array.from({ length: 1_100 }, (_, i) => i + 1));
   for (let id = 100; id <= 1_000; id += 100) {
-    queue.release('a', id); // coalesced: later ones join the purge that waits
+    queue.release('a', id); // coalesced: one purge keeps from the last
+    clock.advance(50);
   }
+  clock.advance(500); // the first tick, at 1 s: 'a' released 550 ms before it, not quiet yet
+  expect((await jsm.streams.info(streamName(ns))).state.first_seq).toBe(1);
+  clock.advance(1_000); // the next tick: nothing released for a whole tick
   await until(
     async () => (await jsm.streams.info(streamName(ns))).state.first_seq === 1_001,
-    'the background purges',
+    'the background purge',
   );
   expect((await jsm.streams.info(streamName(ns))).state).toMatchObject({ messages: 100, first_seq: 1_001 });
   expect(ids(await queue.read('a', 0, 2))).toEqual([1_001, 1_002]);
   expect(await queue.pendingCount('a', 0)).toBe(100);
+});
+
+test('a customer that keeps releasing is purged at least every 10 s', async () => {
+  const clock = new ManualClock();
+  const { ns, queue } = await openQueue({}, clock);
+  await queue.publishMany(Array.from({ length: 30 }, (_, i) => ({ customerId: 'a', body: body(i) })));
+  const firstSeq = async () => (await jsm.streams.info(streamName(ns))).state.first_seq;
+  for (let id = 1; id <= 19; id += 1) {
+    queue.release('a', id); // one delivery every 500 ms: never quiet for a whole tick
+    clock.advance(500);
+  }
+  expect(await firstSeq()).toBe(1); // 9.5 s since the first release
+  queue.release('a', 20);
+  clock.advance(500);
+  await until(async () => (await firstSeq()) === 21, 'the purge at 10 s');
+  expect(ids(await queue.read('a', 0, 100))).toEqual(Array.from({ length: 10 }, (_, i) => 21 + i));
 });
 
 test('stored() gives per-customer counts', async () => {

@@ -5,7 +5,7 @@ import { assertCustomerId } from './customer-id.js';
 import { startFeed, type QueueFeed } from './feed.js';
 import type { QueuedMessage, QueueBody } from './message.js';
 import { publishAll, publishOne, type PublishItem, type PublishResult } from './publisher.js';
-import { systemClock } from '../runtime/clock.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import { Purges } from './purges.js';
 import { countAfter, readAfter, type ReadContext, type ReadPage } from './reader.js';
 import {
@@ -52,11 +52,12 @@ export class JetStreamQueue {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly settings: ResolvedQueueSettings,
+    clock: Clock,
   ) {
     this.prefix = queueSubjectPrefix(settings.namespace);
     this.stream = streamName(settings.namespace);
     this.readContext = { jsm, stream: this.stream, subjectPrefix: this.prefix };
-    this.scans = new BacklogScans(this.readContext, js, systemClock);
+    this.scans = new BacklogScans(this.readContext, js, clock);
     const capped = settings.maxMessages !== -1 || settings.maxBytes !== -1;
     this.purges = new Purges(
       async (customerId, keepFrom) => {
@@ -67,17 +68,24 @@ export class JetStreamQueue {
       },
       PURGE_CONCURRENCY,
       capped ? CAPPED_PURGE_DELAY_MS : PURGE_QUIET_MS,
-      systemClock,
+      clock,
       capped ? CAPPED_PURGE_DELAY_MS : PURGE_MAX_DELAY_MS,
     );
   }
 
-  /** Creates the stream or updates it idempotently to these settings, then returns the queue. */
-  static async open(nc: NatsConnection, settings: QueueSettings): Promise<JetStreamQueue> {
+  /**
+   * Creates the stream or updates it idempotently to these settings, then returns the queue. The
+   * clock times the background purges and the backlog scans.
+   */
+  static async open(
+    nc: NatsConnection,
+    settings: QueueSettings,
+    clock: Clock = systemClock,
+  ): Promise<JetStreamQueue> {
     const resolved = resolveSettings(settings);
     const jsm = await jetstreamManager(nc);
     await ensureStream(jsm, nc.info?.version, resolved);
-    return new JetStreamQueue(jetstream(nc), jsm, resolved);
+    return new JetStreamQueue(jetstream(nc), jsm, resolved, clock);
   }
 
   /** Appends a message to the customer's queue; the same idempotency key within the window returns the first id. */

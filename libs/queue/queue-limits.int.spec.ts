@@ -1,6 +1,8 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import { startNatsServer, type NatsServerHandle } from '../../test/support/nats-server.js';
+import { until } from '../../test/support/until.js';
 import {
   JetStreamQueue,
   MessageTooLargeError,
@@ -40,18 +42,22 @@ test('a full stream refuses with QueueFullError and keeps every earlier message'
   await queue.close();
 });
 
-test('with a cap, delivered messages are purged before they can fill the stream', async () => {
-  const queue = await JetStreamQueue.open(nc, { namespace: 'capped', maxMessages: 20 });
+test('with a cap, delivered messages are purged within 250 ms, before they can fill the stream', async () => {
+  const clock = new ManualClock();
+  const queue = await JetStreamQueue.open(nc, { namespace: 'capped', maxMessages: 20 }, clock);
   const ids = await queue.publishMany(
     Array.from({ length: 20 }, (_, i) => ({ customerId: 'a', body: body(i) })),
   );
   await expect(queue.publish('a', body(20))).rejects.toBeInstanceOf(QueueFullError);
-  ids.forEach(({ webhookId }) => queue.release('a', webhookId)); // delivered, no flush
-  const deadline = Date.now() + 5_000;
-  while ((await jsm.streams.info(streamName('capped'))).state.messages > 2 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const { webhookId } of ids) {
+    queue.release('a', webhookId); // delivered one at a time, no flush
+    clock.advance(10);
   }
-  expect((await jsm.streams.info(streamName('capped'))).state.messages).toBeLessThanOrEqual(2);
+  clock.advance(50); // 250 ms since the first release: a capped stream does not wait for quiet
+  await until(
+    async () => (await jsm.streams.info(streamName('capped'))).state.messages === 0,
+    'the capped purge',
+  );
   expect((await queue.publish('a', body(21))).webhookId).toBe(21);
   await queue.close();
 });
