@@ -1,5 +1,6 @@
-import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { decodeMessage, type QueuedMessage, type RawQueueMessage } from './message.js';
+import type { ReadContext } from './reader.js';
 import { traceOfHeaders } from './trace-headers.js';
 
 /** A running feed of every new queue message, in stream order. */
@@ -37,11 +38,8 @@ export function rawOfJsMsg(m: JsMsg): RawQueueMessage {
 }
 
 /** Where a feed reads and whom it tells. */
-export interface FeedTarget {
+export interface FeedTarget extends ReadContext {
   js: JetStreamClient;
-  jsm: JetStreamManager;
-  stream: string;
-  subjectPrefix: string;
   onMessage: (m: QueuedMessage) => void;
   /**
    * Whether this process wants the customer's messages (active-active: it owns the customer's

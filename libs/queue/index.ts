@@ -8,18 +8,7 @@ export { IncompleteReadError, type ReadPage } from './reader.js';
 export { encodeBody, type QueuedMessage, type QueueBody } from './message.js';
 export type { PublishItem, PublishResult } from './publisher.js';
 export { MessageTooLargeError, QueueFullError, QueueSettingsError } from './errors.js';
-export {
-  assertSupportedServer,
-  isSupportedServer,
-  MINIMUM_SERVER_VERSION,
-  ServerTooOldError,
-} from './server-version.js';
+export { isSupportedServer, MINIMUM_SERVER_VERSION, ServerTooOldError } from './server-version.js';
 export { withReplicas } from './stream-replicas.js';
 export { traceHeaders, traceOfHeaders } from './trace-headers.js';
-export {
-  DEFAULT_DUPLICATE_WINDOW_MS,
-  DEFAULT_MAX_MESSAGE_BYTES,
-  queueSubject,
-  streamName,
-  type QueueSettings,
-} from './settings.js';
+export { queueSubject, streamName, type QueueSettings } from './settings.js';

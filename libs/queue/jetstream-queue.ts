@@ -4,7 +4,7 @@ import { BacklogScans } from './backlog-scan.js';
 import { assertCustomerId } from './customer-id.js';
 import { startFeed, type QueueFeed } from './feed.js';
 import type { QueuedMessage, QueueBody } from './message.js';
-import { publishAll, publishOne, type PublishItem, type PublishResult } from './publisher.js';
+import { publishAll, type PublishItem, type PublishResult } from './publisher.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { Purges } from './purges.js';
 import { countAfter, readAfter, type ReadContext, type ReadPage } from './reader.js';
@@ -90,8 +90,8 @@ export class JetStreamQueue {
 
   /** Appends a message to the customer's queue; the same idempotency key within the window returns the first id. */
   async publish(customerId: string, body: QueueBody, idempotencyKey?: string): Promise<PublishResult> {
-    const { namespace, maxMessageBytes } = this.settings;
-    return publishOne(this.js, namespace, maxMessageBytes, { customerId, body, idempotencyKey });
+    const [result] = await this.publishMany([{ customerId, body, idempotencyKey }]);
+    return result!;
   }
 
   /** Publishes many messages pipelined (up to 1,000 acks outstanding); results in input order. */
@@ -190,15 +190,7 @@ export class JetStreamQueue {
     onMessage: (m: QueuedMessage) => void,
     accepts?: (customerId: string) => boolean,
   ): Promise<QueueFeed> {
-    const target = {
-      js: this.js,
-      jsm: this.jsm,
-      stream: this.stream,
-      subjectPrefix: this.prefix,
-      onMessage,
-      ...(accepts === undefined ? {} : { accepts }),
-    };
-    const feed = await startFeed(target, fromSeq);
+    const feed = await startFeed({ ...this.readContext, js: this.js, onMessage, accepts }, fromSeq);
     this.feeds.add(feed); // until it ends (stopped or failed): close() stops the running ones
     void feed.done.then(() => this.feeds.delete(feed));
     return feed;

@@ -69,15 +69,6 @@ async function send(js: JetStreamClient, prepared: Prepared): Promise<PublishRes
   }
 }
 
-export async function publishOne(
-  js: JetStreamClient,
-  ns: string,
-  maxMessageBytes: number,
-  item: PublishItem,
-): Promise<PublishResult> {
-  return send(js, prepare(ns, maxMessageBytes, item));
-}
-
 /**
  * Publishes many messages with up to PUBLISH_WINDOW acks outstanding; results in input order. Every
  * item is validated before the first is sent. On a failure no further item is sent and the first error
