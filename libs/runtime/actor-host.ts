@@ -61,18 +61,14 @@ export class ActorHost {
     this.timers = new TimerQueue(ctx.clock, (customerId) => this.nudge(customerId));
     this.activations = new Permits(options.activationConcurrency);
     // With several instances, each reads the one ordered feed and keeps its own customers' messages.
-    const { source } = ctx;
-    const owned: FeedSource = {
-      feed: (from, onMessage) => source.feed(from, onMessage, (customerId) => this.mayStart(customerId)),
-      stored: () => source.stored(),
-    };
+    const accepts =
+      ctx.ownership === undefined ? undefined : (customerId: string) => this.mayStart(customerId);
     this.feed = new FeedSupervisor(
-      ctx.ownership === undefined ? source : owned,
+      (from) => ctx.source.feed(from, (message) => this.onFeed(message), accepts),
       this.deliveries,
       ctx.clock,
       ctx.logger,
       options.errorRetryMs,
-      (message) => this.onFeed(message),
       () => this.rereadAll(),
     );
     this.passivation = new Passivation(this.mailboxes, ctx, options.idleAfterMs, options.onIdle);
@@ -105,14 +101,12 @@ export class ActorHost {
       }
     }
     const { customers } = await this.ctx.source.stored();
-    const ids = [...customers.keys()].filter(
-      (token) => this.isCustomer(token) && this.mayStart(token) && matches(token),
+    const resumed = new Map(
+      [...customers].filter(([token]) => this.isCustomer(token) && this.mayStart(token) && matches(token)),
     );
-    this.ctx.logger.info({ customers: ids.length }, 'resuming customers with queued messages');
-    this.ctx.source.scanBacklog?.(
-      new Map(ids.map((customerId) => [customerId, customers.get(customerId) ?? 0])),
-    );
-    ids.forEach((customerId) => this.nudge(customerId));
+    this.ctx.logger.info({ customers: resumed.size }, 'resuming customers with queued messages');
+    this.ctx.source.scanBacklog?.(resumed);
+    resumed.forEach((_, customerId) => this.nudge(customerId));
   }
 
   /**

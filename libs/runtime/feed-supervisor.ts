@@ -1,7 +1,6 @@
 import type { Clock } from './clock.js';
 import type { DeliverySwitch } from './delivery-switch.js';
-import type { QueuedMessage } from '../domain/index.js';
-import type { Feed, FeedSource, RuntimeLogger } from './ports.js';
+import type { Feed, RuntimeLogger } from './ports.js';
 
 /**
  * Keeps one feed of new queue messages running while the host delivers: a feed that fails is
@@ -11,19 +10,19 @@ import type { Feed, FeedSource, RuntimeLogger } from './ports.js';
 export class FeedSupervisor {
   private feed: Feed | null = null;
 
+  /** @param open starts a feed from a stream sequence ('new': after the current last message). */
   constructor(
-    private readonly source: FeedSource,
+    private readonly open: (from: number | 'new') => Promise<Feed>,
     private readonly deliveries: DeliverySwitch,
     private readonly clock: Clock,
     private readonly logger: RuntimeLogger,
     private readonly retryMs: number,
-    private readonly onMessage: (message: QueuedMessage) => void,
     private readonly onRestarted: () => void,
   ) {}
 
   /** Starts the feed after the stream's current last message. */
   async start(): Promise<void> {
-    this.feed = await this.source.feed('new', this.onMessage);
+    this.feed = await this.open('new');
     this.watch(this.feed);
   }
 
@@ -57,7 +56,7 @@ export class FeedSupervisor {
   private async restartAfter(lastSeq: number): Promise<Feed | null> {
     while (this.deliveries.on) {
       try {
-        return await this.source.feed(lastSeq + 1, this.onMessage);
+        return await this.open(lastSeq + 1);
       } catch (restartError) {
         this.logger.error({ err: String(restartError) }, 'queue feed restart failed; trying again');
         await new Promise((resolve) => this.clock.setTimer(() => resolve(undefined), this.retryMs));

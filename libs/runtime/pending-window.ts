@@ -134,6 +134,9 @@ export class PendingWindow {
    */
   endRead(read: readonly QueuedMessage[], remaining: number): void {
     this.reading = false;
+    this.assumed = false;
+    const arrived = this.arrivedDuringRead;
+    this.arrivedDuringRead = [];
     for (const message of read) {
       if (message.id > this.highest) {
         this.push(message);
@@ -141,16 +144,11 @@ export class PendingWindow {
     }
     if (remaining === 0 && this.highest < this.mustReach) {
       this.complete = false;
-      this.arrivedDuringRead = [];
       this.behind = Math.max(1, this.behind ?? 1);
-      this.assumed = false;
       throw new StaleReadError(this.highest, this.mustReach);
     }
     this.complete = remaining === 0;
     this.behind = remaining;
-    this.assumed = false;
-    const arrived = this.arrivedDuringRead;
-    this.arrivedDuringRead = [];
     if (this.complete) {
       arrived.forEach((message) => this.offer(message));
     }
