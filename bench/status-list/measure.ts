@@ -11,6 +11,7 @@ import { initialState, type QueueState } from '../../libs/domain/index.js';
 import { openDataSource } from '../../libs/event-store/data-source.js';
 import { noLock } from '../../libs/event-store/serial-lock.js';
 import { SnapshotRepository, type SnapshotFilter } from '../../libs/event-store/snapshot-repository.js';
+import { systemClock } from '../../libs/runtime/clock.js';
 import { createTestDatabase } from '../../test/support/postgres.js';
 
 const CUSTOMERS = Number(process.argv[2] ?? 100_000);
@@ -100,7 +101,7 @@ try {
     const dataSource = await open();
     try {
       await fill(dataSource, postgres);
-      const repository = new SnapshotRepository(dataSource, noLock);
+      const repository = new SnapshotRepository(dataSource, noLock, systemClock);
       console.log(`${name}, ${CUSTOMERS.toLocaleString('en')} customers:`);
       for (const [label, filter] of queries) {
         console.log(`  ${label.padEnd(42)} ${await time(repository, filter)}`);

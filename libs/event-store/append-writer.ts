@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { Clock } from '../runtime/clock.js';
 import { planGroup, type AppendRequest } from './append-plan.js';
 import { StaleEpochError } from '../domain/index.js';
 import { eventKey, fenceKey, GroupStatements } from './group-statements.js';
@@ -22,6 +23,7 @@ export class AppendWriter {
     private readonly dataSource: DataSource,
     private readonly dialect: SqlDialect,
     private readonly lock: WorkLock,
+    private readonly clock: Clock,
   ) {}
 
   /** Writes a group; if its transaction fails, writes each member alone so only the culprit fails. */
@@ -69,7 +71,7 @@ export class AppendWriter {
       // 2. The events; the UNIQUE (customer_id, version) index fences writers we could not see.
       const positions = await statements.insertEvents(plan.events);
       // 3. The projection rows and secrets, in the same transaction.
-      const now = Date.now();
+      const now = this.clock.now();
       await statements.upsertStatuses(plan.statuses, now);
       await statements.upsertSecrets(plan.secrets, now);
       const outcomes = plan.outcomes.map((outcome, index): Outcome => {

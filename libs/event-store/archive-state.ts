@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { Clock } from '../runtime/clock.js';
 import { parseStoredState } from './entities/customer-status.entity.js';
 import type { WorkLock } from './serial-lock.js';
 import { chunksFor, type SqlDialect } from './sql-dialect.js';
@@ -24,6 +25,7 @@ export class ArchiveState {
     private readonly dataSource: DataSource,
     private readonly dialect: SqlDialect,
     private readonly lock: WorkLock,
+    private readonly clock: Clock,
   ) {}
 
   async progress(): Promise<ArchiveProgress> {
@@ -119,7 +121,7 @@ export class ArchiveState {
    * an append touches.
    */
   async commit(chunk: ArchiveChunk): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     await this.lock.run(() =>
       this.dialect.writeTransaction(async (manager) => {
         await manager.query(

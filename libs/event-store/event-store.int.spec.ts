@@ -3,6 +3,7 @@ import { fold, type CustomerQueueEvent } from '../domain/index.js';
 import type { EventStore } from './event-store.js';
 import { backends, projectionAfter, type Backend } from './store-spec-support.js';
 import { randomBytes } from 'node:crypto';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import { EncryptionKeyMismatchError } from './key-check.js';
 import { VersionConflictError } from './version-conflict.error.js';
 
@@ -465,6 +466,33 @@ describe.each(backends)('EventStore on %s', (_name, createBackend) => {
     expect(await store.load('fresh')).toMatchObject({ version: 0, pending: 2, queue: 'stalled' });
     await appendNext('fresh', configured(), 2);
     expect(await store.load('fresh')).toMatchObject({ version: 1, queue: 'waiting' });
+  });
+
+  test('every row the store writes is stamped by its clock, not the machine time', async () => {
+    await store.close();
+    const clock = new ManualClock(T0 + 7_000);
+    store = await backend.open({ clock });
+    const stamps = async (table: string) =>
+      (await backend.query(`SELECT "updated_at" FROM "${table}"`)).map((row) => Number(row.updated_at));
+
+    const event = configured();
+    await store.append('acme', 0, [event], projectionAfter([event], 1), { secrets: only(SECRET) });
+    expect(await stamps('customer_status')).toEqual([T0 + 7_000]);
+    expect(await stamps('customer_secrets')).toEqual([T0 + 7_000]);
+
+    clock.advance(1_000);
+    await store.updatePending('acme', 2, 'waiting');
+    await store.writeCheckpoint('relay', { txid: 0, position: 1 });
+    await store.commitArchiveChunk({
+      afterPosition: 0,
+      throughPosition: 0,
+      events: 0,
+      lastAt: T0,
+      checkpoints: [],
+    });
+    expect(await stamps('customer_status')).toEqual([T0 + 8_000]);
+    expect(await stamps('relay_checkpoints')).toEqual([T0 + 8_000]);
+    expect(await stamps('archive_progress')).toEqual([T0 + 8_000]);
   });
 
   test('writeSnapshot rewrites a projection row, loadMany finds the rows that exist, ping answers', async () => {

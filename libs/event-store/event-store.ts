@@ -21,6 +21,7 @@ import {
   type SnapshotFilter,
 } from './snapshot-repository.js';
 import { sqlDialect } from './sql-dialect.js';
+import { systemClock } from '../runtime/clock.js';
 import { compactEvents, type CompactionReport, type ReindexMode } from './events-compaction.js';
 import type {
   AppendResult,
@@ -79,10 +80,12 @@ export class EventStore {
         throw error;
       }
     }
-    const writer = new AppendWriter(dataSource, dialect, lock);
+    const clock = options.clock ?? systemClock;
+    const writer = new AppendWriter(dataSource, dialect, lock, clock);
     const appends = new GroupCommit(writer.writeGroup, {
       maxWaitMs: options.groupCommitMaxWaitMs ?? 0,
       maxGroupSize: MAX_GROUP_SIZE,
+      clock,
     });
     return new EventStore(
       dataSource,
@@ -91,11 +94,11 @@ export class EventStore {
       writer,
       appends,
       new EventReader(dataSource, lock),
-      new FeedReader(dataSource, dataSource.options.type === 'postgres', lock),
-      new SnapshotRepository(dataSource, lock),
+      new FeedReader(dataSource, dataSource.options.type === 'postgres', lock, clock),
+      new SnapshotRepository(dataSource, lock, clock),
       dataSource.getRepository(CustomerSecretRow),
-      new RelayState(dataSource, dialect, lock),
-      new ArchiveState(dataSource, dialect, lock),
+      new RelayState(dataSource, dialect, lock, clock),
+      new ArchiveState(dataSource, dialect, lock, clock),
       options.databaseUrl === undefined ? null : new OwnConnectionPing(options.databaseUrl),
     );
   }

@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { createTestDatabase } from '../../test/support/postgres.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import { until } from '../../test/support/until.js';
+import { T0 } from '../domain/spec-support.js';
 import { openTransactionWorld, type OpenTransactionWorld } from './open-transaction-spec-support.js';
 import { FEED_START, type FeedCursor } from './store-types.js';
 
@@ -50,6 +52,27 @@ describe('FeedReader on PostgreSQL with a transaction held open', () => {
     expect(after.events.map((event) => event.position)).toEqual([slow, fast]);
     expect(after.held).toBe(false);
     expect((await world.store.readFeed(cursorOf(after.events[1]!), 10)).events).toEqual([]);
+  });
+
+  test('settledPosition waits on the store clock: it looks again until the timeout has passed on it, then gives up', async () => {
+    const clock = new ManualClock(T0);
+    const timed = await openTransactionWorld({ clock });
+    try {
+      await timed.append('first');
+      await timed.other.query('BEGIN');
+      await timed.insertOnOther('slow');
+      await timed.append('fast');
+      const settled = timed.store.settledPosition(50);
+      settled.catch(() => undefined); // asserted below
+      await until(() => clock.armed > 0, 'the first wait between looks');
+      clock.advance(49);
+      await until(() => clock.armed > 0, 'a second wait, 49 ms into the timeout');
+      clock.advance(5); // the second look, past the timeout
+      await expect(settled).rejects.toThrow(/open for more than 50 ms/);
+    } finally {
+      await timed.other.query('ROLLBACK');
+      await timed.dispose();
+    }
   });
 
   test('a transaction id taken first and a position taken last: the feed goes in commit order, the archive bound by position', async () => {

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource } from 'typeorm';
+import type { Clock } from '../runtime/clock.js';
 import type { WorkLock } from './serial-lock.js';
 import type { FeedCursor, FeedEvent, FeedPage } from './store-types.js';
 
@@ -46,6 +46,7 @@ export class FeedReader {
     private readonly dataSource: DataSource,
     private readonly postgres: boolean,
     private readonly lock: WorkLock,
+    private readonly clock: Clock,
   ) {}
 
   /** Up to `limit` events after `after`, in feed order, none of a transaction an open one precedes. */
@@ -99,18 +100,18 @@ export class FeedReader {
     const [row] = await this.query(
       `SELECT MAX("position") AS "last", pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS "xmax" FROM "events"`,
     );
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.clock.now() + timeoutMs;
     for (;;) {
       const [now] = await this.query(`SELECT ${HORIZON} >= $1 AS "ended"`, [row?.xmax]);
       if (now?.ended === true) {
         return Number(row?.last ?? 0);
       }
-      if (Date.now() >= deadline) {
+      if (this.clock.now() >= deadline) {
         throw new Error(
           `a database transaction has been open for more than ${timeoutMs} ms (pg_stat_activity names it): events it may still commit cannot be passed`,
         );
       }
-      await sleep(SETTLE_POLL_MS);
+      await new Promise<void>((resolve) => this.clock.setTimer(resolve, SETTLE_POLL_MS));
     }
   }
 

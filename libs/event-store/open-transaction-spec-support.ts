@@ -8,6 +8,7 @@ import { configured, T0 } from '../domain/spec-support.js';
 import { eventSchemaVersions } from '../domain/index.js';
 import { EventStore } from './event-store.js';
 import { projectionAfter, testKey } from './store-spec-support.js';
+import type { StoreOptions } from './store-types.js';
 
 export interface OpenTransactionWorld {
   readonly store: EventStore;
@@ -20,9 +21,11 @@ export interface OpenTransactionWorld {
   dispose(): Promise<void>;
 }
 
-export async function openTransactionWorld(): Promise<OpenTransactionWorld> {
+export async function openTransactionWorld(
+  options: Partial<StoreOptions> = {},
+): Promise<OpenTransactionWorld> {
   const database: TestDatabase = await createTestDatabase();
-  const store = await EventStore.open({ databaseUrl: database.url, encryptionKey: testKey });
+  const store = await EventStore.open({ databaseUrl: database.url, encryptionKey: testKey, ...options });
   const other = new pg.Client({ connectionString: database.url });
   await other.connect();
   return {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
 import { StaleRelayEpochError, type RelayFence } from '../domain/index.js';
+import type { Clock } from '../runtime/clock.js';
 import { EventLogMetaRow, RelayCheckpointRow } from './entities/relay-state.entity.js';
 import type { WorkLock } from './serial-lock.js';
 import type { SqlDialect } from './sql-dialect.js';
@@ -18,6 +19,7 @@ export class RelayState {
     dataSource: DataSource,
     private readonly dialect: SqlDialect,
     private readonly lock: WorkLock,
+    private readonly clock: Clock,
   ) {
     this.meta = dataSource.getRepository(EventLogMetaRow);
     this.checkpoints = dataSource.getRepository(RelayCheckpointRow);
@@ -54,7 +56,7 @@ export class RelayState {
    * taker's `FOR UPDATE` cannot bump the epoch between the check and the commit.
    */
   async saveCheckpoint(name: string, { txid, position }: FeedCursor, fence?: RelayFence): Promise<void> {
-    const row = { name, txid, position, updatedAt: Date.now() };
+    const row = { name, txid, position, updatedAt: this.clock.now() };
     if (fence === undefined) {
       await this.lock.run(() => this.checkpoints.upsert(row, { conflictPaths: ['name'] }));
       return;

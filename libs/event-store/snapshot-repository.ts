@@ -1,5 +1,6 @@
 import { In, type DataSource, type Repository } from 'typeorm';
 import { initialState, type QueueState } from '../domain/index.js';
+import type { Clock } from '../runtime/clock.js';
 import { CustomerStatusRow, parseStoredState } from './entities/customer-status.entity.js';
 import { OLDEST_PENDING_UPDATE } from './group-statements.js';
 import type { SealedSecrets } from './secret-cipher.js';
@@ -42,6 +43,7 @@ export class SnapshotRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly lock: WorkLock,
+    private readonly clock: Clock,
   ) {
     this.rows = dataSource.getRepository(CustomerStatusRow);
     this.postgres = dataSource.options.type === 'postgres';
@@ -151,7 +153,7 @@ export class SnapshotRepository {
           queue,
           null,
           pending > 0 ? oldestPendingAt : null,
-          Date.now(),
+          this.clock.now(),
         ],
       ),
     );

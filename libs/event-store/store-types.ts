@@ -1,4 +1,5 @@
 import type { CustomerQueueEventType, CustomerQueueState, QueueState } from '../domain/index.js';
+import type { Clock } from '../runtime/clock.js';
 
 /** How to reach the event log, and the key that seals webhook secrets at rest. */
 export interface StoreOptions {
@@ -15,6 +16,11 @@ export interface StoreOptions {
   checkKey?: boolean;
   /** Longest wait before a group of appends is written when no transaction is running; default 0 (same event-loop turn only). */
   groupCommitMaxWaitMs?: number;
+  /**
+   * Stamps the rows' updated_at and times the group commit's wait and the feed's settle (default:
+   * the system clock). The events carry their own times, from the caller.
+   */
+  clock?: Clock;
   /** Log every SQL statement (TypeORM logging). */
   logging?: boolean;
   /**

@@ -122,6 +122,7 @@ export class HookpostCore {
         ? { sqlitePath: join(config.dataDir, 'hookpost.sqlite') }
         : { databaseUrl: config.databaseUrl }),
       encryptionKey: secrets.encryptionKey,
+      clock: systemClock,
       // Half a lease: a frozen instance's open transaction gives its locks up before a taker needs them.
       idleInTransactionTimeoutMs: Math.floor(config.leaseMs / 2),
     });
