@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '../runtime/clock.js';
+import type { Clock } from '../runtime/clock.js';
 
 /** Removes a customer's messages below keepFrom from the stream (a subject purge). */
 export type PurgeSubject = (customerId: string, keepFrom: number) => Promise<void>;
@@ -25,7 +25,7 @@ export class Purges {
     private readonly purge: PurgeSubject,
     private readonly concurrency: number,
     private readonly delayMs: number,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock,
     private readonly maxDelayMs: number = delayMs,
   ) {}
 
