@@ -111,12 +111,16 @@ export class HookpostCore {
     tracing: OtelTracing | null,
   ): Promise<HookpostCore> {
     // Opening the queue refuses a nats-server older than the minimum (ServerTooOldError).
-    const queue = await JetStreamQueue.open(nats.connection, {
-      namespace: config.namespace,
-      replicas: config.streamReplicas,
-      ...(config.queueMaxMessages > 0 ? { maxMessages: config.queueMaxMessages } : {}),
-      ...(config.queueMaxBytes > 0 ? { maxBytes: config.queueMaxBytes } : {}),
-    });
+    const queue = await JetStreamQueue.open(
+      nats.connection,
+      {
+        namespace: config.namespace,
+        replicas: config.streamReplicas,
+        ...(config.queueMaxMessages > 0 ? { maxMessages: config.queueMaxMessages } : {}),
+        ...(config.queueMaxBytes > 0 ? { maxBytes: config.queueMaxBytes } : {}),
+      },
+      systemClock,
+    );
     const store = await EventStore.open({
       ...(config.databaseUrl === null
         ? { sqlitePath: join(config.dataDir, 'hookpost.sqlite') }
